@@ -1,0 +1,34 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { InvalidCredentialsError, ValidationError } from '../graphql/errors.ts';
+import { claimAttempt } from './login.ts';
+import { hashPassword, passwordProblem, verifyPassword } from './password.ts';
+import { users } from './tables.ts';
+import type { AddressThrottle } from './throttle.ts';
+
+export interface ChangePasswordInput {
+  readonly userId: string;
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly ip: string;
+}
+
+/**
+ * Replaces a password after checking the current one, throttled like a login. The caller ends the
+ * account's other sessions.
+ */
+export async function changePassword(database: Database, throttle: AddressThrottle, input: ChangePasswordInput): Promise<void> {
+  const [current] = await database.db.select({ email: users.email }).from(users).where(eq(users.id, input.userId));
+  if (current === undefined) throw new InvalidCredentialsError();
+  const problem = passwordProblem(input.newPassword, current.email);
+  if (problem !== null) throw new ValidationError(problem, 'newPassword');
+  await throttle.take(input.ip);
+  const user = await claimAttempt(database, current.email);
+  if (user?.passwordHash == null || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new InvalidCredentialsError();
+  }
+  await throttle.giveBack(input.ip);
+  await database.db.update(users)
+    .set({ passwordHash: await hashPassword(input.newPassword), failedLogins: 0, lastFailedLoginAt: null })
+    .where(eq(users.id, input.userId));
+}

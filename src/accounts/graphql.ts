@@ -1,0 +1,147 @@
+import type { Context } from '../context.ts';
+import { recordAuditEvent } from '../audit/record.ts';
+import { builder } from '../graphql/builder.ts';
+import { EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { ViewerRef } from '../graphql/viewer.ts';
+import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
+import { signIn } from '../sessions/sign-in.ts';
+import { isSignedIn } from '../viewer.ts';
+import { changePassword } from './change-password.ts';
+import { login } from './login.ts';
+import { signUp, validateSignUp } from './sign-up.ts';
+import type { UserRecord } from './users.ts';
+
+export const UserRef = builder.objectRef<UserRecord>('User').implement({
+  description: 'An account.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The account\'s stable id (the `sub` of its tokens).' }),
+    email: t.exposeString('email', { description: 'The sign-in address, as the user typed it.' }),
+    emailVerified: t.exposeBoolean('emailVerified', { description: 'Whether the user proved they own the address.' }),
+    name: t.exposeString('name', { nullable: true, description: 'What the user wants to be called.' }),
+    roles: t.exposeStringList('roles', { description: 'For example ["admin"].' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the account was made.' }),
+  }),
+});
+
+const currentUser = (_root: unknown, _args: unknown, ctx: Context) => ctx.currentUser();
+
+builder.objectField(ViewerRef, 'user', (t) =>
+  t.field({ type: UserRef, nullable: true, description: 'The account behind the credential; null when anonymous.', resolve: (_v, _a, ctx) => ctx.currentUser() }),
+);
+
+builder.queryField('me', (t) =>
+  t.field({ type: UserRef, nullable: true, description: 'The signed-in user; null when anonymous.', resolve: currentUser }),
+);
+
+builder.objectField(AuthPayloadRef, 'user', (t) =>
+  t.field({
+    type: UserRef,
+    description: 'The account that signed in.',
+    resolve: async (result, _args, ctx) => {
+      const user = await ctx.loaders.users.load(result.userId);
+      if (user === undefined) throw new Error(`user ${result.userId} vanished during sign-in`);
+      return user;
+    },
+  }),
+);
+
+const SignUpInput = builder.inputType('SignUpInput', {
+  description: 'A new account.',
+  fields: (t) => ({
+    email: t.string({ required: true, description: 'The sign-in address; unique whatever its case.' }),
+    password: t.string({ required: true, description: '8 to 128 characters; not one of the most common passwords.' }),
+    name: t.string({ description: 'What the user wants to be called.' }),
+    delivery: t.field({ type: TokenDeliveryEnum, defaultValue: 'TOKENS', description: 'How to hand over the credentials.' }),
+  }),
+});
+
+const LoginInput = builder.inputType('LoginInput', {
+  description: 'An email and password.',
+  fields: (t) => ({
+    email: t.string({ required: true, description: 'The sign-in address.' }),
+    password: t.string({ required: true, description: 'The password.' }),
+    delivery: t.field({ type: TokenDeliveryEnum, defaultValue: 'TOKENS', description: 'How to hand over the credentials.' }),
+  }),
+});
+
+builder.mutationField('signUp', (t) =>
+  t.field({
+    type: AuthPayloadRef,
+    description: 'Creates an account and signs it in.',
+    errors: { types: [ValidationError, EmailTakenError, RateLimitedError], union: { name: 'SignUpResult', description: 'The outcome of signUp.' } },
+    args: { input: t.arg({ type: SignUpInput, required: true, description: 'The new account.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      validateSignUp(input);
+      await ctx.services.addressThrottle.take(ctx.meta.ip);
+      const user = await signUp(ctx.services.database, input);
+      await ctx.services.addressThrottle.giveBack(ctx.meta.ip);
+      await audit(ctx, 'user.signed_up', user.id);
+      return signIn(ctx, user.id, input.delivery ?? 'TOKENS');
+    },
+  }),
+);
+
+builder.mutationField('login', (t) =>
+  t.field({
+    type: AuthPayloadRef,
+    description: 'Signs in with an email and password.',
+    errors: {
+      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      union: { name: 'LoginResult', description: 'The outcome of login.' },
+    },
+    args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      try {
+        const user = await login(ctx.services.database, ctx.services.addressThrottle, { ...input, ip: ctx.meta.ip });
+        await audit(ctx, 'login.succeeded', user.id);
+        return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');
+      } catch (error) {
+        if (error instanceof InvalidCredentialsError || error instanceof RateLimitedError) {
+          await audit(ctx, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', null, `email: ${input.email.trim().slice(0, 254)}`);
+        }
+        throw error;
+      }
+    },
+  }),
+);
+
+const ChangePasswordInput = builder.inputType('ChangePasswordInput', {
+  description: 'The current password and its replacement.',
+  fields: (t) => ({
+    currentPassword: t.string({ required: true, description: 'The password in use now.' }),
+    newPassword: t.string({ required: true, description: 'The replacement; the same rules as at sign-up.' }),
+  }),
+});
+
+const ChangePasswordPayloadRef = builder.objectRef<{ revokedSessions: number }>('ChangePasswordPayload').implement({
+  description: 'The password was changed.',
+  fields: (t) => ({ revokedSessions: t.exposeInt('revokedSessions', { description: 'Every other session of the account is ended.' }) }),
+});
+
+builder.mutationField('changePassword', (t) =>
+  t.field({
+    type: ChangePasswordPayloadRef,
+    description: 'Changes the signed-in user\'s password and ends every other session of the account.',
+    authScopes: { scope: 'sessions:manage' },
+    errors: {
+      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      union: { name: 'ChangePasswordResult', description: 'The outcome of changePassword.' },
+    },
+    args: { input: t.arg({ type: ChangePasswordInput, required: true, description: 'The passwords.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { viewer, services } = ctx;
+      if (!isSignedIn(viewer)) throw new InvalidCredentialsError();
+      ctx.claimCredentialCheck();
+      await changePassword(services.database, services.addressThrottle, { ...input, userId: viewer.userId, ip: ctx.meta.ip });
+      const revokedSessions = await services.revoker.revokeAll(viewer.userId, viewer.sessionId);
+      await audit(ctx, 'password.changed', viewer.userId, `${revokedSessions} other sessions ended`);
+      return { revokedSessions };
+    },
+  }),
+);
+
+function audit(ctx: Context, type: string, userId: string | null, detail?: string) {
+  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: detail ?? null });
+}

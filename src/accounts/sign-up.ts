@@ -1,0 +1,40 @@
+import type { Database } from '../db/client.ts';
+import { EmailTakenError, ValidationError } from '../graphql/errors.ts';
+import { normalizeEmail } from './email.ts';
+import { hashPassword, passwordProblem } from './password.ts';
+import { users } from './tables.ts';
+import { toUserRecord, type UserRecord } from './users.ts';
+
+export interface SignUpInput {
+  readonly email: string;
+  readonly password: string;
+  readonly name?: string | null;
+  readonly roles?: readonly string[];
+  readonly emailVerified?: boolean;
+}
+
+export const NAME_MAX_LENGTH = 100;
+
+/** Checks a sign-up; returns the normalized email and name, or throws a ValidationError naming the field. */
+export function validateSignUp(input: SignUpInput): { email: string; name: string | null } {
+  const email = normalizeEmail(input.email);
+  if (email === null) throw new ValidationError('That is not an email address.', 'email');
+  const problem = passwordProblem(input.password, email);
+  if (problem !== null) throw new ValidationError(problem, 'password');
+  const name = input.name?.trim() || null;
+  if (name !== null && (name.length > NAME_MAX_LENGTH || /\p{Cc}/u.test(name))) {
+    throw new ValidationError(`The name must have at most ${NAME_MAX_LENGTH} characters and no control characters.`, 'name');
+  }
+  return { email, name };
+}
+
+/** Creates an account. The email is unique whatever its case: a second sign-up gets EmailTakenError. */
+export async function signUp(database: Database, input: SignUpInput): Promise<UserRecord> {
+  const { email, name } = validateSignUp(input);
+  const passwordHash = await hashPassword(input.password);
+  const [row] = await database.db.insert(users).values({
+    email, name, passwordHash, roles: [...(input.roles ?? [])], emailVerified: input.emailVerified ?? false,
+  }).onConflictDoNothing().returning();
+  if (row === undefined) throw new EmailTakenError();
+  return toUserRecord(row);
+}

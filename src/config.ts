@@ -1,0 +1,213 @@
+import { isIP } from 'node:net';
+
+/** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or `memory://`). */
+export type DatabaseConfig =
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'pglite'; readonly dataDir: string };
+
+export interface OidcProviderConfig {
+  readonly id: string;
+  readonly name: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Link to an existing account by email only when this provider is trusted to verify emails. */
+  readonly trusted: boolean;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseConfig;
+  readonly publicUrl: string;
+  readonly admin: { readonly email: string; readonly password: string } | null;
+  readonly allowedOrigins: readonly string[];
+  readonly oidcProviders: readonly OidcProviderConfig[];
+  readonly redisUrl: string | null;
+  /** Access-token lifetime in seconds. */
+  readonly accessTokenTtl: number;
+  readonly trustProxy: boolean;
+  readonly production: boolean;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the contract's environment variables once. Returns a frozen config, or one line per bad
+ * variable naming it and what is wrong. Nothing else in the program reads `process.env`.
+ */
+export function loadConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const fail = (name: string, why: string): undefined => {
+    problems.push(`${name}: ${why}`);
+    return undefined;
+  };
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const port = parsePort(value('PORT') ?? '4000') ?? fail('PORT', 'must be a whole number from 1 to 65535');
+  const host = value('HOST') ?? '127.0.0.1';
+  if (!isHost(host)) fail('HOST', 'must be an IP address or a host name');
+
+  const database = parseDatabase(value('DATABASE_URL'), value('DATA_DIR') ?? './.data', fail);
+  const publicUrl = parsePublicUrl(value('PUBLIC_URL') ?? `http://localhost:${port ?? 4000}`, fail);
+  const admin = parseAdmin(value('ADMIN_EMAIL'), env.ADMIN_PASSWORD, fail);
+  const allowedOrigins = parseOrigins(value('ALLOWED_ORIGINS'), fail);
+  const oidcProviders = parseProviders(value('OIDC_PROVIDERS'), fail);
+
+  const redisUrl = value('REDIS_URL') ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl) ) fail('REDIS_URL', 'must be a redis:// or rediss:// URL');
+
+  const ttlRaw = value('ACCESS_TOKEN_TTL') ?? '900';
+  const accessTokenTtl = /^\d+$/.test(ttlRaw) && +ttlRaw >= 60 && +ttlRaw <= 3600 ? +ttlRaw : fail('ACCESS_TOKEN_TTL', 'must be a whole number of seconds from 60 to 3600');
+
+  const trustProxy = parseBoolean(value('TRUST_PROXY') ?? 'false') ?? fail('TRUST_PROXY', 'must be true or false');
+  const nodeEnv = value('NODE_ENV');
+
+  if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
+    || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
+    || accessTokenTtl === undefined || trustProxy === undefined) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    config: deepFreeze({
+      port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
+      accessTokenTtl, trustProxy, production: nodeEnv === 'production',
+    }),
+  };
+}
+
+type Fail = (name: string, why: string) => undefined;
+
+function parsePort(raw: string): number | undefined {
+  if (!/^\d{1,5}$/.test(raw)) return undefined;
+  const port = Number(raw);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+function isHost(host: string): boolean {
+  return isIP(host) !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(host);
+}
+
+function parseDatabase(url: string | undefined, dataDir: string, fail: Fail): DatabaseConfig | undefined {
+  if (url === undefined) return { kind: 'pglite', dataDir };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return fail('DATABASE_URL', 'is not a URL (expected postgres://user@host:5432/database)');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    return fail('DATABASE_URL', `must be a postgres:// URL, not ${parsed.protocol}//`);
+  }
+  if (parsed.hostname === '') return fail('DATABASE_URL', 'names no host');
+  return { kind: 'postgres', url };
+}
+
+function parsePublicUrl(raw: string, fail: Fail): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail('PUBLIC_URL', 'is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('PUBLIC_URL', 'must be an http(s) URL');
+  if (url.search !== '' || url.hash !== '' || url.username !== '') {
+    return fail('PUBLIC_URL', 'must be a base URL without credentials, query or fragment');
+  }
+  return url.href.replace(/\/$/, '');
+}
+
+function parseAdmin(email: string | undefined, password: string | undefined, fail: Fail) {
+  if (email === undefined && (password === undefined || password === '')) return null;
+  if (email === undefined) return fail('ADMIN_EMAIL', 'is required when ADMIN_PASSWORD is set');
+  if (password === undefined || password === '') return fail('ADMIN_PASSWORD', 'is required when ADMIN_EMAIL is set');
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) return fail('ADMIN_EMAIL', 'is not an email address');
+  return { email, password };
+}
+
+/** An origin is scheme://host[:port] and nothing else, as browsers send it in `Origin`. */
+export function isOrigin(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === raw;
+  } catch {
+    return false;
+  }
+}
+
+function parseOrigins(raw: string | undefined, fail: Fail): string[] | undefined {
+  if (raw === undefined) return [];
+  const origins = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const bad = origins.find((o) => !isOrigin(o));
+  if (bad !== undefined) return fail('ALLOWED_ORIGINS', `"${bad}" is not an origin (scheme://host[:port], no path or trailing slash)`);
+  return origins;
+}
+
+function parseProviders(raw: string | undefined, fail: Fail): OidcProviderConfig[] | undefined {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return fail('OIDC_PROVIDERS', 'is not valid JSON');
+  }
+  if (!Array.isArray(parsed)) return fail('OIDC_PROVIDERS', 'must be a JSON array');
+  const providers: OidcProviderConfig[] = [];
+  for (const [index, entry] of parsed.entries()) {
+    const at = `entry ${index}`;
+    if (typeof entry !== 'object' || entry === null) return fail('OIDC_PROVIDERS', `${at} is not an object`);
+    const e = entry as Record<string, unknown>;
+    for (const key of ['id', 'name', 'issuer', 'clientId', 'clientSecret'] as const) {
+      if (typeof e[key] !== 'string' || e[key] === '') return fail('OIDC_PROVIDERS', `${at} needs a non-empty string "${key}"`);
+    }
+    const id = e.id as string;
+    if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(id)) return fail('OIDC_PROVIDERS', `${at}: id "${id}" must be lower-case letters, digits, - or _`);
+    if (providers.some((p) => p.id === id)) return fail('OIDC_PROVIDERS', `${at}: id "${id}" is used twice`);
+    if (!isAllowedIssuer(e.issuer as string)) {
+      return fail('OIDC_PROVIDERS', `${at}: issuer must be an https URL (http only on loopback)`);
+    }
+    if (e.trusted !== undefined && typeof e.trusted !== 'boolean') return fail('OIDC_PROVIDERS', `${at}: trusted must be a boolean`);
+    providers.push({
+      id, name: e.name as string, issuer: e.issuer as string, clientId: e.clientId as string,
+      clientSecret: e.clientSecret as string, trusted: e.trusted === true,
+    });
+  }
+  return providers;
+}
+
+function isAllowedIssuer(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:') return true;
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseBoolean(raw: string): boolean | undefined {
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

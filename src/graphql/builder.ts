@@ -1,0 +1,40 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import type { Context } from '../context.ts';
+import type { Scope } from '../scopes.ts';
+
+/**
+ * The one Pothos builder: plugins and authorization scopes, no types. Each capability's graphql.ts
+ * defines its own types and fields on it; src/graphql/schema.ts imports them all.
+ */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: {
+    /** Any credential that belongs to a user (not anonymous). */
+    signedIn: boolean;
+    /** A user holding the role admin, through a first-party credential. */
+    admin: boolean;
+    /** The credential holds this scope. */
+    scope: Scope;
+  };
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, ErrorsPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      signedIn: ctx.viewer.credential !== 'ANONYMOUS',
+      admin: async () => (await ctx.currentUser())?.roles.includes('admin') === true,
+      scope: (scope: Scope) => (ctx.viewer.scopes as readonly string[]).includes(scope),
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      new GraphQLError(
+        ctx.viewer.credential === 'ANONYMOUS' ? 'Sign in to use this field.' : 'This credential may not use this field.',
+        { extensions: { code: 'FORBIDDEN' } },
+      ),
+  },
+  errors: { directResult: true },
+});

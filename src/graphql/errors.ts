@@ -1,0 +1,104 @@
+import { builder } from './builder.ts';
+
+/**
+ * An expected failure: returned to the client as a member of the field's result union, with a
+ * stable machine-readable `code`. Anything that is not an AppError is unexpected and is masked.
+ */
+export abstract class AppError extends Error {
+  abstract readonly code: string;
+}
+
+export class ValidationError extends AppError {
+  readonly code = 'VALIDATION_FAILED';
+  constructor(message: string, readonly field: string | null = null) {
+    super(message);
+  }
+}
+
+export class InvalidCredentialsError extends AppError {
+  readonly code = 'INVALID_CREDENTIALS';
+  constructor() {
+    super('Wrong email or password.');
+  }
+}
+
+export class EmailTakenError extends AppError {
+  readonly code = 'EMAIL_TAKEN';
+  constructor() {
+    super('That email address already belongs to an account.');
+  }
+}
+
+export class InvalidTokenError extends AppError {
+  readonly code = 'INVALID_TOKEN';
+  constructor(message = 'The token is unknown, expired, revoked or already used.') {
+    super(message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many attempts; try again in ${retryAfterSeconds} seconds.`);
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND';
+  constructor(what = 'The thing asked for') {
+    super(`${what} does not exist, or you may not see it.`);
+  }
+}
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description:
+    'Every expected failure of a mutation comes back as data: a member of the mutation\'s result union that implements Error. `code` is stable and machine-readable; `message` is for people.',
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'What went wrong, for people.' }),
+    code: t.exposeString('code', { description: 'What went wrong, for programs: stable across releases.' }),
+  }),
+});
+
+const errorFields = { interfaces: [ErrorInterface] };
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'Input that breaks a rule; `field` names the input field when one is to blame.',
+  ...errorFields,
+  fields: (t) => ({
+    field: t.exposeString('field', { nullable: true, description: 'The input field to blame, when there is one.' }),
+  }),
+});
+
+builder.objectType(InvalidCredentialsError, {
+  name: 'InvalidCredentialsError',
+  description: 'Wrong email or password. Says nothing about which of the two was wrong.',
+  ...errorFields,
+});
+
+builder.objectType(EmailTakenError, {
+  name: 'EmailTakenError',
+  description: 'The email address already belongs to an account.',
+  ...errorFields,
+});
+
+builder.objectType(InvalidTokenError, {
+  name: 'InvalidTokenError',
+  description: 'A refresh token, code or state that is unknown, expired, revoked or already used.',
+  ...errorFields,
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many attempts; try again after `retryAfterSeconds`.',
+  ...errorFields,
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds to wait before the next attempt.' }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'The thing asked for does not exist, or the caller may not see it.',
+  ...errorFields,
+});

@@ -1,0 +1,15 @@
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './errors.ts';
+import './viewer.ts';
+import '../sessions/graphql.ts';
+import '../accounts/graphql.ts';
+
+/** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
+export function buildSchema(): GraphQLSchema {
+  schema ??= lexicographicSortSchema(builder.toSchema());
+  return schema;
+}
+
+let schema: GraphQLSchema | undefined;

@@ -1,0 +1,30 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** A fresh secret of 256 random bits, base64url: the only kind of bearer secret Latchkey hands out. */
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** SHA-256 of a secret, the only form in which secrets are stored (a leaked table grants nothing). */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+/** HMAC-SHA-256, base64url: derives a value that only the holder of `key` can recompute. */
+export function hmac(key: Buffer, message: string): string {
+  return createHmac('sha256', key).update(message).digest('base64url');
+}
+
+/** Compares two strings without leaking, through timing, where they first differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a well-formed UUID: ids from clients are checked before they reach a uuid column. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

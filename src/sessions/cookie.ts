@@ -1,0 +1,79 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { BoundedCache } from '../lib/lru.ts';
+import { hashSecret } from '../lib/secrets.ts';
+import { MINUTE, SECOND } from '../lib/time.ts';
+import { COOKIE_IDLE_MS } from './lifetimes.ts';
+import type { RevokedSessions } from './revoked-set.ts';
+import { sessions } from './tables.ts';
+
+/** `__Host-`: the browser only accepts it Secure, from the exact host, for Path=/ (no subdomain can plant it). */
+export const SESSION_COOKIE = '__Host-latchkey-session';
+
+export function sessionCookieHeader(value: string, expiresAt: Date): string {
+  const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+  return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Lax`;
+}
+
+export function clearedSessionCookieHeader(): string {
+  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
+}
+
+/** The session cookie's value from a Cookie header, if there is one. */
+export function readSessionCookie(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export interface CookieSession {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly scopes: readonly string[];
+}
+
+interface Cached extends CookieSession {
+  readonly checkedAt: number;
+}
+
+// A cookie looked up recently is trusted for this long without asking the database again; ending a
+// session still takes effect at once, through the revoked set checked on every request.
+const RECHECK_MS = 30 * SECOND;
+const TOUCH_EVERY_MS = MINUTE;
+
+/** Finds the live session of a cookie, sliding its idle expiry forward (at most once a minute). */
+export class CookieSessions {
+  readonly #cache = new BoundedCache<string, Cached>(20_000);
+
+  constructor(private readonly database: Database, private readonly revoked: RevokedSessions) {}
+
+  /** The live session of a cookie; 'revoked' when it was ended or expired, 'invalid' when unknown. */
+  async find(cookie: string): Promise<CookieSession | 'revoked' | 'invalid'> {
+    if (cookie.length < 20 || cookie.length > 200) return 'invalid';
+    const hash = hashSecret(cookie);
+    const cached = this.#cache.get(hash);
+    if (cached !== undefined && Date.now() - cached.checkedAt < RECHECK_MS) {
+      return this.revoked.has(cached.sessionId) ? 'revoked' : cached;
+    }
+    const [row] = await this.database.db.select({
+      sessionId: sessions.id, userId: sessions.userId, scopes: sessions.scopes, lastUsedAt: sessions.lastUsedAt,
+      live: sql<boolean>`${sessions.revokedAt} is null and ${sessions.expiresAt} > now() and ${sessions.idleExpiresAt} > now()`,
+    }).from(sessions).where(eq(sessions.cookieHash, hash));
+    if (row === undefined || !row.live || this.revoked.has(row.sessionId)) {
+      this.#cache.delete(hash);
+      return row === undefined ? 'invalid' : 'revoked';
+    }
+    if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+      await this.database.db.update(sessions).set({
+        lastUsedAt: sql`now()`,
+        idleExpiresAt: sql`least(now() + ${`${COOKIE_IDLE_MS / 1000} seconds`}::interval, ${sessions.expiresAt})`,
+      }).where(eq(sessions.id, row.sessionId));
+    }
+    const found: Cached = { sessionId: row.sessionId, userId: row.userId, scopes: row.scopes, checkedAt: Date.now() };
+    this.#cache.set(hash, found);
+    return found;
+  }
+}

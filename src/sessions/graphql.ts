@@ -1,0 +1,174 @@
+import { recordAuditEvent } from '../audit/record.ts';
+import { builder } from '../graphql/builder.ts';
+import { InvalidTokenError, NotFoundError, RateLimitedError } from '../graphql/errors.ts';
+import { ViewerRef } from '../graphql/viewer.ts';
+import { isUuid } from '../lib/secrets.ts';
+import { isSignedIn } from '../viewer.ts';
+import { findSession, listSessions } from './list.ts';
+import { rotateRefreshToken } from './refresh.ts';
+import type { SessionRecord } from './session.ts';
+import { clearSessionCookie, tokenPair, type AuthResult, type TokenPair } from './sign-in.ts';
+
+export const TokenDeliveryEnum = builder.enumType('TokenDelivery', {
+  description:
+    'How a successful sign-in hands over its credentials. TOKENS: an access token and a refresh token in the response body, for mobile apps and single-page apps that keep tokens in memory. COOKIE: an HttpOnly, Secure, SameSite session cookie, and no secret in the body, for web apps.',
+  values: {
+    TOKENS: { description: 'An access token and a refresh token in the response body.' },
+    COOKIE: { description: 'The session cookie; nothing secret in the body.' },
+  } as const,
+});
+
+export const SessionRef = builder.objectRef<SessionRecord>('Session').implement({
+  description: 'A signed-in session of the user, on one device or browser.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The session\'s id; pass it to revokeSession.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user signed in.' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'When the session was last refreshed or used.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the session ends unless it is used (or at the latest, used or not).' }),
+    userAgent: t.exposeString('userAgent', { nullable: true, description: 'The User-Agent that signed in.' }),
+    ip: t.exposeString('ip', { nullable: true, description: 'The client address that signed in.' }),
+    current: t.boolean({
+      description: 'True for the session the request itself belongs to.',
+      resolve: (session, _args, ctx) => isSignedIn(ctx.viewer) && ctx.viewer.sessionId === session.id,
+    }),
+  }),
+});
+
+const TokenPairRef = builder.objectRef<TokenPair>('TokenPair').implement({
+  description: 'The credentials of a TOKENS sign-in.',
+  fields: (t) => ({
+    tokenType: t.string({ description: 'Always Bearer.', resolve: () => 'Bearer' }),
+    accessToken: t.exposeString('accessToken', {
+      description: 'A signed JWT (RFC 9068 profile), short-lived, verifiable with the keys at /.well-known/jwks.json.',
+    }),
+    accessTokenExpiresAt: t.expose('accessTokenExpiresAt', { type: 'DateTime', description: 'When the access token expires.' }),
+    refreshToken: t.exposeString('refreshToken', {
+      description: 'Opaque, single-use: every refresh returns a new one and retires the old.',
+    }),
+    refreshTokenExpiresAt: t.expose('refreshTokenExpiresAt', { type: 'DateTime', description: 'When the refresh token expires if unused.' }),
+  }),
+});
+
+/** The result of a sign-in or refresh; accounts/graphql.ts adds its `user` field. */
+export const AuthPayloadRef = builder.objectRef<AuthResult>('AuthPayload').implement({
+  description: 'A signed-in session and, for TOKENS delivery, its tokens.',
+  fields: (t) => ({
+    session: t.field({ type: SessionRef, description: 'The session just started or refreshed.', resolve: (r) => r.session }),
+    tokens: t.field({
+      type: TokenPairRef,
+      nullable: true,
+      description: 'Null when the credentials were delivered as a cookie.',
+      resolve: (r) => r.tokens,
+    }),
+  }),
+});
+
+builder.objectField(ViewerRef, 'session', (t) =>
+  t.field({
+    type: SessionRef,
+    nullable: true,
+    description: 'The session behind an access token or session cookie.',
+    resolve: async (viewer, _args, ctx) =>
+      isSignedIn(viewer) ? ((await findSession(ctx.services.database, viewer.sessionId)) ?? null) : null,
+  }),
+);
+
+builder.queryField('sessions', (t) =>
+  t.field({
+    type: [SessionRef],
+    description: 'The caller\'s live sessions, newest first.',
+    authScopes: { scope: 'sessions:manage' },
+    resolve: (_root, _args, ctx) => (isSignedIn(ctx.viewer) ? listSessions(ctx.services.database, ctx.viewer.userId) : []),
+  }),
+);
+
+const RefreshInput = builder.inputType('RefreshInput', {
+  description: 'Which refresh token to exchange.',
+  fields: (t) => ({
+    refreshToken: t.string({ description: 'Omit to use the refresh cookie.' }),
+  }),
+});
+
+builder.mutationField('refresh', (t) =>
+  t.field({
+    type: AuthPayloadRef,
+    description: 'Exchanges a refresh token for a new access token and a new refresh token; the old one is retired.',
+    errors: { types: [InvalidTokenError, RateLimitedError], union: { name: 'RefreshResult', description: 'The outcome of refresh.' } },
+    args: { input: t.arg({ type: RefreshInput, description: 'The token; omit it to refresh the cookie session.' }) },
+    resolve: async (_root, { input }, ctx): Promise<AuthResult> => {
+      ctx.claimCredentialCheck();
+      const token = input?.refreshToken;
+      if (token == null) {
+        // Cookie sessions need no refresh token: the cookie is the credential and its expiry slides.
+        if (ctx.viewer.credential !== 'SESSION_COOKIE') throw new InvalidTokenError('No refresh token was given.');
+        const session = await findSession(ctx.services.database, ctx.viewer.sessionId);
+        if (session === undefined) throw new InvalidTokenError();
+        return { userId: session.userId, session, tokens: null };
+      }
+      const { services, meta } = ctx;
+      await services.addressThrottle.take(meta.ip);
+      const outcome = await rotateRefreshToken(services.database, services.refreshKey, token, (id) => services.revoker.revokeById(id));
+      if (!outcome.ok) {
+        if (outcome.reason === 'reused') {
+          await recordAuditEvent(services.database, {
+            type: 'refresh.reuse_detected', userId: outcome.userId, ip: meta.ip, userAgent: meta.userAgent,
+            detail: `session ${outcome.sessionId} revoked: a refresh token retired earlier was presented again`,
+          });
+        }
+        throw new InvalidTokenError();
+      }
+      await services.addressThrottle.giveBack(meta.ip);
+      return {
+        userId: outcome.session.userId,
+        session: outcome.session,
+        tokens: await tokenPair(ctx, outcome.session, outcome.refreshToken, outcome.refreshTokenExpiresAt),
+      };
+    },
+  }),
+);
+
+const LogoutInput = builder.inputType('LogoutInput', {
+  description: 'Which sessions to end.',
+  fields: (t) => ({
+    everywhere: t.boolean({ defaultValue: false, description: 'End every session of the account, not only this one.' }),
+  }),
+});
+
+const LogoutPayloadRef = builder.objectRef<{ revokedSessions: number }>('LogoutPayload').implement({
+  description: 'What logout ended.',
+  fields: (t) => ({ revokedSessions: t.exposeInt('revokedSessions', { description: 'How many sessions were ended.' }) }),
+});
+
+builder.mutationField('logout', (t) =>
+  t.field({
+    type: LogoutPayloadRef,
+    description: 'Ends the current session (or every session of the account) and clears the session cookie.',
+    args: { input: t.arg({ type: LogoutInput, description: 'Options; by default only the current session ends.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { viewer, services } = ctx;
+      if (viewer.credential === 'SESSION_COOKIE') clearSessionCookie(ctx);
+      if (!isSignedIn(viewer)) return { revokedSessions: 0 };
+      if (input?.everywhere === true) return { revokedSessions: await services.revoker.revokeAll(viewer.userId) };
+      return { revokedSessions: (await services.revoker.revokeOne(viewer.userId, viewer.sessionId)) ? 1 : 0 };
+    },
+  }),
+);
+
+builder.mutationField('revokeSession', (t) =>
+  t.field({
+    type: SessionRef,
+    description: 'Ends one of the caller\'s sessions, e.g. a lost device.',
+    authScopes: { scope: 'sessions:manage' },
+    errors: { types: [NotFoundError], union: { name: 'RevokeSessionResult', description: 'The outcome of revokeSession.' } },
+    args: { id: t.arg.id({ required: true, description: 'The session\'s id.' }) },
+    resolve: async (_root, { id }, ctx) => {
+      const sessionId = String(id);
+      if (!isSignedIn(ctx.viewer) || !isUuid(sessionId)) throw new NotFoundError('The session');
+      const session = await findSession(ctx.services.database, sessionId);
+      if (session === undefined || session.userId !== ctx.viewer.userId) throw new NotFoundError('The session');
+      if (!(await ctx.services.revoker.revokeOne(ctx.viewer.userId, sessionId))) throw new NotFoundError('The session');
+      if (ctx.viewer.sessionId === sessionId && ctx.viewer.credential === 'SESSION_COOKIE') clearSessionCookie(ctx);
+      return session;
+    },
+  }),
+);

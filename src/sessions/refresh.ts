@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { hashSecret, hmac } from '../lib/secrets.ts';
+import { REFRESH_GRACE_MS, REFRESH_IDLE_MS } from './lifetimes.ts';
+import { toSessionRecord, type SessionRecord } from './session.ts';
+
+export type RefreshOutcome =
+  | { readonly ok: true; readonly session: SessionRecord; readonly refreshToken: string; readonly refreshTokenExpiresAt: Date }
+  | { readonly ok: false; readonly reason: 'invalid' }
+  /** A token retired longer ago than the grace window came back: the session has been revoked. */
+  | { readonly ok: false; readonly reason: 'reused'; readonly sessionId: string; readonly userId: string };
+
+interface RotatedRow {
+  id: string; user_id: string; client_id: string | null; scopes: string[]; created_at: Date; last_used_at: Date | null;
+  idle_expires_at: Date; expires_at: Date; user_agent: string | null; ip: string | null; token_expires_at: Date;
+}
+
+interface RetiredRow {
+  session_id: string; user_id: string; used_at: Date | null; in_grace: boolean; session_live: boolean;
+}
+
+/**
+ * Exchanges a refresh token for its successor (RFC 9700 §4.14). The successor is HMAC(key, token):
+ * it can be recomputed instead of stored, so a retry or a second tab presenting the same token within
+ * the grace window gets the very same successor back and the family never forks. Retiring the old
+ * token and inserting the successor is one statement: of any number of concurrent calls, one wins.
+ * A token retired longer ago than the grace window revokes the whole session (`revokeSession`).
+ */
+export async function rotateRefreshToken(
+  database: Database,
+  key: Buffer,
+  token: string,
+  revokeSession: (sessionId: string) => Promise<void>,
+): Promise<RefreshOutcome> {
+  if (token.length < 20 || token.length > 200) return { ok: false, reason: 'invalid' };
+  const hash = hashSecret(token);
+  const successor = hmac(key, token);
+  const idle = `${REFRESH_IDLE_MS / 1000} seconds`;
+  const [rotated] = await database.rows<RotatedRow>(sql`
+    with old as (
+      update refresh_tokens rt set used_at = now()
+      from sessions s
+      where rt.hash = ${hash} and rt.used_at is null and rt.expires_at > now()
+        and s.id = rt.session_id and s.revoked_at is null and s.expires_at > now()
+      returning rt.id, rt.session_id, s.expires_at as session_expires_at
+    ), successor as (
+      insert into refresh_tokens (session_id, hash, parent_id, expires_at)
+      select session_id, ${hashSecret(successor)}, id, least(now() + ${idle}::interval, session_expires_at) from old
+      returning session_id, expires_at
+    ), touched as (
+      update sessions set last_used_at = now(), idle_expires_at = successor.expires_at
+      from successor where sessions.id = successor.session_id
+      returning sessions.*, successor.expires_at as token_expires_at
+    )
+    select id, user_id, client_id, scopes, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, token_expires_at
+    from touched`);
+  if (rotated !== undefined) return { ok: true, ...fromRotated(rotated), refreshToken: successor };
+
+  const [retired] = await database.rows<RetiredRow>(sql`
+    select rt.session_id, s.user_id, rt.used_at,
+      (now() - rt.used_at) <= ${`${REFRESH_GRACE_MS} milliseconds`}::interval as in_grace,
+      (s.revoked_at is null and s.expires_at > now()) as session_live
+    from refresh_tokens rt join sessions s on s.id = rt.session_id
+    where rt.hash = ${hash}`);
+  if (retired === undefined || retired.used_at === null || !retired.session_live) return { ok: false, reason: 'invalid' };
+  if (!retired.in_grace) {
+    await revokeSession(retired.session_id);
+    return { ok: false, reason: 'reused', sessionId: retired.session_id, userId: retired.user_id };
+  }
+  const [again] = await database.rows<RotatedRow>(sql`
+    select s.id, s.user_id, s.client_id, s.scopes, s.created_at, s.last_used_at, s.idle_expires_at, s.expires_at,
+      s.user_agent, s.ip, rt.expires_at as token_expires_at
+    from refresh_tokens rt join sessions s on s.id = rt.session_id
+    where rt.hash = ${hashSecret(successor)} and s.revoked_at is null`);
+  if (again === undefined) return { ok: false, reason: 'invalid' };
+  return { ok: true, ...fromRotated(again), refreshToken: successor };
+}
+
+function fromRotated(row: RotatedRow) {
+  return {
+    session: toSessionRecord({
+      id: row.id, userId: row.user_id, clientId: row.client_id, scopes: row.scopes, cookieHash: null,
+      createdAt: new Date(row.created_at), lastUsedAt: row.last_used_at && new Date(row.last_used_at),
+      idleExpiresAt: new Date(row.idle_expires_at), expiresAt: new Date(row.expires_at), revokedAt: null,
+      userAgent: row.user_agent, ip: row.ip,
+    }),
+    refreshTokenExpiresAt: new Date(row.token_expires_at),
+  };
+}

@@ -1,0 +1,44 @@
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { REVOCATION_CHANNEL, sessionRevokedMessage, type RevokedSessions } from './revoked-set.ts';
+import { sessions } from './tables.ts';
+
+/**
+ * Ends sessions and tells every instance at once (NOTIFY), so their access tokens and cookies are
+ * refused from the next request on, without any instance asking the database per request.
+ */
+export class SessionRevoker {
+  constructor(private readonly database: Database, private readonly revoked: RevokedSessions) {}
+
+  /** Ends one session of a user; false when it was not theirs or had already ended. */
+  async revokeOne(userId: string, sessionId: string): Promise<boolean> {
+    const ended = await this.database.db.update(sessions).set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await this.#announce(ended.map((row) => row.id));
+    return ended.length > 0;
+  }
+
+  /** Ends a session whatever its owner (refresh-token reuse). */
+  async revokeById(sessionId: string): Promise<void> {
+    const ended = await this.database.db.update(sessions).set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await this.#announce(ended.map((row) => row.id));
+  }
+
+  /** Ends every session of a user, but `except` when given; returns how many ended. */
+  async revokeAll(userId: string, except?: string): Promise<number> {
+    const ended = await this.database.db.update(sessions).set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), sql`${sessions.expiresAt} > now()`,
+        except === undefined ? undefined : ne(sessions.id, except)))
+      .returning({ id: sessions.id });
+    await this.#announce(ended.map((row) => row.id));
+    return ended.length;
+  }
+
+  async #announce(sessionIds: readonly string[]): Promise<void> {
+    for (const id of sessionIds) this.revoked.add(id);
+    await Promise.all(sessionIds.map((id) => this.database.notify(REVOCATION_CHANNEL, sessionRevokedMessage(id))));
+  }
+}

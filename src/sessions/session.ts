@@ -1,0 +1,31 @@
+import type { sessions } from './tables.ts';
+
+type Row = typeof sessions.$inferSelect;
+
+/** A session as the rest of the program sees it: never its secrets. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly clientId: string | null;
+  readonly scopes: readonly string[];
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  /** The earlier of the idle and the absolute expiry. */
+  readonly expiresAt: Date;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
+export function toSessionRecord(row: Row): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.userId,
+    clientId: row.clientId,
+    scopes: row.scopes,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    expiresAt: row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt,
+    userAgent: row.userAgent,
+    ip: row.ip,
+  };
+}

@@ -1,0 +1,53 @@
+import type { Context } from '../context.ts';
+import { FIRST_PARTY_CLIENT_ID, FIRST_PARTY_SCOPES } from '../scopes.ts';
+import { clearedSessionCookieHeader, sessionCookieHeader } from './cookie.ts';
+import type { SessionRecord } from './session.ts';
+import { startSession, type Delivery } from './start.ts';
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly refreshToken: string;
+  readonly refreshTokenExpiresAt: Date;
+}
+
+/** What a successful sign-in or refresh returns: the account, its session and, for TOKENS, the tokens. */
+export interface AuthResult {
+  readonly userId: string;
+  readonly session: SessionRecord;
+  readonly tokens: TokenPair | null;
+}
+
+/**
+ * Starts a first-party session for a user whose credentials were just checked, and hands over its
+ * credentials as asked: tokens in the body, or the session cookie (no secret in the body).
+ */
+export async function signIn(ctx: Context, userId: string, delivery: Delivery): Promise<AuthResult> {
+  const started = await startSession(ctx.services.database, {
+    userId, delivery, scopes: FIRST_PARTY_SCOPES, userAgent: ctx.meta.userAgent, ip: ctx.meta.ip,
+  });
+  ctx.state.noStore = true;
+  if (started.delivery === 'COOKIE') {
+    ctx.state.setCookies.push(sessionCookieHeader(started.cookie, started.cookieExpiresAt));
+    return { userId, session: started.session, tokens: null };
+  }
+  return {
+    userId,
+    session: started.session,
+    tokens: await tokenPair(ctx, started.session, started.refreshToken, started.refreshTokenExpiresAt),
+  };
+}
+
+export async function tokenPair(ctx: Context, session: SessionRecord, refreshToken: string, refreshTokenExpiresAt: Date): Promise<TokenPair> {
+  const access = await ctx.services.accessTokens.issue({
+    userId: session.userId, sessionId: session.id, clientId: session.clientId ?? FIRST_PARTY_CLIENT_ID, scopes: session.scopes,
+  });
+  ctx.state.noStore = true;
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt };
+}
+
+/** Tells the browser to forget the session cookie. */
+export function clearSessionCookie(ctx: Context): void {
+  ctx.state.setCookies.push(clearedSessionCookieHeader());
+  ctx.state.noStore = true;
+}

@@ -1,0 +1,52 @@
+import type { Database } from '../db/client.ts';
+import { hashSecret, randomSecret } from '../lib/secrets.ts';
+import { after } from '../lib/time.ts';
+import { COOKIE_ABSOLUTE_MS, COOKIE_IDLE_MS, REFRESH_ABSOLUTE_MS, REFRESH_IDLE_MS } from './lifetimes.ts';
+import { toSessionRecord, type SessionRecord } from './session.ts';
+import { refreshTokens, sessions } from './tables.ts';
+
+export type Delivery = 'TOKENS' | 'COOKIE';
+
+export type StartedSession =
+  | { readonly delivery: 'TOKENS'; readonly session: SessionRecord; readonly refreshToken: string; readonly refreshTokenExpiresAt: Date }
+  | { readonly delivery: 'COOKIE'; readonly session: SessionRecord; readonly cookie: string; readonly cookieExpiresAt: Date };
+
+export interface StartSessionInput {
+  readonly userId: string;
+  readonly delivery: Delivery;
+  readonly scopes: readonly string[];
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
+/**
+ * Starts a signed-in session. TOKENS: the session's first refresh token (idle 14 days, absolute 90).
+ * COOKIE: an opaque cookie value (idle 7 days, absolute 30). Only hashes of either are stored.
+ */
+export async function startSession(database: Database, input: StartSessionInput): Promise<StartedSession> {
+  const now = new Date();
+  const secret = randomSecret();
+  const common = {
+    userId: input.userId,
+    scopes: [...input.scopes],
+    userAgent: input.userAgent?.slice(0, 512) ?? null,
+    ip: input.ip,
+    lastUsedAt: now,
+  };
+  if (input.delivery === 'COOKIE') {
+    const expiresAt = after(COOKIE_ABSOLUTE_MS, now);
+    const [row] = await database.db.insert(sessions).values({
+      ...common, cookieHash: hashSecret(secret), idleExpiresAt: after(COOKIE_IDLE_MS, now), expiresAt,
+    }).returning();
+    return { delivery: 'COOKIE', session: toSessionRecord(row!), cookie: secret, cookieExpiresAt: expiresAt };
+  }
+  const refreshTokenExpiresAt = after(REFRESH_IDLE_MS, now);
+  const row = await database.db.transaction(async (tx) => {
+    const [session] = await tx.insert(sessions).values({
+      ...common, idleExpiresAt: refreshTokenExpiresAt, expiresAt: after(REFRESH_ABSOLUTE_MS, now),
+    }).returning();
+    await tx.insert(refreshTokens).values({ sessionId: session!.id, hash: hashSecret(secret), expiresAt: refreshTokenExpiresAt });
+    return session!;
+  });
+  return { delivery: 'TOKENS', session: toSessionRecord(row), refreshToken: secret, refreshTokenExpiresAt };
+}

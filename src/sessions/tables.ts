@@ -1,0 +1,41 @@
+import { sql } from 'drizzle-orm';
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * A signed-in session: first-party (refresh tokens or a cookie) or, later, an OAuth grant (`client_id`).
+ * Users are referenced by id only: the accounts capability owns that table.
+ */
+export const sessions = pgTable('sessions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  /** null for first-party sessions. */
+  clientId: text('client_id'),
+  scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+  /** SHA-256 of the session cookie, for COOKIE delivery; null when the session holds refresh tokens. */
+  cookieHash: text('cookie_hash').unique(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  /** Sliding: pushed forward on use, never past `expires_at`. */
+  idleExpiresAt: timestamp('idle_expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** Absolute: the session ends then, used or not. */
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  userAgent: text('user_agent'),
+  ip: text('ip'),
+}, (t) => [
+  index('sessions_user_id_idx').on(t.userId),
+  index('sessions_revoked_at_idx').on(t.revokedAt),
+]);
+
+/** Single-use refresh tokens; each rotation retires one (`used_at`) and adds its successor. */
+export const refreshTokens = pgTable('refresh_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  sessionId: uuid('session_id').notNull().references(() => sessions.id, { onDelete: 'cascade' }),
+  /** SHA-256 of the token. */
+  hash: text('hash').notNull().unique(),
+  parentId: uuid('parent_id'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** Set once, atomically, when the token is exchanged for its successor. */
+  usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [index('refresh_tokens_session_id_idx').on(t.sessionId)]);

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
+import { BoundedCache } from '../lib/lru.ts';
+import type { KeyRing } from './keys.ts';
+
+/** The claims of an RFC 9068 access token that Latchkey reads back. */
+export interface AccessTokenClaims {
+  readonly sub: string;
+  readonly sid: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly claims: AccessTokenClaims }
+  | { readonly ok: false; readonly reason: 'expired' | 'invalid' };
+
+export interface AccessTokenSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+}
+
+const MAX_TOKEN_BYTES = 8 * 1024;
+const CLOCK_TOLERANCE_SECONDS = 30;
+const INVALID: VerifyResult = Object.freeze({ ok: false, reason: 'invalid' });
+
+/** Issues and verifies first-party and OAuth access tokens: JWTs in the RFC 9068 profile. */
+export class AccessTokens {
+  // Verification through WebCrypto costs as much as a whole request: a token already verified is
+  // remembered by its exact string until it expires. Revocation is checked by the caller every time.
+  readonly #verified = new BoundedCache<string, AccessTokenClaims>(50_000);
+
+  constructor(private readonly keys: KeyRing, private readonly settings: AccessTokenSettings) {}
+
+  get ttlSeconds(): number {
+    return this.settings.ttlSeconds;
+  }
+
+  /** Signs an access token with the current Ed25519 key: header `typ: at+jwt` and `kid`, RFC 9068 claims. */
+  async issue(input: { userId: string; sessionId: string; clientId: string; scopes: readonly string[] }) {
+    const signer = this.keys.signer('EdDSA');
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.settings.ttlSeconds;
+    const token = await new SignJWT({ sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' ') })
+      .setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setSubject(input.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(signer.privateKey);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /**
+   * Verifies a token (RFC 8725): the algorithm is the one of our own key named by `kid` (no `jwk`, `jku`,
+   * `x5u` or `x5c` is ever followed), `typ` must be `at+jwt`, iss and aud must be ours, and a token of
+   * more than 8 KiB is refused unparsed. Never throws.
+   */
+  async verify(token: string): Promise<VerifyResult> {
+    const cached = this.#verified.get(token);
+    if (cached !== undefined) {
+      if (cached.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) return { ok: true, claims: cached };
+      this.#verified.delete(token);
+      return { ok: false, reason: 'expired' };
+    }
+    if (token.length > MAX_TOKEN_BYTES) return INVALID;
+    let kid: unknown;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      return INVALID;
+    }
+    const key = typeof kid === 'string' ? this.keys.byKid.get(kid) : undefined;
+    if (key === undefined) return INVALID;
+    try {
+      const { payload } = await jwtVerify(token, key.key, {
+        algorithms: [key.alg],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        typ: 'at+jwt',
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'sid', 'client_id'],
+      });
+      const { sub, sid, client_id: clientId, scope, exp } = payload;
+      if (typeof sub !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string' || typeof exp !== 'number') {
+        return INVALID;
+      }
+      const claims: AccessTokenClaims = Object.freeze({
+        sub, sid, clientId, exp,
+        scopes: Object.freeze(typeof scope === 'string' && scope !== '' ? scope.split(' ') : []),
+      });
+      this.#verified.set(token, claims);
+      return { ok: true, claims };
+    } catch (error) {
+      return error instanceof errors.JWTExpired ? { ok: false, reason: 'expired' } : INVALID;
+    }
+  }
+}

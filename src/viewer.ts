@@ -1,0 +1,31 @@
+/** How a request proved who it is. The names are the contract's CredentialKind values. */
+export type CredentialKind = 'ANONYMOUS' | 'ACCESS_TOKEN' | 'API_KEY' | 'SESSION_COOKIE';
+
+/**
+ * Who is calling. One credential, fully checked, or none: a Viewer is never half-valid, so resolvers
+ * narrow on `credential` instead of testing optional ids.
+ */
+export type Viewer =
+  | { readonly credential: 'ANONYMOUS'; readonly scopes: readonly [] }
+  | {
+      readonly credential: 'ACCESS_TOKEN';
+      readonly userId: string;
+      readonly sessionId: string;
+      /** The OAuth client the token was issued to; `latchkey` for first-party sign-ins. */
+      readonly clientId: string;
+      readonly scopes: readonly string[];
+    }
+  | {
+      readonly credential: 'SESSION_COOKIE';
+      readonly userId: string;
+      readonly sessionId: string;
+      readonly scopes: readonly string[];
+    };
+
+export type SignedInViewer = Exclude<Viewer, { credential: 'ANONYMOUS' }>;
+
+export const ANONYMOUS: Viewer = Object.freeze({ credential: 'ANONYMOUS', scopes: [] as const });
+
+export function isSignedIn(viewer: Viewer): viewer is SignedInViewer {
+  return viewer.credential !== 'ANONYMOUS';
+}
