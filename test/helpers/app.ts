@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { openDatabase, type Database } from '../../src/db/client.ts';
+import { applyMigrations } from '../../src/db/migrate.ts';
+import { freshDatabase, type FreshDatabase } from './database.ts';
+
+export interface GqlResponse<T = any> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: { data?: T; errors?: { message: string; extensions?: Record<string, any>; path?: string[] }[] };
+}
+
+export interface RequestOptions {
+  readonly headers?: Record<string, string>;
+  /** An access token (or anything else) sent as `Authorization: Bearer …`. */
+  readonly bearer?: string;
+  /** A session cookie value, sent as the Cookie header. */
+  readonly cookie?: string;
+}
+
+export interface TestApp {
+  readonly url: string;
+  readonly app: App;
+  readonly config: Config;
+  readonly database: Database;
+  readonly fresh: FreshDatabase;
+  /** POSTs one GraphQL operation over a real socket, as a client would. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResponse<T>>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra environment for loadConfig (PUBLIC_URL and the database are set by the helper). */
+  readonly env?: Record<string, string>;
+  /** Serve the database of another test app (two instances on one PostgreSQL database). */
+  readonly sharing?: TestApp;
+}
+
+const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Starts the real app on a fresh database (or another app's), listening on an ephemeral loopback port. */
+export async function startTestApp(options: StartOptions = {}): Promise<TestApp> {
+  let handler: Parameters<typeof createServer>[1] = (_req, res) => res.end();
+  const server = createServer((req, res) => handler!(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+
+  const fresh = options.sharing?.fresh ?? (await freshDatabase());
+  const loaded = loadConfig({ PUBLIC_URL: url, PORT: String(port), ...options.env });
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  const config: Config = { ...loaded.config, database: fresh.config };
+  const database = await openDatabase(config.database);
+  if (options.sharing === undefined) await applyMigrations(config.database, database);
+  const app = await createApp(config, database, silent);
+  handler = app.yoga;
+
+  const fetchPath = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
+  return {
+    url, app, config, database, fresh,
+    fetch: fetchPath,
+    gql: async (query, variables, opts = {}) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+      if (opts.bearer !== undefined) headers.authorization = `Bearer ${opts.bearer}`;
+      if (opts.cookie !== undefined) headers.cookie = opts.cookie;
+      const response = await fetchPath('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GqlResponse['body'] };
+    },
+    close: async () => {
+      await closeServer(server);
+      await app.close();
+      await database.close();
+      if (options.sharing === undefined) await fresh.drop();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

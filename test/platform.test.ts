@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { ENGINE } from './helpers/database.ts';
+
+describe(`the platform (${ENGINE})`, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('answers ANONYMOUS to a request without credentials', async () => {
+    const { status, body } = await app.gql('{ viewer { credential scopes user { id } session { id } } }');
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { viewer: { credential: 'ANONYMOUS', scopes: [], user: null, session: null } } });
+  });
+
+  it('serves /healthz and /readyz', async () => {
+    expect((await app.fetch('/healthz')).status).toBe(200);
+    const ready = await app.fetch('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('publishes the public signing keys, and never a private part', async () => {
+    const response = await app.fetch('/.well-known/jwks.json');
+    expect(response.status).toBe(200);
+    const { keys } = (await response.json()) as { keys: Record<string, string>[] };
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    for (const key of keys) expect(key).not.toHaveProperty('d');
+  });
+
+  it.each([
+    ['an API key in X-API-Key', { 'x-api-key': 'sk_live_0000000000000000000000000000000000000000000' }],
+    ['an API key as a bearer token', { authorization: 'Bearer sk_live_0000000000000000000000000000000000000000000' }],
+    ['a Basic authorization', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['an unknown cookie session', { cookie: '__Host-latchkey-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
+  ])('refuses %s with 401 instead of serving it as anonymous', async (_what, headers) => {
+    const { status, headers: responseHeaders, body } = await app.gql('{ viewer { credential } }', {}, { headers });
+    expect(status).toBe(401);
+    expect(responseHeaders.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'invalid' });
+  });
+
+  it('refuses a GET query without a CSRF-safe header, and serves one with it', async () => {
+    const query = encodeURIComponent('{ viewer { credential } }');
+    expect((await app.fetch(`/graphql?query=${query}`)).status).toBe(403);
+    const allowed = await app.fetch(`/graphql?query=${query}`, { headers: { 'x-graphql-yoga-csrf': '1' } });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('refuses a mutation over GET', async () => {
+    const query = encodeURIComponent('mutation { logout { revokedSessions } }');
+    const response = await app.fetch(`/graphql?query=${query}`, { headers: { 'x-graphql-yoga-csrf': '1' } });
+    expect(response.status).toBe(405);
+  });
+
+  it('refuses a body over 100 KB with 413', async () => {
+    const response = await app.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ viewer { credential } } # ${'x'.repeat(110_000)}` }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('answers a syntax error with a GraphQL error, not a 500', async () => {
+    const { status, body } = await app.gql('{ viewer { ');
+    expect(status).toBeLessThan(500);
+    expect(body.errors?.[0]?.message).toMatch(/Syntax Error/);
+  });
+});
