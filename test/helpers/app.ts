@@ -51,7 +51,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   const url = `http://localhost:${port}`;
 
   const fresh = options.sharing?.fresh ?? (await freshDatabase());
-  const loaded = loadConfig({ PUBLIC_URL: url, PORT: String(port), ...options.env });
+  // Instances of one deployment share its public URL (the tokens' iss and aud).
+  const loaded = loadConfig({ PUBLIC_URL: options.sharing?.config.publicUrl ?? url, PORT: String(port), ...options.env });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const config: Config = { ...loaded.config, database: fresh.config };
   const database = await openDatabase(config.database);

@@ -24,6 +24,7 @@ export const LOGIN = /* GraphQL */ `
       ... on AuthPayload { user { id email } session { id } tokens { accessToken refreshToken } }
       ... on Error { code message }
       ... on RateLimitedError { retryAfterSeconds }
+      ... on ValidationError { field }
     }
   }`;
 
