@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { buildContext, type Context, type ServerContext } from './context.ts';
 import type { Database } from './db/client.ts';
 import { buildSchema } from './graphql/schema.ts';
+import { corsPolicy } from './http/cors.ts';
 import { plugins } from './http/plugins.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -27,12 +28,7 @@ export async function createApp(config: Config, database: Database, logger: Logg
     landingPage: false,
     graphiql: !config.production,
     batching: { limit: 10 },
-    cors: {
-      origin: [...config.allowedOrigins],
-      credentials: true,
-      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-graphql-yoga-csrf'],
-      methods: ['GET', 'POST'],
-    },
+    cors: corsPolicy(config),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { normalizeEmail } from './accounts/email.ts';
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or `memory://`). */
 export type DatabaseConfig =
@@ -129,7 +130,8 @@ function parseAdmin(email: string | undefined, password: string | undefined, fai
   if (email === undefined && (password === undefined || password === '')) return null;
   if (email === undefined) return fail('ADMIN_EMAIL', 'is required when ADMIN_PASSWORD is set');
   if (password === undefined || password === '') return fail('ADMIN_PASSWORD', 'is required when ADMIN_EMAIL is set');
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) return fail('ADMIN_EMAIL', 'is not an email address');
+  // The rule sign-up applies: an address it would refuse must stop start-up here, naming ADMIN_EMAIL.
+  if (normalizeEmail(email) === null) return fail('ADMIN_EMAIL', 'is not an email address');
   return { email, password };
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
-import { findUsersByIds, type UserRecord } from './accounts/users.ts';
+import type { UserRecord } from './accounts/users.ts';
 import { forbiddenOrigin, unauthenticated, unavailable } from './http/auth-errors.ts';
 import { clientAddress } from './http/client-address.ts';
 import { requestState, type RequestState } from './http/request-state.ts';
@@ -42,7 +42,7 @@ export async function buildContext(services: Services, initial: ServerContext): 
   };
   state.viewer ??= authenticate(services, request);
   const viewer = await state.viewer;
-  const users = new DataLoader((ids: readonly string[]) => findUsersByIds(services.database, ids));
+  const users = new DataLoader((ids: readonly string[]) => services.users.load(ids));
   let user: Promise<UserRecord | null> | undefined;
   return {
     viewer,

@@ -26,14 +26,19 @@ async function main(): Promise<void> {
   const app = await createApp(config, database, logger);
   if (config.admin !== null) {
     try {
-      const outcome = await bootstrapAdmin(database, config.admin);
-      if (outcome === 'password-mismatch') {
+      const result = await bootstrapAdmin(database, config.admin);
+      if (result.outcome === 'promoted') await app.services.users.changed(result.userId);
+      if (result.outcome === 'password-mismatch') {
         logger.warn({ email: config.admin.email }, 'ADMIN_EMAIL belongs to an account whose password is not ADMIN_PASSWORD: not promoted');
       } else {
-        logger.info({ email: config.admin.email, outcome }, 'admin account');
+        logger.info({ email: config.admin.email, outcome: result.outcome }, 'admin account');
       }
     } catch (error) {
-      if (error instanceof ValidationError) return exitWith([`latchkey: bad configuration: ADMIN_PASSWORD: ${error.message}`]);
+      if (error instanceof ValidationError) {
+        // Sign-up refuses the email (stricter than the config check) or the password: name the variable at fault.
+        const variable = error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
+        return exitWith([`latchkey: bad configuration: ${variable}: ${error.message}`]);
+      }
       throw error;
     }
   }

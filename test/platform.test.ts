@@ -72,3 +72,33 @@ describe(`the platform (${ENGINE})`, () => {
     expect(body.errors?.[0]?.message).toMatch(/Syntax Error/);
   });
 });
+
+describe(`CORS (${ENGINE})`, () => {
+  const preflight = (app: TestApp, origin: string) =>
+    app.fetch('/graphql', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+
+  it('grants no origin anything by default', async () => {
+    const app = await startTestApp();
+    try {
+      expect((await preflight(app, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+      const post = await app.fetch('/graphql', { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{"query":"{ viewer { credential } }"}' });
+      expect(post.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('grants ALLOWED_ORIGINS with credentials, and neither other origins nor null', async () => {
+    const app = await startTestApp({ env: { ALLOWED_ORIGINS: 'https://a.example, https://b.example' } });
+    try {
+      const granted = await preflight(app, 'https://b.example');
+      expect(granted.headers.get('access-control-allow-origin')).toBe('https://b.example');
+      expect(granted.headers.get('access-control-allow-credentials')).toBe('true');
+      for (const origin of ['https://evil.example', 'null']) {
+        expect((await preflight(app, origin)).headers.get('access-control-allow-origin')).toBeNull();
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});

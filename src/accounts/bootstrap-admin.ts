@@ -6,7 +6,9 @@ import { verifyPassword } from './password.ts';
 import { users } from './tables.ts';
 import { findUserByEmail } from './users.ts';
 
-export type AdminOutcome = 'created' | 'promoted' | 'already-admin' | 'password-mismatch';
+export type AdminOutcome =
+  | { readonly outcome: 'created' | 'already-admin' | 'password-mismatch' }
+  | { readonly outcome: 'promoted'; readonly userId: string };
 
 /**
  * Makes sure ADMIN_EMAIL is an admin. A new account is created (email counted as verified); an
@@ -18,14 +20,14 @@ export async function bootstrapAdmin(database: Database, admin: { email: string;
   if (existing === undefined) {
     try {
       await signUp(database, { email: admin.email, password: admin.password, roles: ['admin'], emailVerified: true });
-      return 'created';
+      return { outcome: 'created' };
     } catch (error) {
       if (error instanceof EmailTakenError) return bootstrapAdmin(database, admin);
       throw error;
     }
   }
-  if (existing.roles.includes('admin')) return 'already-admin';
-  if (existing.passwordHash === null || !(await verifyPassword(existing.passwordHash, admin.password))) return 'password-mismatch';
+  if (existing.roles.includes('admin')) return { outcome: 'already-admin' };
+  if (existing.passwordHash === null || !(await verifyPassword(existing.passwordHash, admin.password))) return { outcome: 'password-mismatch' };
   await database.db.update(users).set({ roles: sql`array_append(${users.roles}, 'admin')` }).where(eq(users.id, existing.id));
-  return 'promoted';
+  return { outcome: 'promoted', userId: existing.id };
 }

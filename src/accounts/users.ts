@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { users } from './tables.ts';
 
@@ -10,18 +10,6 @@ export interface UserRecord {
   readonly name: string | null;
   readonly roles: readonly string[];
   readonly createdAt: Date;
-}
-
-const publicColumns = {
-  id: users.id, email: users.email, emailVerified: users.emailVerified,
-  name: users.name, roles: users.roles, createdAt: users.createdAt,
-};
-
-/** Users by id, in the order asked, undefined where unknown: the shape DataLoader wants. */
-export async function findUsersByIds(database: Database, ids: readonly string[]): Promise<(UserRecord | undefined)[]> {
-  const rows = await database.db.select(publicColumns).from(users).where(inArray(users.id, [...ids]));
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => byId.get(id));
 }
 
 export async function findUserByEmail(database: Database, email: string) {

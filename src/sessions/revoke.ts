@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { REVOCATION_CHANNEL, sessionRevokedMessage, type RevokedSessions } from './revoked-set.ts';
+import type { Invalidations } from '../db/notify.ts';
 import { sessions } from './tables.ts';
 
 /**
@@ -8,7 +8,7 @@ import { sessions } from './tables.ts';
  * refused from the next request on, without any instance asking the database per request.
  */
 export class SessionRevoker {
-  constructor(private readonly database: Database, private readonly revoked: RevokedSessions) {}
+  constructor(private readonly database: Database, private readonly invalidations: Invalidations) {}
 
   /** Ends one session of a user; false when it was not theirs or had already ended. */
   async revokeOne(userId: string, sessionId: string): Promise<boolean> {
@@ -38,7 +38,6 @@ export class SessionRevoker {
   }
 
   async #announce(sessionIds: readonly string[]): Promise<void> {
-    for (const id of sessionIds) this.revoked.add(id);
-    await Promise.all(sessionIds.map((id) => this.database.notify(REVOCATION_CHANNEL, sessionRevokedMessage(id))));
+    await this.invalidations.publish('session', sessionIds);
   }
 }

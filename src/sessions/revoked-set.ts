@@ -1,14 +1,13 @@
 import { gt } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import type { Invalidations } from '../db/notify.ts';
 import { sessions } from './tables.ts';
-
-/** The NOTIFY channel on which every instance hears of ended sessions (and, later, revoked keys). */
-export const REVOCATION_CHANNEL = 'latchkey_revocations';
 
 /**
  * The ids of sessions ended within the last access-token lifetime, on this instance. Loaded at start
- * and kept current through LISTEN, so checking an access token's `sid` needs no database query: a
- * logout on any instance refuses that session's tokens everywhere as soon as the notification lands.
+ * and kept current through the invalidation channel, so checking an access token's `sid` needs no
+ * database query: a logout on any instance refuses that session's tokens everywhere as soon as the
+ * notification lands.
  */
 export class RevokedSessions {
   readonly #revokedAt = new Map<string, number>();
@@ -20,9 +19,9 @@ export class RevokedSessions {
     this.#keepMs = (accessTokenTtlSeconds + 60) * 1000;
   }
 
-  static async start(database: Database, accessTokenTtlSeconds: number): Promise<RevokedSessions> {
+  static async start(database: Database, invalidations: Invalidations, accessTokenTtlSeconds: number): Promise<RevokedSessions> {
     const set = new RevokedSessions(accessTokenTtlSeconds);
-    await database.listen(REVOCATION_CHANNEL, (payload) => set.#onMessage(payload));
+    invalidations.on('session', (id) => set.add(id));
     const since = new Date(Date.now() - set.#keepMs);
     const rows = await database.db.select({ id: sessions.id, revokedAt: sessions.revokedAt })
       .from(sessions).where(gt(sessions.revokedAt, since));
@@ -44,17 +43,8 @@ export class RevokedSessions {
     clearInterval(this.#timer);
   }
 
-  #onMessage(payload: string): void {
-    const [kind, id] = payload.split(':');
-    if (kind === 'session' && id !== undefined) this.add(id);
-  }
-
   #prune(): void {
     const cutoff = Date.now() - this.#keepMs;
     for (const [id, at] of this.#revokedAt) if (at < cutoff) this.#revokedAt.delete(id);
   }
-}
-
-export function sessionRevokedMessage(sessionId: string): string {
-  return `session:${sessionId}`;
 }

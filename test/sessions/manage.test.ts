@@ -137,7 +137,7 @@ describe(`managing sessions (${ENGINE})`, () => {
   it('honours a revocation that another instance announces on the channel, with no database read', async () => {
     const user = await signUpUser(app);
     expect(await viewerStatus(user.accessToken)).toBe('ACCESS_TOKEN');
-    await app.database.notify('latchkey_revocations', `session:${user.sessionId}`);
+    await app.database.notify('latchkey_invalidations', `session:${user.sessionId}`);
     await expect.poll(() => viewerStatus(user.accessToken), { timeout: 2000, interval: 20 }).toBe('revoked');
   });
 });
