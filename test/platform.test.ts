@@ -102,3 +102,33 @@ describe(`CORS (${ENGINE})`, () => {
     }
   });
 });
+
+describe(`production mode (${ENGINE})`, () => {
+  const INTROSPECTION = '{ __schema { queryType { name } } }';
+
+  it('serves GraphiQL and introspection outside production', async () => {
+    const app = await startTestApp();
+    try {
+      const page = await app.fetch('/graphql', { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/graphiql/i);
+      expect((await app.gql(INTROSPECTION)).body.data.__schema.queryType.name).toBe('Query');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('turns both off when NODE_ENV is production', async () => {
+    const app = await startTestApp({ env: { NODE_ENV: 'production' } });
+    try {
+      const page = await app.fetch('/graphql', { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toMatch(/graphiql/i);
+      const { body } = await app.gql(INTROSPECTION);
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.[0]?.message).toMatch(/introspection/i);
+      expect((await app.gql('{ viewer { credential } }')).body.data.viewer.credential).toBe('ANONYMOUS');
+    } finally {
+      await app.close();
+    }
+  });
+});

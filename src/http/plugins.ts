@@ -1,4 +1,5 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
 import { useBodyLimit } from './body-limit.ts';
@@ -15,6 +16,16 @@ export function plugins(services: Services): Plugin[] {
     useBodyLimit(MAX_BODY_BYTES),
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
     useOneCredentialCheck(),
+    ...(services.config.production ? [useNoIntrospection()] : []),
     useResponseEffects(),
   ];
+}
+
+/** Production answers no introspection query: the schema is published as schema.graphql instead. */
+function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
 }
