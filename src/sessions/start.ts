@@ -31,6 +31,7 @@ export async function startSession(database: Database, input: StartSessionInput)
     scopes: [...input.scopes],
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     ip: input.ip,
+    createdAt: now,
     lastUsedAt: now,
   };
   if (input.delivery === 'COOKIE') {

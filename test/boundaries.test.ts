@@ -1,0 +1,100 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+const CAPABILITIES = ['accounts', 'sessions', 'tokens', 'apikeys', 'oauth', 'federation', 'audit'];
+/** Aggregates every capability's tables for drizzle-kit and the typed client. */
+const TABLES_AGGREGATE = 'db/schema.ts';
+
+interface SourceFile {
+  /** Relative to src/, with forward slashes: `sessions/refresh.ts`. */
+  readonly path: string;
+  readonly text: string;
+}
+
+function sourceFiles(folder = SRC): SourceFile[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(folder, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    if (!/\.(ts|mts|cts|js|mjs)$/.test(entry.name)) return [];
+    return [{ path: toSrcPath(full), text: readFileSync(full, 'utf8') }];
+  });
+}
+
+function toSrcPath(full: string): string {
+  return relative(SRC, full).split(sep).join('/');
+}
+
+/** Every `from '…'`, `import '…'` and `import('…')` of a file, resolved relative to src/ when relative. */
+function importsOf(file: SourceFile): string[] {
+  const specifiers = [...file.text.matchAll(/\b(?:from|import)\s*\(?\s*(['"])([^'"\n]+)\1/g)].map((match) => match[2]!);
+  return specifiers
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => toSrcPath(resolve(SRC, dirname(file.path), specifier)));
+}
+
+/** The capability whose private tables a src/-relative path names, if it does. */
+function tablesOwner(path: string): string | undefined {
+  const match = /^([^/]+)\/tables(?:\.[cm]?[jt]s)?$/.exec(path);
+  return match !== null && CAPABILITIES.includes(match[1]!) ? match[1] : undefined;
+}
+
+/** Where a file reads process.env (as code: comments and strings do not count), as `path:line`. */
+function processEnvReads(file: SourceFile): string[] {
+  const source = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true);
+  const reads: string[] = [];
+  const isProcess = (node: ts.Node) =>
+    (ts.isIdentifier(node) && node.text === 'process')
+    || (ts.isPropertyAccessExpression(node) && node.name.text === 'process');
+  const visit = (node: ts.Node): void => {
+    const readsEnv =
+      (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression))
+      || (ts.isElementAccessExpression(node) && isProcess(node.expression)
+        && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === 'env')
+      || (ts.isVariableDeclaration(node) && node.initializer !== undefined && isProcess(node.initializer)
+        && ts.isObjectBindingPattern(node.name)
+        && node.name.elements.some((element) => (element.propertyName ?? element.name).getText(source) === 'env'));
+    if (readsEnv) reads.push(`${file.path}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return reads;
+}
+
+describe('the boundaries between capabilities', () => {
+  const files = sourceFiles();
+
+  it('finds the sources and reads their imports', () => {
+    const aggregate = files.find((file) => file.path === TABLES_AGGREGATE);
+    expect(aggregate).toBeDefined();
+    expect(importsOf(aggregate!)).toContain('accounts/tables.ts');
+  });
+
+  it("keep each capability's tables.ts private to it (src/db/schema.ts aside)", () => {
+    const trespasses = files.flatMap((file) => importsOf(file)
+      .filter((target) => {
+        const owner = tablesOwner(target);
+        return owner !== undefined && !file.path.startsWith(`${owner}/`) && file.path !== TABLES_AGGREGATE;
+      })
+      .map((target) => `${file.path} imports ${target}`));
+    expect(trespasses).toEqual([]);
+  });
+
+  it('keep capabilities from reaching all tables through src/db/schema.ts', () => {
+    const trespasses = files
+      .filter((file) => CAPABILITIES.includes(file.path.split('/')[0]!))
+      .flatMap((file) => importsOf(file).filter((target) => target === TABLES_AGGREGATE).map((target) => `${file.path} imports ${target}`));
+    expect(trespasses).toEqual([]);
+  });
+});
+
+describe('the configuration', () => {
+  it('is read from process.env by src/main.ts alone (everything else gets the Config of loadConfig)', () => {
+    const reads = sourceFiles().flatMap(processEnvReads);
+    expect(reads.some((read) => read.startsWith('main.ts:'))).toBe(true);
+    expect(reads.filter((read) => !read.startsWith('main.ts:'))).toEqual([]);
+  });
+});
