@@ -29,7 +29,12 @@ export interface Config {
   readonly accessTokenTtl: number;
   readonly trustProxy: boolean;
   readonly production: boolean;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type ConfigResult =
   | { readonly ok: true; readonly config: Config }
@@ -70,17 +75,21 @@ export function loadConfig(env: Env): ConfigResult {
 
   const trustProxy = parseBoolean(value('TRUST_PROXY') ?? 'false') ?? fail('TRUST_PROXY', 'must be true or false');
   const nodeEnv = value('NODE_ENV');
+  const logLevelRaw = value('LOG_LEVEL') ?? 'info';
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
+    ? (logLevelRaw as LogLevel)
+    : fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
-    || accessTokenTtl === undefined || trustProxy === undefined) {
+    || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined) {
     return { ok: false, problems };
   }
   return {
     ok: true,
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
-      accessTokenTtl, trustProxy, production: nodeEnv === 'production',
+      accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel,
     }),
   };
 }

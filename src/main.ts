@@ -1,31 +1,35 @@
 import { createServer } from 'node:http';
-import pino from 'pino';
-import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
-import { createApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
-import { DatabaseUnavailable, describeUrl, openDatabase } from './db/client.ts';
-import { applyMigrations } from './db/migrate.ts';
-import { ValidationError } from './graphql/errors.ts';
 
 const DRAIN_MS = 10_000;
 
-/** Start-up: config → database → migrations → app → listen; SIGTERM drains and exits 0. */
+/**
+ * Start-up: config → database → migrations → app → listen; SIGTERM drains and exits 0. Anything that
+ * stops start-up is one line on stderr and exit code 1, never a stack trace.
+ */
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
   if (!loaded.ok) return exitWith(loaded.problems.map((problem) => `latchkey: bad configuration: ${problem}`));
   const { config } = loaded;
-  const logger = pino({ name: 'latchkey', level: process.env.LOG_LEVEL ?? 'info' });
+  // Loaded only once the configuration is known to be good: a typo is reported at once.
+  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }] =
+    await Promise.all([
+      import('pino'), import('./db/client.ts'), import('./db/migrate.ts'), import('./app.ts'),
+      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'),
+    ]);
+  const logger = pino({ name: 'latchkey', level: config.logLevel });
 
   let database;
   try {
     database = await openDatabase(config.database);
     await applyMigrations(config.database, database);
   } catch (error) {
-    return exitWith([`latchkey: ${error instanceof DatabaseUnavailable ? error.message : `database start-up failed: ${String(error)}`}`]);
+    return exitWith([`latchkey: ${error instanceof DatabaseUnavailable ? error.message : `database start-up failed: ${oneLine(error)}`}`]);
   }
-  const app = await createApp(config, database, logger);
-  if (config.admin !== null) {
-    try {
+  let app;
+  try {
+    app = await createApp(config, database, logger);
+    if (config.admin !== null) {
       const result = await bootstrapAdmin(database, config.admin);
       if (result.outcome === 'promoted') await app.services.users.changed(result.userId);
       if (result.outcome === 'password-mismatch') {
@@ -33,20 +37,21 @@ async function main(): Promise<void> {
       } else {
         logger.info({ email: config.admin.email, outcome: result.outcome }, 'admin account');
       }
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        // Sign-up refuses the email (stricter than the config check) or the password: name the variable at fault.
-        const variable = error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
-        return exitWith([`latchkey: bad configuration: ${variable}: ${error.message}`]);
-      }
-      throw error;
     }
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      // Sign-up refused the email or the password: name the variable at fault.
+      const variable = error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
+      return exitWith([`latchkey: bad configuration: ${variable}: ${error.message}`]);
+    }
+    logger.debug({ err: error }, 'start-up failed');
+    return exitWith([`latchkey: start-up failed: ${oneLine(error)}`]);
   }
 
   const server = createServer(app.yoga);
   server.on('error', (error) => exitWith([`latchkey: cannot listen on ${config.host}:${config.port}: ${error.message}`]));
   server.listen(config.port, config.host, () => {
-    logger.info({ url: `http://${config.host}:${config.port}`, publicUrl: config.publicUrl, database: describeDatabase(config) }, 'serving');
+    logger.info({ url: `http://${config.host}:${config.port}`, publicUrl: config.publicUrl, database: describeDatabase(config, describeUrl) }, 'serving');
   });
 
   let stopping = false;
@@ -68,10 +73,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function describeDatabase(config: Config): string {
+function describeDatabase(config: Config, describeUrl: (url: string) => string): string {
   return config.database.kind === 'postgres'
     ? `postgres ${describeUrl(config.database.url)}`
     : `pglite ${config.database.dataDir}`;
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
 function exitWith(lines: readonly string[]): void {

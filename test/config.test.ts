@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../src/config.ts';
+
+type Env = Record<string, string>;
+
+/** The config of a good environment; fails the test with the problems of a bad one. */
+function configOf(env: Env): Config {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`expected a good configuration, got: ${result.problems.join('; ')}`);
+  return result.config;
+}
+
+/** The problem lines of a bad environment; fails the test when it is accepted. */
+function problemsOf(env: Env): readonly string[] {
+  const result = loadConfig(env);
+  if (result.ok) throw new Error(`expected a bad configuration, got: ${JSON.stringify(result.config)}`);
+  return result.problems;
+}
+
+const provider = {
+  id: 'acme', name: 'Acme', issuer: 'https://id.acme.test', clientId: 'latchkey', clientSecret: 'shh',
+};
+const providers = (...entries: unknown[]) => JSON.stringify(entries);
+
+describe('loadConfig', () => {
+  describe('with an empty environment', () => {
+    it('uses the documented defaults', () => {
+      expect(configOf({})).toEqual({
+        port: 4000,
+        host: '127.0.0.1',
+        database: { kind: 'pglite', dataDir: './.data' },
+        publicUrl: 'http://localhost:4000',
+        admin: null,
+        allowedOrigins: [],
+        oidcProviders: [],
+        redisUrl: null,
+        accessTokenTtl: 900,
+        trustProxy: false,
+        production: false,
+        logLevel: 'info',
+      });
+    });
+
+    it('derives the default PUBLIC_URL from PORT', () => {
+      expect(configOf({ PORT: '5000' }).publicUrl).toBe('http://localhost:5000');
+    });
+
+    it('treats a variable set to blanks as unset', () => {
+      expect(configOf({ PORT: '', DATA_DIR: '  ', ALLOWED_ORIGINS: '' })).toEqual(configOf({}));
+    });
+  });
+
+  it('returns a config frozen all the way down', () => {
+    const config = configOf({
+      DATABASE_URL: 'postgres://u@db/x',
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: 'correct horse battery staple',
+      ALLOWED_ORIGINS: 'https://a.example',
+      OIDC_PROVIDERS: providers(provider),
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+    expect(Object.isFrozen(config.admin)).toBe(true);
+    expect(Object.isFrozen(config.allowedOrigins)).toBe(true);
+    expect(Object.isFrozen(config.oidcProviders)).toBe(true);
+    expect(Object.isFrozen(config.oidcProviders[0])).toBe(true);
+    expect(() => (config.allowedOrigins as string[]).push('https://evil.example')).toThrow(TypeError);
+  });
+
+  describe('reads every documented variable', () => {
+    it.each<[string, Env, Partial<Config>]>([
+      ['PORT', { PORT: '8080' }, { port: 8080, publicUrl: 'http://localhost:8080' }],
+      ['HOST', { HOST: '0.0.0.0' }, { host: '0.0.0.0' }],
+      ['DATABASE_URL postgres://', { DATABASE_URL: 'postgres://u:p@db.internal:5433/latchkey' },
+        { database: { kind: 'postgres', url: 'postgres://u:p@db.internal:5433/latchkey' } }],
+      ['DATABASE_URL postgresql://', { DATABASE_URL: 'postgresql://u@db/latchkey' },
+        { database: { kind: 'postgres', url: 'postgresql://u@db/latchkey' } }],
+      ['DATA_DIR', { DATA_DIR: '/var/lib/latchkey' }, { database: { kind: 'pglite', dataDir: '/var/lib/latchkey' } }],
+      ['DATA_DIR memory://', { DATA_DIR: 'memory://' }, { database: { kind: 'pglite', dataDir: 'memory://' } }],
+      ['PUBLIC_URL', { PUBLIC_URL: 'https://id.example.com' }, { publicUrl: 'https://id.example.com' }],
+      ['PUBLIC_URL without its trailing slash', { PUBLIC_URL: 'https://id.example.com/' }, { publicUrl: 'https://id.example.com' }],
+      ['PUBLIC_URL with a path', { PUBLIC_URL: 'https://example.com/auth/' }, { publicUrl: 'https://example.com/auth' }],
+      ['ADMIN_EMAIL and ADMIN_PASSWORD', { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'correct horse battery staple' },
+        { admin: { email: 'admin@example.com', password: 'correct horse battery staple' } }],
+      ['ALLOWED_ORIGINS as a comma list with spaces', { ALLOWED_ORIGINS: ' https://a.com , http://localhost:3000,,https://b.example:8443 ' },
+        { allowedOrigins: ['https://a.com', 'http://localhost:3000', 'https://b.example:8443'] }],
+      ['OIDC_PROVIDERS', { OIDC_PROVIDERS: providers(provider) }, { oidcProviders: [{ ...provider, trusted: false }] }],
+      ['OIDC_PROVIDERS with trusted: true', { OIDC_PROVIDERS: providers({ ...provider, trusted: true }) },
+        { oidcProviders: [{ ...provider, trusted: true }] }],
+      ['OIDC_PROVIDERS with an http issuer on loopback', { OIDC_PROVIDERS: providers({ ...provider, issuer: 'http://127.0.0.1:9000' }) },
+        { oidcProviders: [{ ...provider, issuer: 'http://127.0.0.1:9000', trusted: false }] }],
+      ['OIDC_PROVIDERS with two providers', { OIDC_PROVIDERS: providers(provider, { ...provider, id: 'other', name: 'Other' }) },
+        { oidcProviders: [{ ...provider, trusted: false }, { ...provider, id: 'other', name: 'Other', trusted: false }] }],
+      ['REDIS_URL', { REDIS_URL: 'redis://cache:6379/0' }, { redisUrl: 'redis://cache:6379/0' }],
+      ['REDIS_URL rediss://', { REDIS_URL: 'rediss://user:pw@cache:6380' }, { redisUrl: 'rediss://user:pw@cache:6380' }],
+      ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '300' }, { accessTokenTtl: 300 }],
+      ['ACCESS_TOKEN_TTL at its maximum', { ACCESS_TOKEN_TTL: '3600' }, { accessTokenTtl: 3600 }],
+      ['TRUST_PROXY=true', { TRUST_PROXY: 'true' }, { trustProxy: true }],
+      ['TRUST_PROXY=false', { TRUST_PROXY: 'false' }, { trustProxy: false }],
+      ['NODE_ENV=production', { NODE_ENV: 'production' }, { production: true }],
+      ['NODE_ENV=development', { NODE_ENV: 'development' }, { production: false }],
+      ['LOG_LEVEL=debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+    ])('reads %s', (_what, env, expected) => {
+      expect(configOf(env)).toMatchObject(expected);
+    });
+  });
+
+  describe('refuses a bad value with exactly one line that names the variable', () => {
+    it.each<[string, Env, string]>([
+      ['PORT that is not a number', { PORT: 'abc' }, 'PORT'],
+      ['PORT 0', { PORT: '0' }, 'PORT'],
+      ['PORT above 65535', { PORT: '70000' }, 'PORT'],
+      ['PORT with a fraction', { PORT: '80.5' }, 'PORT'],
+      ['HOST with a space', { HOST: 'local host' }, 'HOST'],
+      ['DATABASE_URL of another database', { DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
+      ['DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+      ['PUBLIC_URL that is not http(s)', { PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+      ['PUBLIC_URL with a query', { PUBLIC_URL: 'https://id.example.com/?tenant=1' }, 'PUBLIC_URL'],
+      ['PUBLIC_URL with a fragment', { PUBLIC_URL: 'https://id.example.com/#x' }, 'PUBLIC_URL'],
+      ['PUBLIC_URL with credentials', { PUBLIC_URL: 'https://u:p@id.example.com' }, 'PUBLIC_URL'],
+      ['PUBLIC_URL that is not a URL', { PUBLIC_URL: 'id.example.com' }, 'PUBLIC_URL'],
+      ['ALLOWED_ORIGINS with a path', { ALLOWED_ORIGINS: 'https://a.com/x' }, 'ALLOWED_ORIGINS'],
+      ['ALLOWED_ORIGINS with a trailing slash', { ALLOWED_ORIGINS: 'https://ok.com,https://a.com/' }, 'ALLOWED_ORIGINS'],
+      ['ALLOWED_ORIGINS with a non-URL', { ALLOWED_ORIGINS: 'a.com' }, 'ALLOWED_ORIGINS'],
+      ['ALLOWED_ORIGINS that is not http(s)', { ALLOWED_ORIGINS: 'ftp://a.com' }, 'ALLOWED_ORIGINS'],
+      ['OIDC_PROVIDERS that is not JSON', { OIDC_PROVIDERS: '[{id: acme}]' }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS that is not an array', { OIDC_PROVIDERS: JSON.stringify(provider) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with an entry that is not an object', { OIDC_PROVIDERS: '["acme"]' }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with an entry missing clientSecret',
+        { OIDC_PROVIDERS: providers({ ...provider, clientSecret: undefined }) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with an empty clientId', { OIDC_PROVIDERS: providers({ ...provider, clientId: '' }) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with a duplicate id', { OIDC_PROVIDERS: providers(provider, { ...provider, name: 'Again' }) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with an id that is not a slug', { OIDC_PROVIDERS: providers({ ...provider, id: 'Acme Corp' }) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with an http issuer off loopback',
+        { OIDC_PROVIDERS: providers({ ...provider, issuer: 'http://example.com' }) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with an issuer that is not a URL', { OIDC_PROVIDERS: providers({ ...provider, issuer: 'acme' }) }, 'OIDC_PROVIDERS'],
+      ['OIDC_PROVIDERS with a non-boolean trusted', { OIDC_PROVIDERS: providers({ ...provider, trusted: 'yes' }) }, 'OIDC_PROVIDERS'],
+      ['ACCESS_TOKEN_TTL that is not a number', { ACCESS_TOKEN_TTL: 'abc' }, 'ACCESS_TOKEN_TTL'],
+      ['ACCESS_TOKEN_TTL 0', { ACCESS_TOKEN_TTL: '0' }, 'ACCESS_TOKEN_TTL'],
+      ['ACCESS_TOKEN_TTL above an hour', { ACCESS_TOKEN_TTL: '3601' }, 'ACCESS_TOKEN_TTL'],
+      ['TRUST_PROXY that is not a boolean', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+      ['LOG_LEVEL that is not a pino level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      ['ADMIN_EMAIL without ADMIN_PASSWORD', { ADMIN_EMAIL: 'admin@example.com' }, 'ADMIN_PASSWORD'],
+      ['ADMIN_PASSWORD without ADMIN_EMAIL', { ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
+      ['ADMIN_EMAIL that is not an email', { ADMIN_EMAIL: 'admin', ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
+      ['ADMIN_EMAIL that sign-up would refuse', { ADMIN_EMAIL: 'admin@localhost', ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
+      ['REDIS_URL that is not redis://', { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    ])('refuses %s', (_what, env, variable) => {
+      const problems = problemsOf(env);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.startsWith(`${variable}: `)).toBe(true);
+      expect(problems[0]).not.toContain('\n');
+      // The line says what is wrong, not just which variable.
+      expect(problems[0]!.length).toBeGreaterThan(`${variable}: `.length + 5);
+    });
+  });
+
+  it('refuses two bad variables with two lines, one naming each', () => {
+    const problems = problemsOf({ PORT: 'abc', TRUST_PROXY: 'maybe' });
+    expect(problems).toHaveLength(2);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['PORT', 'TRUST_PROXY']);
+  });
+
+  it('lists every bad variable at once, one line each', () => {
+    const problems = problemsOf({
+      PORT: '0', DATABASE_URL: 'mysql://x/y', PUBLIC_URL: 'ftp://x', ALLOWED_ORIGINS: 'https://a.com/', OIDC_PROVIDERS: '{',
+      REDIS_URL: 'http://x', ACCESS_TOKEN_TTL: '0', TRUST_PROXY: 'maybe', ADMIN_EMAIL: 'admin@example.com',
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'PORT', 'DATABASE_URL', 'PUBLIC_URL', 'ADMIN_PASSWORD', 'ALLOWED_ORIGINS', 'OIDC_PROVIDERS', 'REDIS_URL',
+      'ACCESS_TOKEN_TTL', 'TRUST_PROXY',
+    ]);
+  });
+
+  it('never puts a secret in a problem line', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://root:hunter2@db/x',
+      OIDC_PROVIDERS: providers({ ...provider, clientSecret: 'top-secret-value', issuer: 'http://example.com' }),
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).not.toMatch(/hunter2|top-secret-value/);
+  });
+});
