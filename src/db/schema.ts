@@ -1,5 +1,6 @@
 // Every capability's tables, for drizzle-kit and the typed client. Capabilities never import this.
 export * from '../accounts/tables.ts';
+export * from '../apikeys/tables.ts';
 export * from '../audit/tables.ts';
 export * from '../sessions/tables.ts';
 export * from '../tokens/tables.ts';
