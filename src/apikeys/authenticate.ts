@@ -1,0 +1,49 @@
+import { GraphQLError } from 'graphql';
+import { unauthenticated, unavailable } from '../http/auth-errors.ts';
+import { requestState } from '../http/request-state.ts';
+import type { Services } from '../services.ts';
+import type { Viewer } from '../viewer.ts';
+import { rateLimitHeaders } from './rate-limit-headers.ts';
+
+/**
+ * The API-key credential: checksum, cache, look-up (ApiKeyVerifier), then the key's rate limit. A bad
+ * key is a 401; a key over its budget is a 429 with Retry-After and RateLimit headers, counted as
+ * rate limited. A store that cannot answer refuses the request (503), never serves it anonymously.
+ */
+export async function authenticateApiKey(services: Services, request: Request, raw: string): Promise<Viewer> {
+  let check;
+  try {
+    check = await services.apiKeys.check(raw);
+  } catch (error) {
+    services.logger.error({ err: error }, 'API key look-up failed');
+    throw unavailable();
+  }
+  if (!check.ok) {
+    if (check.code === 'REVOKED') throw unauthenticated('revoked', 'The API key was revoked.');
+    if (check.code === 'EXPIRED') throw unauthenticated('expired', 'The API key has expired.');
+    throw unauthenticated('invalid', 'The API key is not valid.');
+  }
+  const { key } = check;
+  const state = requestState(request);
+  if (key.rateLimit !== null) {
+    let decision;
+    try {
+      decision = await services.rateLimiter.hit(key.id, key.rateLimit.limit, key.rateLimit.windowSeconds);
+    } catch (error) {
+      services.logger.error({ err: error }, 'rate-limit store failed');
+      throw unavailable();
+    }
+    state.rateLimit = decision;
+    if (!decision.allowed) {
+      services.usage.record(key.id, 'rate_limited');
+      throw new GraphQLError('The API key is over its rate limit.', {
+        extensions: {
+          code: 'RATE_LIMITED',
+          http: { status: 429, headers: { 'Retry-After': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))), ...rateLimitHeaders(decision) } },
+        },
+      });
+    }
+  }
+  state.apiKeyId = key.id;
+  return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
+}

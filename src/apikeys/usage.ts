@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.ts';
+import { MINUTE } from '../lib/time.ts';
+
+export type UsageOutcome = 'served' | 'rate_limited' | 'errors';
+
+interface Counts {
+  keyId: string;
+  minute: number;
+  requests: number;
+  rateLimited: number;
+  errors: number;
+  lastUsedAt: number;
+}
+
+/**
+ * Counts API-key requests in memory per (key, minute) and writes them in one statement per flush:
+ * upserts that add to the minute, hour and day buckets (commutative, so any number of instances may
+ * flush into the same rows) and move `last_used_at` forward. A failed flush keeps its counts for the
+ * next one; `close` flushes what is left. Nothing is lost, nothing is counted twice.
+ */
+export class UsageRecorder {
+  #pending = new Map<string, Counts>();
+  #flushing: Promise<void> = Promise.resolve();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(private readonly database: Database, private readonly logger: Logger, flushEveryMs: number) {
+    this.#timer = setInterval(() => void this.flush(), flushEveryMs);
+    this.#timer.unref();
+  }
+
+  record(keyId: string, outcome: UsageOutcome, at = Date.now()): void {
+    const minute = at - (at % MINUTE);
+    const id = `${keyId}|${minute}`;
+    let counts = this.#pending.get(id);
+    if (counts === undefined) {
+      counts = { keyId, minute, requests: 0, rateLimited: 0, errors: 0, lastUsedAt: at };
+      this.#pending.set(id, counts);
+    }
+    counts.requests += 1;
+    if (outcome === 'rate_limited') counts.rateLimited += 1;
+    if (outcome === 'errors') counts.errors += 1;
+    counts.lastUsedAt = Math.max(counts.lastUsedAt, at);
+  }
+
+  /** Writes everything counted so far; flushes never overlap. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#flushOnce());
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+
+  async #flushOnce(): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const batch = [...this.#pending.values()];
+    this.#pending = new Map();
+    try {
+      await this.database.rows(flushStatement(batch));
+    } catch (error) {
+      this.logger.error({ err: error, buckets: batch.length }, 'usage flush failed; keeping the counts for the next one');
+      for (const counts of batch) this.#merge(counts);
+    }
+  }
+
+  #merge(counts: Counts): void {
+    const id = `${counts.keyId}|${counts.minute}`;
+    const pending = this.#pending.get(id);
+    if (pending === undefined) {
+      this.#pending.set(id, counts);
+      return;
+    }
+    pending.requests += counts.requests;
+    pending.rateLimited += counts.rateLimited;
+    pending.errors += counts.errors;
+    pending.lastUsedAt = Math.max(pending.lastUsedAt, counts.lastUsedAt);
+  }
+}
+
+function flushStatement(batch: readonly Counts[]) {
+  const values = sql.join(batch.map((c) => sql`(${c.keyId}::uuid, ${new Date(c.minute).toISOString()}::timestamptz,
+    ${c.requests}::int, ${c.rateLimited}::int, ${c.errors}::int, ${new Date(c.lastUsedAt).toISOString()}::timestamptz)`), sql`, `);
+  const rollup = (table: string, unit: string) => sql`
+    insert into ${sql.identifier(table)} (key_id, start, requests, rate_limited, errors)
+    select key_id, date_trunc(${unit}, start, 'UTC'), sum(requests), sum(rate_limited), sum(errors) from counted group by 1, 2
+    on conflict (key_id, start) do update set
+      requests = ${sql.identifier(table)}.requests + excluded.requests,
+      rate_limited = ${sql.identifier(table)}.rate_limited + excluded.rate_limited,
+      errors = ${sql.identifier(table)}.errors + excluded.errors`;
+  return sql`
+    with counted (key_id, start, requests, rate_limited, errors, last_used_at) as (values ${values}),
+    minutes as (${rollup('api_key_usage', 'minute')}),
+    hours as (${rollup('api_key_usage_hourly', 'hour')}),
+    days as (${rollup('api_key_usage_daily', 'day')}),
+    used as (
+      update api_keys set last_used_at = greatest(coalesce(api_keys.last_used_at, '-infinity'), latest.at)
+      from (select key_id, max(last_used_at) as at from counted group by key_id) latest
+      where api_keys.id = latest.key_id
+    )
+    select 1 as flushed`;
+}

@@ -1,0 +1,68 @@
+import { GraphQLError } from 'graphql';
+import { isUuid } from '../lib/secrets.ts';
+import { builder } from './builder.ts';
+
+export interface PageInfoShape {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
+export const PageInfoRef = builder.objectRef<PageInfoShape>('PageInfo').implement({
+  description: 'Where a page stands in its list (Relay cursor connections).',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'Whether more items follow the last of this page.' }),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'Whether items precede the first of this page.' }),
+    startCursor: t.exposeString('startCursor', { nullable: true, description: 'The cursor of the first item of this page.' }),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: 'The cursor of the last item; pass it as `after` for the next page.' }),
+  }),
+});
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** A list position, newest first: an instant and an id that breaks ties. Opaque to clients. */
+export interface Position {
+  readonly at: Date;
+  readonly id: string;
+}
+
+export function encodeCursor(position: Position): string {
+  return Buffer.from(`${position.at.toISOString()}|${position.id}`).toString('base64url');
+}
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+export function decodeCursor(cursor: string): Position {
+  const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at ?? '');
+  if (extra !== undefined || id === undefined || !isUuid(id) || Number.isNaN(date.getTime())) {
+    throw badInput('The cursor is not one this list gave out.');
+  }
+  return { at: date, id };
+}
+
+/** Checks `first`: from 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when omitted. */
+export function pageSize(first: number | null | undefined): number {
+  if (first == null) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw badInput(`first must be from 1 to ${MAX_PAGE_SIZE}.`);
+  return first;
+}
+
+/** Builds a connection from up to `size + 1` rows fetched after the cursor: the extra row says a next page exists. */
+export function connection<T>(rows: readonly T[], size: number, position: (row: T) => Position, hasCursor: boolean) {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(position(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage: hasCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MemoryRateLimiter } from '../../src/apikeys/rate-limit.ts';
+import { createKey, flushedUsage } from '../helpers/apikeys.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { ENGINE } from '../helpers/database.ts';
+import { signUpUser } from '../helpers/users.ts';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const WHO = '{ viewer { credential } }';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until just after the start of a fixed window of `seconds`, on this machine's clock. */
+async function startOfNextWindow(seconds: number, offsetMs = 50) {
+  const windowMs = seconds * 1000;
+  await sleep(windowMs - (Date.now() % windowMs) + offsetMs);
+}
+
+describe('the sliding window', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('allows no burst of twice the limit across a window edge', async () => {
+    vi.useFakeTimers();
+    const limiter = new MemoryRateLimiter();
+    vi.setSystemTime(60_000 * 1000 + 59_000); // one second before a 60 s window ends
+    const late = await Promise.all(Array.from({ length: 10 }, () => limiter.hit('k', 10, 60)));
+    expect(late.every((d) => d.allowed)).toBe(true);
+    vi.setSystemTime(60_000 * 1001 + 1_000); // one second into the next window
+    const early = await Promise.all(Array.from({ length: 10 }, () => limiter.hit('k', 10, 60)));
+    expect(early.filter((d) => d.allowed)).toHaveLength(0);
+    const refused = early[0]!;
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    vi.setSystemTime(60_000 * 1001 + 31_000); // half the previous window has slid out
+    const later = await Promise.all(Array.from({ length: 10 }, () => limiter.hit('k', 10, 60)));
+    expect(later.filter((d) => d.allowed).length).toBe(5); // 10 - 10 × (29 / 60) ≈ 5.2 left
+  });
+});
+
+for (const store of ['in-process', 'Redis'] as const) {
+  describe(`API-key rate limits, ${store} (${ENGINE})`, () => {
+    let app: TestApp;
+    let token: string;
+    beforeAll(async () => {
+      app = await startTestApp({ env: store === 'Redis' ? { REDIS_URL } : {} });
+      token = (await signUpUser(app)).accessToken;
+    });
+    afterAll(() => app.close());
+
+    it('answers 429 with Retry-After and RateLimit headers past the limit, and counts it', async () => {
+      const key = await createKey(app, token, { rateLimit: { limit: 5, windowSeconds: 60 } });
+      const served = [];
+      for (let i = 0; i < 5; i += 1) served.push(await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } }));
+      expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(served[0]!.headers.get('ratelimit-policy')).toBe('"key";q=5;w=60');
+      expect(served[4]!.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
+      const refused = await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(refused.body.data).toBeUndefined();
+      await app.app.services.usage.flush();
+      expect(await flushedUsage(app, key.id)).toEqual({ requests: 6, rate_limited: 1, errors: 0 });
+    });
+
+    it('carries no budget over a window edge (a fixed window would allow twice the limit)', async () => {
+      const key = await createKey(app, token, { rateLimit: { limit: 10, windowSeconds: 2 } });
+      const burst = async () => (await Promise.all(Array.from({ length: 10 }, () =>
+        app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } })))).filter((r) => r.status === 200).length;
+      await startOfNextWindow(2, 100);
+      expect(await burst()).toBe(10);
+      await startOfNextWindow(2, 50);
+      expect(await burst()).toBeLessThanOrEqual(2);
+    });
+
+    it('keeps a key with no limit unlimited', async () => {
+      const key = await createKey(app, token);
+      const results = await Promise.all(Array.from({ length: 30 }, () => app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } })));
+      expect(results.every((r) => r.status === 200 && r.headers.get('ratelimit') === null)).toBe(true);
+    });
+  });
+}
+
+if (ENGINE === 'postgres') {
+  describe('a rate limit shared through Redis by two instances', () => {
+    let one: TestApp;
+    let two: TestApp;
+    beforeAll(async () => {
+      one = await startTestApp({ env: { REDIS_URL } });
+      two = await startTestApp({ sharing: one, env: { REDIS_URL } });
+    });
+    afterAll(async () => {
+      await two.close();
+      await one.close();
+    });
+
+    it('spends one budget whichever instance serves', async () => {
+      const { accessToken } = await signUpUser(one);
+      const key = await createKey(one, accessToken, { rateLimit: { limit: 6, windowSeconds: 60 } });
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? one : two).gql(WHO, {}, { headers: { 'x-api-key': key.secret } })));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(6);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(6);
+    });
+  });
+}
