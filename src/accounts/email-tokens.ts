@@ -1,0 +1,79 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { HOUR, MINUTE } from '../lib/time.ts';
+import { hashSecret, randomSecret } from '../lib/secrets.ts';
+import { emailTokens, users, type EmailTokenPurpose } from './tables.ts';
+
+/** How long a mailed link works: long enough to find the mail, short enough that an old inbox grants nothing. */
+export const EMAIL_TOKEN_LIFETIME_MS: Readonly<Record<EmailTokenPurpose, number>> = Object.freeze({
+  verify_email: 24 * HOUR,
+  reset_password: 30 * MINUTE,
+});
+
+export interface IssuedEmailToken {
+  /** The secret for the link; only its SHA-256 is stored. */
+  readonly token: string;
+  readonly userId: string;
+  /** The account's address, where the link goes. */
+  readonly email: string;
+}
+
+/**
+ * Issues a single-use token of `purpose` for the account with this email (whatever its case), and
+ * retires the account's unused token of the same purpose. One statement, whether or not an account
+ * has the address, so the two cases cost the same. Null when no account has it.
+ */
+export function issueEmailTokenByEmail(database: Database, purpose: EmailTokenPurpose, email: string): Promise<IssuedEmailToken | null> {
+  return issue(database, purpose, sql`lower(${users.email}) = lower(${email}::text)`);
+}
+
+/**
+ * Issues a verification token for an account whose address is not verified yet, retiring its unused
+ * one. Null when the address is verified already (or the account is gone).
+ */
+export function issueVerificationToken(database: Database, userId: string): Promise<IssuedEmailToken | null> {
+  return issue(database, 'verify_email', sql`${users.id} = ${userId}::uuid and not ${users.emailVerified}`);
+}
+
+async function issue(database: Database, purpose: EmailTokenPurpose, account: SQL): Promise<IssuedEmailToken | null> {
+  const token = randomSecret();
+  const lifetime = `${EMAIL_TOKEN_LIFETIME_MS[purpose]} milliseconds`;
+  const [issued] = await database.rows<{ user_id: string; email: string }>(sql`
+    with target as (
+      select ${users.id} as id, ${users.email} as email from ${users} where ${account}
+    ), retired as (
+      update ${emailTokens} set used_at = now()
+      where user_id in (select id from target) and purpose = ${purpose}::text and used_at is null
+    )
+    insert into ${emailTokens} (purpose, user_id, email, hash, expires_at)
+    select ${purpose}::text, id, email, ${hashSecret(token)}::text, now() + ${lifetime}::interval from target
+    returning user_id, email`);
+  return issued === undefined ? null : { token, userId: issued.user_id, email: issued.email };
+}
+
+/**
+ * The data-modifying statement that spends a token: `update … where used_at is null and expires_at >
+ * now() returning`, so of any number of concurrent attempts exactly one gets a row. A token of another
+ * purpose, expired, retired or already used gets none. Use it as a CTE named `spent` (user_id, email).
+ */
+export function spendEmailToken(purpose: EmailTokenPurpose, token: string): SQL {
+  return sql`update ${emailTokens} set used_at = now()
+    where hash = ${hashSecret(token)}::text and purpose = ${purpose}::text and used_at is null and expires_at > now()
+    returning user_id, email`;
+}
+
+/**
+ * The account's address behind a live token, without spending it (so that input can be checked
+ * before the token is used up); null when the token would be refused.
+ */
+export async function peekEmailToken(database: Database, purpose: EmailTokenPurpose, token: string): Promise<{ userId: string; email: string } | null> {
+  const [row] = await database.rows<{ user_id: string; email: string }>(sql`
+    select t.user_id, u.email from ${emailTokens} t join ${users} u on u.id = t.user_id
+    where t.hash = ${hashSecret(token)}::text and t.purpose = ${purpose}::text and t.used_at is null and t.expires_at > now()`);
+  return row === undefined ? null : { userId: row.user_id, email: row.email };
+}
+
+/** Tokens are 43 base64url characters; anything far from that is refused without a query. */
+export function isPlausibleToken(token: string): boolean {
+  return /^[A-Za-z0-9_-]{32,64}$/.test(token);
+}

@@ -1,0 +1,125 @@
+import type { Context } from '../context.ts';
+import { recordAuditEvent } from '../audit/record.ts';
+import { builder } from '../graphql/builder.ts';
+import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { UserRef } from './graphql.ts';
+import { requestEmailVerification } from './request-email-verification.ts';
+import { requestPasswordReset } from './request-password-reset.ts';
+import { resetPassword } from './reset-password.ts';
+import { verifyEmail } from './verify-email.ts';
+
+const RequestAcceptedPayloadRef = builder.objectRef<{ accepted: true }>('RequestAcceptedPayload').implement({
+  description: 'Accepted: the same answer whether or not the address has an account.',
+  fields: (t) => ({
+    accepted: t.boolean({ description: 'Always true: a mail is on its way if there is anyone to send it to.', resolve: () => true }),
+  }),
+});
+
+const accepted = { accepted: true } as const;
+
+const VerifyEmailInput = builder.inputType('VerifyEmailInput', {
+  description: 'The token of a verification link.',
+  fields: (t) => ({
+    token: t.string({ required: true, description: 'The `token` parameter of the link in the verification mail.' }),
+  }),
+});
+
+const RequestPasswordResetInput = builder.inputType('RequestPasswordResetInput', {
+  description: 'Who forgot their password.',
+  fields: (t) => ({
+    email: t.string({ required: true, description: 'The sign-in address to mail a reset link to, if an account has it.' }),
+  }),
+});
+
+const ResetPasswordInput = builder.inputType('ResetPasswordInput', {
+  description: 'A reset link\'s token and the new password.',
+  fields: (t) => ({
+    token: t.string({ required: true, description: 'The token from the emailed link.' }),
+    newPassword: t.string({ required: true, description: 'The new password; the same rules as at sign-up.' }),
+  }),
+});
+
+const ResetPasswordPayloadRef = builder.objectRef<{ revokedSessions: number }>('ResetPasswordPayload').implement({
+  description: 'The password was reset; sign in with the new one.',
+  fields: (t) => ({
+    revokedSessions: t.exposeInt('revokedSessions', { description: 'Every session of the account is ended.' }),
+  }),
+});
+
+builder.mutationField('requestEmailVerification', (t) =>
+  t.field({
+    type: RequestAcceptedPayloadRef,
+    description: 'Mails the signed-in user a link that proves their address.',
+    authScopes: { signedIn: true },
+    errors: {
+      types: [RateLimitedError],
+      union: { name: 'RequestEmailVerificationResult', description: 'The outcome of requestEmailVerification.' },
+    },
+    resolve: async (_root, _args, ctx) => {
+      const user = await ctx.currentUser();
+      if (user === null) throw new Error('a signed-in viewer without an account');
+      await requestEmailVerification(ctx.services, user);
+      await audit(ctx, 'email.verification_requested', user.id);
+      return accepted;
+    },
+  }),
+);
+
+builder.mutationField('verifyEmail', (t) =>
+  t.field({
+    type: UserRef,
+    description: 'Proves the address with the token of a verification link; the link works once, for 24 hours.',
+    errors: { types: [InvalidTokenError], union: { name: 'VerifyEmailResult', description: 'The outcome of verifyEmail.' } },
+    args: { input: t.arg({ type: VerifyEmailInput, required: true, description: 'The token.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      const user = await verifyEmail(ctx.services.database, input.token);
+      await ctx.services.users.changed(user.id);
+      await audit(ctx, 'email.verified', user.id);
+      return user;
+    },
+  }),
+);
+
+builder.mutationField('requestPasswordReset', (t) =>
+  t.field({
+    type: RequestAcceptedPayloadRef,
+    description:
+      'Mails a password-reset link (30 minutes, single use) to the address if an account has it. The answer is the same either way.',
+    errors: {
+      types: [ValidationError, RateLimitedError],
+      union: { name: 'RequestPasswordResetResult', description: 'The outcome of requestPasswordReset.' },
+    },
+    args: { input: t.arg({ type: RequestPasswordResetInput, required: true, description: 'The address.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const userId = await requestPasswordReset(ctx.services, { email: input.email, ip: ctx.meta.ip });
+      await audit(ctx, 'password.reset_requested', userId, userId === null ? 'no account has this address' : undefined);
+      return accepted;
+    },
+  }),
+);
+
+builder.mutationField('resetPassword', (t) =>
+  t.field({
+    type: ResetPasswordPayloadRef,
+    description: 'Sets a new password with the token of a reset link, and ends every session of the account.',
+    errors: {
+      types: [InvalidTokenError, ValidationError],
+      union: { name: 'ResetPasswordResult', description: 'The outcome of resetPassword.' },
+    },
+    args: { input: t.arg({ type: ResetPasswordInput, required: true, description: 'The token and the new password.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      const { services } = ctx;
+      const userId = await resetPassword(services.database, input);
+      const revokedSessions = await services.revoker.revokeAll(userId);
+      await services.users.changed(userId);
+      await audit(ctx, 'password.reset', userId, `${revokedSessions} sessions ended`);
+      return { revokedSessions };
+    },
+  }),
+);
+
+function audit(ctx: Context, type: string, userId: string | null, detail?: string) {
+  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: detail ?? null });
+}

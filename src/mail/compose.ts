@@ -1,0 +1,37 @@
+import type { MailMessage } from './send.ts';
+
+export interface LinkMailInput {
+  readonly to: string;
+  readonly subject: string;
+  /** Paragraphs before the link. */
+  readonly intro: readonly string[];
+  /** What following the link does, as a button label: "Verify my address". */
+  readonly action: string;
+  readonly link: string;
+  /** Paragraphs after the link: how long it works, what to do if you did not ask. */
+  readonly outro: readonly string[];
+}
+
+/**
+ * A mail whose point is one link, as plain text and as HTML. Every piece of text is escaped in the
+ * HTML; the link also appears in full, for clients that show no buttons.
+ */
+export function composeLinkMail(input: LinkMailInput): MailMessage {
+  const text = [...input.intro, `${input.action}:\n${input.link}`, ...input.outro].join('\n\n');
+  const paragraph = (line: string) => `<p style="margin:0 0 16px">${escapeHtml(line)}</p>`;
+  const href = escapeHtml(input.link);
+  const html = `<!doctype html>
+<html><head><meta charset="utf-8"><title>${escapeHtml(input.subject)}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;max-width:560px;margin:0 auto;padding:24px">
+${input.intro.map(paragraph).join('\n')}
+<p style="margin:24px 0"><a href="${href}" style="background:#1a56db;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${escapeHtml(input.action)}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#555">Or open this link: <a href="${href}" style="word-break:break-all">${href}</a></p>
+${input.outro.map(paragraph).join('\n')}
+</body></html>`;
+  return { to: input.to, subject: input.subject, text, html };
+}
+
+/** Escapes the five characters that matter in HTML text and attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
