@@ -1,0 +1,44 @@
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import type { Position } from '../graphql/pagination.ts';
+import { auditEvents } from './tables.ts';
+
+export interface AuditEventRecord {
+  readonly id: string;
+  readonly type: string;
+  readonly at: Date;
+  readonly userId: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly detail: string | null;
+}
+
+export interface ListAuditEventsInput {
+  /** Only this account's events; null for everyone's (admins). */
+  readonly userId: string | null;
+  readonly type: string | null;
+  readonly after: Position | null;
+  /** How many to fetch: the page size plus one, to learn whether another page follows. */
+  readonly limit: number;
+}
+
+/**
+ * Security events, newest first, after a cursor. Events are ordered by their exact instant (microseconds),
+ * which a cursor's millisecond `at` cannot name: the position is taken from the cursor's event itself,
+ * and from `at` only when that event is gone.
+ */
+export async function listAuditEvents(database: Database, input: ListAuditEventsInput): Promise<AuditEventRecord[]> {
+  const conditions: (SQL | undefined)[] = [
+    input.userId === null ? undefined : eq(auditEvents.userId, input.userId),
+    input.type === null ? undefined : eq(auditEvents.type, input.type),
+  ];
+  if (input.after !== null) {
+    const { at, id } = input.after;
+    const exactAt = sql`coalesce((select ${auditEvents.at} from ${auditEvents} where ${auditEvents.id} = ${id}), ${at.toISOString()}::timestamptz)`;
+    conditions.push(sql`${auditEvents.at} <= ${exactAt}`, sql`(${auditEvents.at}, ${auditEvents.id}) < (${exactAt}, ${id}::uuid)`);
+  }
+  return database.db.select({
+    id: auditEvents.id, type: auditEvents.type, at: auditEvents.at, userId: auditEvents.userId,
+    ip: auditEvents.ip, userAgent: auditEvents.userAgent, detail: auditEvents.detail,
+  }).from(auditEvents).where(and(...conditions)).orderBy(desc(auditEvents.at), desc(auditEvents.id)).limit(input.limit);
+}
