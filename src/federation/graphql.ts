@@ -1,0 +1,223 @@
+import { UserRef } from '../accounts/graphql.ts';
+import { refuseUnverified } from '../accounts/request-email-verification.ts';
+import { recordAuditEvent } from '../audit/record.ts';
+import type { OidcProviderConfig } from '../config.ts';
+import type { Context } from '../context.ts';
+import { builder } from '../graphql/builder.ts';
+import {
+  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, ValidationError,
+} from '../graphql/errors.ts';
+import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
+import { signIn } from '../sessions/sign-in.ts';
+import { isSignedIn } from '../viewer.ts';
+import { consumeLoginState, exchangeCode, type UpstreamClaims } from './callback/complete.ts';
+import { linkIdentity, listIdentities, resolveAccount, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
+import { startSocialLogin, type SocialLoginStart } from './start.ts';
+
+const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({
+  description: 'An upstream OpenID Connect provider users can sign in with (OIDC_PROVIDERS).',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'The provider\'s id: pass it to startSocialLogin.' }),
+    name: t.exposeString('name', { description: 'What to show on its button.' }),
+    available: t.exposeBoolean('available', {
+      description: 'False while the provider could not be reached (its discovery failed); it is asked again on use.',
+    }),
+  }),
+});
+
+const LinkedIdentityRef = builder.objectRef<LinkedIdentityRecord>('LinkedIdentity').implement({
+  description: 'An identity at an upstream provider that signs in to this account.',
+  fields: (t) => ({
+    provider: t.exposeString('provider', { description: 'The provider\'s id.' }),
+    subject: t.exposeString('subject', { description: 'The user\'s id at the provider (`sub`).' }),
+    email: t.exposeString('email', { nullable: true, description: 'The address the provider gave at the last sign-in.' }),
+    linkedAt: t.expose('linkedAt', { type: 'DateTime', description: 'When the identity was linked to the account.' }),
+  }),
+});
+
+const SocialLoginStartRef = builder.objectRef<SocialLoginStart>('SocialLoginStart').implement({
+  description: 'A sign-in started with an upstream provider.',
+  fields: (t) => ({
+    authorizationUrl: t.exposeString('authorizationUrl', { description: 'Send the user agent here.' }),
+    state: t.exposeString('state', {
+      description: 'Single use, ten minutes: the provider returns it with the code; pass both to completeSocialLogin.',
+    }),
+  }),
+});
+
+const StartSocialLoginInput = builder.inputType('StartSocialLoginInput', {
+  description: 'Which provider, and where it sends the user back.',
+  fields: (t) => ({
+    provider: t.string({ required: true, description: 'The provider\'s id (identityProviders).' }),
+    redirectUri: t.string({ required: true, description: 'Where the provider sends the user back; must be one the server allows.' }),
+  }),
+});
+
+const CompleteSocialLoginInput = builder.inputType('CompleteSocialLoginInput', {
+  description: 'What the provider sent back to the redirect URI.',
+  fields: (t) => ({
+    provider: t.string({ required: true, description: 'The provider\'s id, as at the start.' }),
+    code: t.string({ required: true, description: 'The authorization code the provider sent back.' }),
+    state: t.string({ required: true, description: 'The state the provider sent back.' }),
+    delivery: t.field({ type: TokenDeliveryEnum, defaultValue: 'TOKENS', description: 'How to hand over the credentials.' }),
+  }),
+});
+
+const CompleteSocialLinkInput = builder.inputType('CompleteSocialLinkInput', {
+  description: 'What the provider sent back to the redirect URI, for a link started with linkSocialLogin.',
+  fields: (t) => ({
+    provider: t.string({ required: true, description: 'The provider\'s id, as at the start.' }),
+    code: t.string({ required: true, description: 'The authorization code the provider sent back.' }),
+    state: t.string({ required: true, description: 'The state the provider sent back.' }),
+  }),
+});
+
+builder.queryField('identityProviders', (t) =>
+  t.field({
+    type: [IdentityProviderRef],
+    description: 'Upstream providers a user can sign in with.',
+    resolve: (_root, _args, ctx) => ctx.services.providers.list(),
+  }),
+);
+
+builder.objectField(UserRef, 'identities', (t) =>
+  t.field({
+    type: [LinkedIdentityRef],
+    description: 'The upstream identities that sign in to this account.',
+    resolve: (user, _args, ctx) => listIdentities(ctx.services.database, user.id),
+  }),
+);
+
+const startErrors = [ValidationError, NotFoundError, OAuthError];
+
+builder.mutationField('startSocialLogin', (t) =>
+  t.field({
+    type: SocialLoginStartRef,
+    description: 'Starts a sign-in through an upstream provider: send the user agent to the authorizationUrl returned.',
+    errors: { types: startErrors, union: { name: 'StartSocialLoginResult', description: 'The outcome of startSocialLogin.' } },
+    args: { input: t.arg({ type: StartSocialLoginInput, required: true, description: 'The provider and the redirect URI.' }) },
+    resolve: (_root, { input }, ctx) => startSocialLogin(startServices(ctx), input),
+  }),
+);
+
+builder.mutationField('completeSocialLogin', (t) =>
+  t.field({
+    type: AuthPayloadRef,
+    description:
+      'Completes a sign-in through an upstream provider: the same provider account always signs in to the same Latchkey account; a new one makes an account, or is linked to the account of its email only when the provider is trusted and says the address is verified.',
+    errors: {
+      types: [OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError],
+      union: { name: 'CompleteSocialLoginResult', description: 'The outcome of completeSocialLogin.' },
+    },
+    args: { input: t.arg({ type: CompleteSocialLoginInput, required: true, description: 'What the provider sent back.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      const { claims, config } = await exchange(ctx, input, null);
+      const resolution = await resolveAccount(ctx.services.database, config, claims);
+      if (resolution.outcome === 'refused') {
+        await audit(ctx, 'social.refused', null, `provider: ${input.provider}, reason: ${resolution.reason}, subject: ${claims.subject}`);
+        throw resolution.error;
+      }
+      const { userId } = resolution;
+      if (resolution.outcome === 'linked') await audit(ctx, 'social.linked', userId, `provider: ${input.provider} (by verified email)`);
+      const user = await ctx.loaders.users.load(userId);
+      if (user === undefined) throw new Error(`user ${userId} of a linked identity is missing`);
+      if (ctx.services.config.requireVerifiedEmail && !user.emailVerified) {
+        await audit(ctx, 'social.refused', userId, `provider: ${input.provider}, reason: account_email_not_verified`);
+        throw await refuseUnverified(ctx.services, user);
+      }
+      await audit(ctx, 'social.signed_in', userId, `provider: ${input.provider}${resolution.outcome === 'created' ? ' (new account)' : ''}`);
+      return signIn(ctx, userId, input.delivery ?? 'TOKENS');
+    },
+  }),
+);
+
+builder.mutationField('linkSocialLogin', (t) =>
+  t.field({
+    type: SocialLoginStartRef,
+    description: 'Starts linking an upstream provider to the signed-in account; finish with completeSocialLink, signed in as the same user.',
+    authScopes: { scope: 'sessions:manage' },
+    errors: { types: startErrors, union: { name: 'LinkSocialLoginResult', description: 'The outcome of linkSocialLogin.' } },
+    args: { input: t.arg({ type: StartSocialLoginInput, required: true, description: 'The provider and the redirect URI.' }) },
+    resolve: (_root, { input }, ctx) => {
+      if (!isSignedIn(ctx.viewer)) throw new InvalidCredentialsError();
+      return startSocialLogin(startServices(ctx), { ...input, linkUserId: ctx.viewer.userId });
+    },
+  }),
+);
+
+builder.mutationField('completeSocialLink', (t) =>
+  t.field({
+    type: LinkedIdentityRef,
+    description: 'Links the upstream identity the provider sent back to the signed-in account (the one that called linkSocialLogin).',
+    authScopes: { scope: 'sessions:manage' },
+    errors: {
+      types: [OAuthError, InvalidTokenError, ValidationError],
+      union: { name: 'CompleteSocialLinkResult', description: 'The outcome of completeSocialLink.' },
+    },
+    args: { input: t.arg({ type: CompleteSocialLinkInput, required: true, description: 'What the provider sent back.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      if (!isSignedIn(ctx.viewer)) throw new InvalidTokenError();
+      ctx.claimCredentialCheck();
+      const userId = ctx.viewer.userId;
+      const { claims } = await exchange(ctx, input, userId);
+      try {
+        const identity = await linkIdentity(ctx.services.database, userId, input.provider, claims);
+        await audit(ctx, 'social.linked', userId, `provider: ${input.provider}`);
+        return identity;
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          await audit(ctx, 'social.refused', userId, `provider: ${input.provider}, reason: ${error.message}, subject: ${claims.subject}`);
+        }
+        throw error;
+      }
+    },
+  }),
+);
+
+builder.mutationField('unlinkIdentity', (t) =>
+  t.field({
+    type: LinkedIdentityRef,
+    description: 'Unlinks the signed-in account\'s identity at a provider; the account keeps at least one way to sign in.',
+    authScopes: { scope: 'sessions:manage' },
+    errors: { types: [NotFoundError, ValidationError], union: { name: 'UnlinkIdentityResult', description: 'The outcome of unlinkIdentity.' } },
+    args: { provider: t.arg.string({ required: true, description: 'The provider\'s id.' }) },
+    resolve: async (_root, { provider }, ctx) => {
+      if (!isSignedIn(ctx.viewer)) throw new NotFoundError('That linked identity');
+      const removed = await unlinkIdentity(ctx.services.database, ctx.viewer.userId, provider);
+      await audit(ctx, 'social.unlinked', ctx.viewer.userId, `provider: ${provider}`);
+      return removed;
+    },
+  }),
+);
+
+function startServices(ctx: Context) {
+  return { database: ctx.services.database, providers: ctx.services.providers, allowedOrigins: ctx.services.config.allowedOrigins };
+}
+
+/** Spends the state, then exchanges the code: a bad state costs the provider nothing. */
+async function exchange(
+  ctx: Context, input: { provider: string; code: string; state: string }, linkUserId: string | null,
+): Promise<{ claims: UpstreamClaims; config: OidcProviderConfig }> {
+  const { providers, database } = ctx.services;
+  let config;
+  try {
+    config = providers.configOf(input.provider);
+  } catch {
+    throw new InvalidTokenError('The sign-in state is unknown, expired, already used or of another provider.');
+  }
+  const stored = await consumeLoginState(database, { provider: input.provider, state: input.state, linkUserId });
+  const provider = await providers.get(input.provider);
+  try {
+    return { claims: await exchangeCode(provider, stored, input.code, input.state), config };
+  } catch (error) {
+    if (error instanceof OAuthError) {
+      await audit(ctx, 'social.refused', linkUserId, `provider: ${input.provider}, reason: ${error.error}`);
+    }
+    throw error;
+  }
+}
+
+function audit(ctx: Context, type: string, userId: string | null, detail: string) {
+  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail });
+}
