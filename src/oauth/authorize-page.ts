@@ -1,0 +1,161 @@
+import { login } from '../accounts/login.ts';
+import { recordAuditEvent } from '../audit/record.ts';
+import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
+import type { Services } from '../services.ts';
+import { FIRST_PARTY_SCOPES } from '../scopes.ts';
+import { readSessionCookie, sessionCookieHeader } from '../sessions/cookie.ts';
+import { startSession } from '../sessions/start.ts';
+import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
+import { consentPage, errorPage, signInPage } from './consent-page.ts';
+
+/** Binds the sign-in form to the browser before there is a session (login CSRF). */
+const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
+const PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce'] as const;
+
+/** RFC 9700 §4.16 (clickjacking) and §4.2.4 (no code or state leaks through Referer); pages are never cached. */
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+};
+
+export interface PageRequest {
+  readonly request: Request;
+  readonly url: URL;
+  readonly ip: string;
+  /** A server secret for the CSRF tokens (HMAC of what each form is bound to). */
+  readonly csrfKey: Buffer;
+}
+
+function html(body: string, status: number, cookies: string[] = []): Response {
+  const headers = new Headers(PAGE_HEADERS);
+  for (const cookie of cookies) headers.append('set-cookie', cookie);
+  return new Response(body, { status, headers });
+}
+
+/** 303 See Other: after a POST the browser follows with a GET (RFC 9700 §4.11). */
+function seeOther(location: string, cookies: string[] = []): Response {
+  const headers = new Headers({ ...PAGE_HEADERS, location });
+  for (const cookie of cookies) headers.append('set-cookie', cookie);
+  return new Response(null, { status: 303, headers });
+}
+
+function readCookie(header: string | null, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * GET and POST /oauth/authorize: the authorization endpoint's own pages, for clients that send the
+ * browser here. No JavaScript: a sign-in form when there is no session cookie (setting the first-party
+ * cookie on success), then a consent form. Every POST carries a CSRF token: an HMAC of the session id
+ * (consent) or of a pre-session cookie (sign-in), and a cross-origin POST is refused outright.
+ */
+export async function authorizePage(services: Services, page: PageRequest): Promise<Response> {
+  const { request } = page;
+  const isPost = request.method === 'POST';
+  if (!isPost && request.method !== 'GET') return html(errorPage('Use GET or POST.'), 405);
+  const source = isPost ? new URLSearchParams(await request.text()) : page.url.searchParams;
+  const param = (name: string) => source.get(name);
+  const params: AuthorizationParams = {
+    clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
+    state: param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
+  };
+  const issuer = services.config.publicUrl;
+  const check = await checkAuthorizationRequest(services.database, issuer, params);
+  if (!check.ok) return check.trusted ? seeOther(check.redirectTo) : html(errorPage(check.message), 400);
+  const authorization = check.request;
+  const kept = new Map(PARAMS.flatMap((name) => { const v = param(name); return v === null ? [] : [[name, v] as const]; }));
+
+  if (isPost) {
+    // Under Referrer-Policy: no-referrer browsers send `Origin: null` on the page's own POSTs; the CSRF
+    // token is the defence, these checks only turn away what is plainly foreign.
+    const origin = request.headers.get('origin');
+    const site = request.headers.get('sec-fetch-site');
+    if ((origin !== null && origin !== 'null' && origin !== new URL(issuer).origin) || site === 'cross-site' || site === 'same-site') {
+      return html(errorPage('This form may only be sent from this site.'), 403);
+    }
+  }
+  const cookieHeader = request.headers.get('cookie');
+  const sessionCookie = readSessionCookie(cookieHeader);
+  const found = sessionCookie === undefined ? undefined : await services.cookieSessions.find(sessionCookie);
+  const session = typeof found === 'object' ? found : undefined;
+
+  const showSignIn = (status: number, error?: string) => {
+    const binding = readCookie(cookieHeader, CSRF_COOKIE) ?? randomSecret();
+    const cookie = `${CSRF_COOKIE}=${binding}; Path=/; Max-Age=1800; HttpOnly; Secure; SameSite=Lax`;
+    const csrf = hmac(page.csrfKey, `signin:${binding}`);
+    return html(signInPage({ clientName: authorization.client.name, params: kept, csrf, ...(error === undefined ? {} : { error }) }), status, [cookie]);
+  };
+  const csrfFor = (sessionId: string) => hmac(page.csrfKey, `consent:${sessionId}`);
+
+  if (!isPost) {
+    if (session === undefined) return showSignIn(200);
+    const [user] = await services.users.load([session.userId]);
+    if (user === undefined) return showSignIn(200);
+    return html(consentPage({
+      clientName: authorization.client.name, email: user.email, scopes: authorization.scopes, params: kept, csrf: csrfFor(session.sessionId),
+    }), 200);
+  }
+
+  const action = param('action');
+  const csrf = param('csrf_token') ?? '';
+  if (action === 'signin') {
+    const binding = readCookie(cookieHeader, CSRF_COOKIE);
+    if (binding === undefined || !constantTimeEqual(csrf, hmac(page.csrfKey, `signin:${binding}`))) {
+      return html(errorPage('The form expired; go back and try again.'), 403);
+    }
+    return signIn(services, page, authorization, kept, param('email') ?? '', param('password') ?? '', showSignIn);
+  }
+  if (action !== 'allow' && action !== 'deny') return html(errorPage('Choose Allow or Deny.'), 400);
+  if (session === undefined) return showSignIn(200, 'Sign in first.');
+  if (!constantTimeEqual(csrf, csrfFor(session.sessionId))) return html(errorPage('The form expired; go back and try again.'), 403);
+  if (action === 'deny') {
+    return seeOther(authorizationError(authorization.redirectUri, issuer, 'access_denied', 'The user denied the request.', authorization.state));
+  }
+  const redirectTo = await issueCode(services.database, issuer, session.userId, authorization);
+  await recordGrant(services, session.userId, authorization, page.ip, request.headers.get('user-agent'));
+  return seeOther(redirectTo);
+}
+
+async function signIn(
+  services: Services, page: PageRequest, authorization: AuthorizationRequest, kept: ReadonlyMap<string, string>,
+  email: string, password: string, showSignIn: (status: number, error?: string) => Response,
+): Promise<Response> {
+  const userAgent = page.request.headers.get('user-agent');
+  try {
+    const user = await login(services.database, services.addressThrottle, { email, password, ip: page.ip });
+    if (services.config.requireVerifiedEmail && !user.emailVerified) return showSignIn(403, 'Confirm your email address first.');
+    await recordAuditEvent(services.database, { type: 'login.succeeded', userId: user.id, ip: page.ip, userAgent, detail: `on the authorization page of ${authorization.client.clientId}` });
+    const started = await startSession(services.database, { userId: user.id, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, userAgent, ip: page.ip });
+    if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
+    const back = new URL('/oauth/authorize', services.config.publicUrl);
+    for (const [name, value] of kept) back.searchParams.set(name, value);
+    return seeOther(back.pathname + back.search, [
+      sessionCookieHeader(started.cookie, started.cookieExpiresAt),
+      `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
+    ]);
+  } catch (error) {
+    if (error instanceof InvalidCredentialsError || error instanceof ValidationError) {
+      await recordAuditEvent(services.database, { type: 'login.failed', ip: page.ip, userAgent, detail: `email: ${email.trim().slice(0, 254)}` });
+      return showSignIn(401, 'Wrong email or password.');
+    }
+    if (error instanceof RateLimitedError) return showSignIn(429, error.message);
+    throw error;
+  }
+}
+
+/** Records that a user granted a client access (oauth.grant_given). */
+export function recordGrant(services: Services, userId: string, request: AuthorizationRequest, ip: string, userAgent: string | null) {
+  return recordAuditEvent(services.database, {
+    type: 'oauth.grant_given', userId, ip, userAgent,
+    detail: `client ${request.client.clientId} (${request.client.name}): ${request.scopes.join(' ')}`,
+  });
+}

@@ -1,0 +1,93 @@
+import type { Database } from '../db/client.ts';
+import { hashSecret, randomSecret } from '../lib/secrets.ts';
+import { findClient, type OAuthClientRecord } from './clients.ts';
+import { isS256Challenge } from './pkce.ts';
+import { withParameters } from './redirect-uri.ts';
+import { oauthCodes } from './tables.ts';
+
+/** How long an authorization code lives (RFC 6749 §4.1.2 recommends at most 10 minutes; we keep 60 s). */
+export const CODE_TTL_MS = 60_000;
+
+/** The parameters of an authorization request, as sent (any of them may be missing). */
+export interface AuthorizationParams {
+  readonly clientId: string | null;
+  readonly redirectUri: string | null;
+  readonly responseType: string | null;
+  readonly scope: string | null;
+  readonly state: string | null;
+  readonly codeChallenge: string | null;
+  readonly codeChallengeMethod: string | null;
+  readonly nonce: string | null;
+}
+
+/** A request found good: the user may now be asked for consent. */
+export interface AuthorizationRequest {
+  readonly client: OAuthClientRecord;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly state: string | null;
+  readonly codeChallenge: string;
+  readonly nonce: string | null;
+}
+
+export type AuthorizationCheck =
+  /** Unknown client or unregistered redirect URI: show an error, never redirect (RFC 6749 §4.1.2.1). */
+  | { readonly ok: false; readonly trusted: false; readonly message: string }
+  /** Anything else: tell the client at its redirect URI. */
+  | { readonly ok: false; readonly trusted: true; readonly error: string; readonly message: string; readonly redirectTo: string }
+  | { readonly ok: true; readonly request: AuthorizationRequest };
+
+/**
+ * Checks an authorization request (RFC 6749 §4.1.1): the client and the exact redirect URI first, then
+ * response_type=code, PKCE with S256 (RFC 7636; `plain` refused, RFC 9700 §2.1.1), and scopes within
+ * the client's. Failures after the redirect URI is known go back to it with `state` and `iss` (RFC 9207).
+ */
+export async function checkAuthorizationRequest(database: Database, issuer: string, params: AuthorizationParams): Promise<AuthorizationCheck> {
+  const client = params.clientId === null ? undefined : await findClient(database, params.clientId);
+  if (client === undefined) return { ok: false, trusted: false, message: 'The application is not registered here.' };
+  if (params.redirectUri === null || !client.redirectUris.includes(params.redirectUri)) {
+    return { ok: false, trusted: false, message: 'The redirect URI is not registered for this application.' };
+  }
+  const redirectUri = params.redirectUri;
+  const refuse = (error: string, message: string): AuthorizationCheck => ({
+    ok: false, trusted: true, error, message,
+    redirectTo: authorizationError(redirectUri, issuer, error, message, params.state),
+  });
+  if (params.responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
+  if (params.codeChallenge === null) return refuse('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+  if (params.codeChallengeMethod !== 'S256') return refuse('invalid_request', 'Only code_challenge_method=S256 is supported.');
+  if (!isS256Challenge(params.codeChallenge)) return refuse('invalid_request', 'The code_challenge is not an S256 challenge.');
+  if ((params.state?.length ?? 0) > 1000 || (params.nonce?.length ?? 0) > 500) return refuse('invalid_request', 'state or nonce is too long.');
+  const scopes = [...new Set((params.scope ?? '').split(' ').filter((s) => s !== ''))];
+  if (scopes.length === 0) return refuse('invalid_scope', 'Ask for at least one scope.');
+  const refused = scopes.filter((s) => !client.scopes.includes(s));
+  if (refused.length > 0) return refuse('invalid_scope', `The application may not ask for ${refused.join(', ')}.`);
+  return {
+    ok: true,
+    request: { client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce },
+  };
+}
+
+/** The redirect that tells a client its request failed (RFC 6749 §4.1.2.1), with `state` and `iss`. */
+export function authorizationError(redirectUri: string, issuer: string, error: string, message: string, state: string | null): string {
+  return withParameters(redirectUri, { error, error_description: message, state, iss: issuer });
+}
+
+/**
+ * Issues the authorization code of a consented request and returns the redirect that carries it, with
+ * `state` and `iss` (RFC 9207). The code is 256 random bits, kept only as its SHA-256, for 60 s.
+ */
+export async function issueCode(database: Database, issuer: string, userId: string, request: AuthorizationRequest): Promise<string> {
+  const code = randomSecret();
+  await database.db.insert(oauthCodes).values({
+    hash: hashSecret(code),
+    clientId: request.client.clientId,
+    userId,
+    redirectUri: request.redirectUri,
+    scopes: [...request.scopes],
+    codeChallenge: request.codeChallenge,
+    nonce: request.nonce,
+    expiresAt: new Date(Date.now() + CODE_TTL_MS),
+  });
+  return withParameters(request.redirectUri, { code, state: request.state, iss: issuer });
+}

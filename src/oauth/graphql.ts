@@ -1,0 +1,223 @@
+import { GraphQLError } from 'graphql';
+import { recordAuditEvent } from '../audit/record.ts';
+import type { Context } from '../context.ts';
+import { builder } from '../graphql/builder.ts';
+import { NotFoundError, OAuthError, ValidationError } from '../graphql/errors.ts';
+import { FIRST_PARTY_CLIENT_ID } from '../scopes.ts';
+import { listGrantSessions } from '../sessions/list.ts';
+import type { Viewer } from '../viewer.ts';
+import { checkAuthorizationRequest, issueCode } from './authorize.ts';
+import { recordGrant } from './authorize-page.ts';
+import { authenticateClient, clientNames, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
+import { exchangeCode, type TokenResponse } from './token.ts';
+
+export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient').implement({
+  description: 'A third-party application that users can grant access to their account.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The registration\'s id.' }),
+    clientId: t.exposeString('clientId', { description: 'The public client_id of OAuth requests.' }),
+    name: t.exposeString('name', { description: 'What users see on the consent page.' }),
+    redirectUris: t.exposeStringList('redirectUris', { description: 'Where codes may be sent: matched by exact string.' }),
+    scopes: t.exposeStringList('scopes', { description: 'The most a user can grant it: among openid, profile, email.' }),
+    public: t.exposeBoolean('public', { description: 'Public clients (single-page and mobile apps) have no secret; PKCE protects them.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
+  }),
+});
+
+const RegisterOAuthClientInput = builder.inputType('RegisterOAuthClientInput', {
+  description: 'A new client.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'What users see on the consent page, 1 to 100 characters.' }),
+    redirectUris: t.stringList({ required: true, description: 'https URLs (http only on loopback), no fragment, no wildcard; 1 to 10.' }),
+    scopes: t.stringList({ required: true, description: 'What it may ask for: a subset of openid, profile, email.' }),
+    public: t.boolean({ required: true, description: 'True for apps that cannot keep a secret (single-page, mobile).' }),
+  }),
+});
+
+const RegisterOAuthClientPayloadRef = builder.objectRef<{ client: OAuthClientRecord; clientSecret: string | null }>('RegisterOAuthClientPayload')
+  .implement({
+    description: 'A registered client and, for a confidential one, its secret.',
+    fields: (t) => ({
+      client: t.field({ type: OAuthClientRef, description: 'The client.', resolve: (r) => r.client }),
+      clientSecret: t.exposeString('clientSecret', { nullable: true, description: 'Shown once; null for public clients.' }),
+    }),
+  });
+
+const AuthorizeOAuthClientInput = builder.inputType('AuthorizeOAuthClientInput', {
+  description: 'The parameters of the client\'s authorization request (RFC 6749 §4.1.1, RFC 7636).',
+  fields: (t) => ({
+    clientId: t.string({ required: true, description: 'The client_id.' }),
+    redirectUri: t.string({ required: true, description: 'One of the client\'s registered redirect URIs, exactly.' }),
+    scope: t.string({ required: true, description: 'Space-separated, as in RFC 6749.' }),
+    state: t.string({ description: 'Passed back unchanged.' }),
+    codeChallenge: t.string({ required: true, description: 'The PKCE challenge: base64url SHA-256 of the verifier.' }),
+    codeChallengeMethod: t.string({ required: true, description: 'Only S256 is accepted.' }),
+    nonce: t.string({ description: 'Copied into the ID token (OpenID Connect).' }),
+  }),
+});
+
+const OAuthAuthorizationRef = builder.objectRef<{ redirectTo: string }>('OAuthAuthorization').implement({
+  description: 'Consent given: where to send the user agent.',
+  fields: (t) => ({
+    redirectTo: t.exposeString('redirectTo', { description: 'The client\'s redirect URI with code and state: send the user agent there.' }),
+  }),
+});
+
+const ExchangeOAuthCodeInput = builder.inputType('ExchangeOAuthCodeInput', {
+  description: 'An authorization code and the proof that goes with it.',
+  fields: (t) => ({
+    clientId: t.string({ required: true, description: 'The client the code was issued to.' }),
+    clientSecret: t.string({ description: 'A confidential client\'s secret; omit for public clients.' }),
+    code: t.string({ required: true, description: 'The code from the redirect.' }),
+    redirectUri: t.string({ required: true, description: 'The redirect URI of the authorization request.' }),
+    codeVerifier: t.string({ required: true, description: 'The PKCE verifier, 43 to 128 characters.' }),
+  }),
+});
+
+const OAuthTokenPayloadRef = builder.objectRef<TokenResponse>('OAuthTokenPayload').implement({
+  description: 'The tokens of a grant, as POST /oauth/token returns them.',
+  fields: (t) => ({
+    tokenType: t.exposeString('token_type', { description: 'Always Bearer.' }),
+    accessToken: t.exposeString('access_token', { description: 'A JWT in the RFC 9068 profile (aud, client_id, scope).' }),
+    expiresIn: t.exposeInt('expires_in', { description: 'Seconds until the access token expires.' }),
+    refreshToken: t.string({ nullable: true, description: 'Single use: each refresh returns a new one.', resolve: (r) => r.refresh_token ?? null }),
+    scope: t.exposeString('scope', { description: 'The granted scopes, space-separated.' }),
+    idToken: t.string({ nullable: true, description: 'An OpenID Connect ID token (RS256), when openid was granted.', resolve: (r) => r.id_token ?? null }),
+  }),
+});
+
+interface Grant {
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+}
+
+const OAuthGrantRef = builder.objectRef<Grant>('OAuthGrant').implement({
+  description: 'An application the user granted access to their account.',
+  fields: (t) => ({
+    clientId: t.exposeString('clientId', { description: 'The application\'s client_id; pass it to revokeOAuthGrant.' }),
+    clientName: t.exposeString('clientName', { description: 'The application\'s name.' }),
+    scopes: t.exposeStringList('scopes', { description: 'What it may do.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When access was first granted.' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'When it last refreshed its tokens.' }),
+  }),
+});
+
+const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revokedSessions: number }>('RevokeOAuthGrantPayload').implement({
+  description: 'The application\'s access ended.',
+  fields: (t) => ({
+    clientId: t.exposeString('clientId', { description: 'The application.' }),
+    revokedSessions: t.exposeInt('revokedSessions', { description: 'How many of its grants (sessions) were ended.' }),
+  }),
+});
+
+/** A user's own first-party credential: a session cookie or a Latchkey access token (never an API key or a third-party token). */
+function firstPartyUser(viewer: Viewer): string {
+  if (viewer.credential === 'SESSION_COOKIE' || (viewer.credential === 'ACCESS_TOKEN' && viewer.clientId === FIRST_PARTY_CLIENT_ID)) return viewer.userId;
+  throw new GraphQLError('This credential may not use this field.', { extensions: { code: 'FORBIDDEN' } });
+}
+
+async function grantsOf(ctx: Context, userId: string): Promise<Grant[]> {
+  const [sessions, names] = await Promise.all([listGrantSessions(ctx.services.database, userId), clientNames(ctx.services.database)]);
+  const byClient = new Map<string, Grant>();
+  for (const session of sessions) {
+    const clientId = session.clientId!;
+    const seen = byClient.get(clientId);
+    byClient.set(clientId, {
+      clientId,
+      clientName: names.get(clientId) ?? clientId,
+      scopes: [...new Set([...(seen?.scopes ?? []), ...session.scopes])],
+      createdAt: seen === undefined || session.createdAt < seen.createdAt ? session.createdAt : seen.createdAt,
+      lastUsedAt: [seen?.lastUsedAt ?? null, session.lastUsedAt].reduce((a, b) => (b !== null && (a === null || b > a) ? b : a), null),
+    });
+  }
+  return [...byClient.values()];
+}
+
+builder.queryFields((t) => ({
+  oauthClients: t.field({
+    type: [OAuthClientRef],
+    description: 'Admin only.',
+    authScopes: { admin: true },
+    resolve: (_root, _args, ctx) => listClients(ctx.services.database),
+  }),
+  oauthGrants: t.field({
+    type: [OAuthGrantRef],
+    description: 'The applications the caller granted access to, newest first.',
+    authScopes: { scope: 'sessions:manage' },
+    resolve: (_root, _args, ctx) => grantsOf(ctx, firstPartyUser(ctx.viewer)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  registerOAuthClient: t.field({
+    type: RegisterOAuthClientPayloadRef,
+    description: 'Admin only.',
+    authScopes: { admin: true },
+    errors: { types: [ValidationError], union: { name: 'RegisterOAuthClientResult', description: 'The outcome of registerOAuthClient.' } },
+    args: { input: t.arg({ type: RegisterOAuthClientInput, required: true, description: 'The client\'s settings.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const createdBy = ctx.viewer.credential === 'ANONYMOUS' ? null : ctx.viewer.userId;
+      const registered = await registerClient(ctx.services.database, { ...input, createdBy });
+      ctx.state.noStore = true;
+      await recordAuditEvent(ctx.services.database, {
+        type: 'oauth.client_registered', userId: createdBy, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent,
+        detail: `${registered.client.public ? 'public' : 'confidential'} client ${registered.client.clientId} (${registered.client.name})`,
+      });
+      return registered;
+    },
+  }),
+  authorizeOAuthClient: t.field({
+    type: OAuthAuthorizationRef,
+    description: 'The signed-in user grants a client access: the consent step of the authorization code flow.',
+    authScopes: { signedIn: true },
+    errors: { types: [OAuthError], union: { name: 'AuthorizeOAuthClientResult', description: 'The outcome of authorizeOAuthClient.' } },
+    args: { input: t.arg({ type: AuthorizeOAuthClientInput, required: true, description: 'The authorization request.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const userId = firstPartyUser(ctx.viewer);
+      const issuer = ctx.services.config.publicUrl;
+      const check = await checkAuthorizationRequest(ctx.services.database, issuer, {
+        clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
+        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null,
+      });
+      if (!check.ok) throw new OAuthError(check.trusted ? check.error : 'invalid_request', check.message, check.trusted ? check.redirectTo : null);
+      const redirectTo = await issueCode(ctx.services.database, issuer, userId, check.request);
+      await recordGrant(ctx.services, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
+      ctx.state.noStore = true;
+      return { redirectTo };
+    },
+  }),
+  exchangeOAuthCode: t.field({
+    type: OAuthTokenPayloadRef,
+    description: 'The same exchange as POST /oauth/token with grant_type=authorization_code.',
+    errors: { types: [OAuthError], union: { name: 'ExchangeOAuthCodeResult', description: 'The outcome of exchangeOAuthCode.' } },
+    args: { input: t.arg({ type: ExchangeOAuthCodeInput, required: true, description: 'The code, the client and the PKCE verifier.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      const client = await authenticateClient(ctx.services.database, input.clientId, input.clientSecret ?? null);
+      if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
+      const result = await exchangeCode(ctx.services, client, input, ctx.meta);
+      if (!result.ok) throw new OAuthError(result.error, result.description);
+      ctx.state.noStore = true;
+      return result.tokens;
+    },
+  }),
+  revokeOAuthGrant: t.field({
+    type: RevokeOAuthGrantPayloadRef,
+    description: 'Ends an application\'s access to the caller\'s account: every token it holds stops working at once.',
+    authScopes: { scope: 'sessions:manage' },
+    errors: { types: [NotFoundError], union: { name: 'RevokeOAuthGrantResult', description: 'The outcome of revokeOAuthGrant.' } },
+    args: { clientId: t.arg.string({ required: true, description: 'The application\'s client_id.' }) },
+    resolve: async (_root, { clientId }, ctx) => {
+      const userId = firstPartyUser(ctx.viewer);
+      const revokedSessions = await ctx.services.revoker.revokeClient(userId, clientId.slice(0, 100));
+      if (revokedSessions === 0) throw new NotFoundError('The grant');
+      await recordAuditEvent(ctx.services.database, {
+        type: 'oauth.grant_revoked', userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: `client ${clientId}: ${revokedSessions} grants ended by the user`,
+      });
+      return { clientId, revokedSessions };
+    },
+  }),
+}));

@@ -1,0 +1,27 @@
+import type { Services } from '../services.ts';
+import { findRefreshTokenSession } from '../sessions/list.ts';
+import type { OAuthClientRecord } from './clients.ts';
+
+/**
+ * Token introspection (RFC 7662) for an authenticated confidential client, about its own tokens: an
+ * access token is active when its signature, iss, aud and exp hold and its session was not ended; a
+ * refresh token when it is unused, unexpired and its session live. Anything else is `{ active: false }`.
+ */
+export async function introspectToken(services: Services, client: OAuthClientRecord, token: string): Promise<Record<string, unknown>> {
+  const inactive = { active: false };
+  if (token.split('.').length === 3) {
+    const verified = await services.accessTokens.verify(token);
+    if (!verified.ok || verified.claims.clientId !== client.clientId || services.revokedSessions.has(verified.claims.sid)) return inactive;
+    const { claims } = verified;
+    return {
+      active: true, token_type: 'Bearer', client_id: claims.clientId, sub: claims.sub, scope: claims.scopes.join(' '),
+      exp: claims.exp, iss: services.config.publicUrl, aud: services.config.publicUrl,
+    };
+  }
+  const found = await findRefreshTokenSession(services.database, token);
+  if (found === undefined || !found.active || found.session.clientId !== client.clientId) return inactive;
+  return {
+    active: true, token_type: 'refresh_token', client_id: client.clientId, sub: found.session.userId,
+    scope: found.session.scopes.join(' '), exp: Math.floor(found.tokenExpiresAt.getTime() / 1000), iss: services.config.publicUrl,
+  };
+}

@@ -1,0 +1,136 @@
+import type { IncomingMessage } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+import { clientAddress } from '../http/client-address.ts';
+import type { Services } from '../services.ts';
+import { loadServerSecret } from '../tokens/server-secret.ts';
+import { authorizePage } from './authorize-page.ts';
+import { authenticateClientRequest } from './client-auth.ts';
+import { serverMetadata } from './discovery.ts';
+import { introspectToken } from './introspect.ts';
+import { revokeToken } from './revoke.ts';
+import { clientCredentialsGrant, exchangeCode, refreshGrant, type GrantResult } from './token.ts';
+import { userinfo } from './userinfo.ts';
+
+/** Token-bearing answers are never cached (RFC 6749 §5.1). */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers } });
+}
+
+/** An RFC 6749 §5.2 error. */
+function oauthError(error: string, description: string, status = 400, headers: Record<string, string> = {}): Response {
+  return json({ error, error_description: description }, status, headers);
+}
+
+function methodNotAllowed(allow: string): Response {
+  return oauthError('invalid_request', `Use ${allow}.`, 405, { allow });
+}
+
+/** The form body of a POST, or null unless it is application/x-www-form-urlencoded (RFC 6749 §3.2). */
+async function readForm(request: Request): Promise<URLSearchParams | null> {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return null;
+  return new URLSearchParams(await request.text());
+}
+
+/**
+ * The OAuth 2.0 and OpenID Connect endpoints: discovery at both well-known paths, /oauth/authorize (pages),
+ * /oauth/token, /oauth/revoke, /oauth/introspect and /oauth/userinfo. Like src/http/routes.ts, it answers
+ * before GraphQL sees the request.
+ */
+export function useOAuthRoutes(services: Services): Plugin {
+  let csrfKey: Promise<Buffer> | undefined;
+  const issuer = services.config.publicUrl;
+  return {
+    async onRequest({ url, request, serverContext, endResponse }) {
+      const path = url.pathname;
+      if (!path.startsWith('/oauth/') && path !== '/.well-known/oauth-authorization-server' && path !== '/.well-known/openid-configuration') return;
+      const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
+      switch (path) {
+        case '/.well-known/oauth-authorization-server':
+        case '/.well-known/openid-configuration':
+          endResponse(request.method === 'GET' || request.method === 'HEAD'
+            ? json(serverMetadata(issuer), 200, { 'cache-control': 'public, max-age=300' })
+            : methodNotAllowed('GET'));
+          return;
+        case '/oauth/authorize':
+          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
+          endResponse(await authorizePage(services, { request, url, ip, csrfKey: await csrfKey }));
+          return;
+        case '/oauth/token':
+          endResponse(await token(services, request, ip));
+          return;
+        case '/oauth/revoke':
+        case '/oauth/introspect':
+          endResponse(await revokeOrIntrospect(services, request, path === '/oauth/revoke', ip));
+          return;
+        case '/oauth/userinfo': {
+          if (request.method !== 'GET' && request.method !== 'POST') {
+            endResponse(methodNotAllowed('GET, POST'));
+            return;
+          }
+          const result = await userinfo(services, request.headers.get('authorization'));
+          endResponse(result.ok
+            ? json(result.claims)
+            : json({ error: result.error, error_description: result.description }, result.status, {
+              'www-authenticate': `Bearer error="${result.error}", error_description="${result.description}"`,
+            }));
+          return;
+        }
+        default:
+          endResponse(oauthError('invalid_request', 'No such endpoint.', 404));
+      }
+    },
+  };
+}
+
+/** POST /oauth/token (RFC 6749 §3.2): client authentication, then the grant. */
+async function token(services: Services, request: Request, ip: string): Promise<Response> {
+  if (request.method !== 'POST') return methodNotAllowed('POST');
+  const form = await readForm(request);
+  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  const auth = await authenticateClientRequest(services.database, request, form);
+  if (!auth.ok) return invalidClient(auth.basic);
+  const meta = { ip, userAgent: request.headers.get('user-agent') };
+  const grantType = form.get('grant_type');
+  let result: GrantResult;
+  if (grantType === 'authorization_code') {
+    const code = form.get('code');
+    const redirectUri = form.get('redirect_uri');
+    const codeVerifier = form.get('code_verifier');
+    if (code === null || redirectUri === null || codeVerifier === null) {
+      return oauthError('invalid_request', 'code, redirect_uri and code_verifier are required.');
+    }
+    result = await exchangeCode(services, auth.client, { code, redirectUri, codeVerifier }, meta);
+  } else if (grantType === 'refresh_token') {
+    const refreshToken = form.get('refresh_token');
+    if (refreshToken === null) return oauthError('invalid_request', 'refresh_token is required.');
+    result = await refreshGrant(services, auth.client, { refreshToken, scope: form.get('scope') }, meta);
+  } else if (grantType === 'client_credentials') {
+    result = await clientCredentialsGrant(services, auth.client, form.get('scope'));
+  } else {
+    return oauthError('unsupported_grant_type', 'Use authorization_code, refresh_token or client_credentials.');
+  }
+  return result.ok ? json(result.tokens) : oauthError(result.error, result.description);
+}
+
+function invalidClient(basic: boolean): Response {
+  return oauthError('invalid_client', 'Client authentication failed.', 401, basic ? { 'www-authenticate': 'Basic realm="latchkey"' } : {});
+}
+
+/** POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662, confidential clients only). */
+async function revokeOrIntrospect(services: Services, request: Request, revoke: boolean, ip: string): Promise<Response> {
+  if (request.method !== 'POST') return methodNotAllowed('POST');
+  const form = await readForm(request);
+  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  const auth = await authenticateClientRequest(services.database, request, form);
+  if (!auth.ok || (!revoke && auth.client.public)) return invalidClient(!auth.ok && auth.basic);
+  const value = form.get('token');
+  if (value === null) return oauthError('invalid_request', 'token is required.');
+  if (revoke) {
+    await revokeToken(services, auth.client, value, ip);
+    return new Response(null, { status: 200, headers: NO_STORE });
+  }
+  return json(await introspectToken(services, auth.client, value));
+}

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** Third-party applications registered by an admin. */
+export const oauthClients = pgTable('oauth_clients', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** The public `client_id`: `lk_` + 128 random bits, never a UUID (so it never looks like a user id). */
+  clientId: text('client_id').notNull().unique(),
+  name: text('name').notNull(),
+  /** SHA-256 of the client secret; null for public clients (PKCE protects them). */
+  secretHash: text('secret_hash'),
+  /** Compared by exact string match (RFC 9700 §4.1). */
+  redirectUris: text('redirect_uris').array().notNull(),
+  /** The most a user can grant this client: a subset of openid, profile, email. */
+  scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+  /** The admin who registered it (referenced by id: the accounts capability owns users). */
+  createdBy: uuid('created_by'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** Authorization codes: 60 s, single use, and each remembers the grant it turned into. */
+export const oauthCodes = pgTable('oauth_codes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** SHA-256 of the code. */
+  hash: text('hash').notNull().unique(),
+  clientId: text('client_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  redirectUri: text('redirect_uri').notNull(),
+  scopes: text('scopes').array().notNull(),
+  /** PKCE S256 challenge (RFC 7636). */
+  codeChallenge: text('code_challenge').notNull(),
+  /** OpenID Connect nonce, copied into the ID token. */
+  nonce: text('nonce'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** Set once, atomically, by the one exchange that wins. */
+  usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  /** The session (grant) the code was exchanged for: revoked if the code is replayed. */
+  sessionId: uuid('session_id'),
+  /** When a used code last came back (for the record; the replay revokes `session_id`). */
+  replayedAt: timestamp('replayed_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [index('oauth_codes_expires_at_idx').on(t.expiresAt)]);

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { recordAuditEvent } from '../audit/record.ts';
+import { hashSecret } from '../lib/secrets.ts';
+import type { Services } from '../services.ts';
+import { findRefreshTokenSession } from '../sessions/list.ts';
+import { rotateRefreshToken } from '../sessions/refresh.ts';
+import { startSession } from '../sessions/start.ts';
+import type { OAuthClientRecord } from './clients.ts';
+import { signIdToken } from './id-token.ts';
+import { verifierMatches } from './pkce.ts';
+import { oauthCodes } from './tables.ts';
+
+/** A successful token response (RFC 6749 §5.1), in its JSON member names. */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly refresh_token?: string;
+  readonly scope: string;
+  readonly id_token?: string;
+}
+
+/** A grant's outcome: tokens, or an RFC 6749 §5.2 error. */
+export type GrantResult =
+  | { readonly ok: true; readonly tokens: TokenResponse }
+  | { readonly ok: false; readonly error: string; readonly description: string };
+
+export interface RequestMeta {
+  readonly ip: string;
+  readonly userAgent: string | null;
+}
+
+const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 'invalid_grant', description });
+
+/**
+ * The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is spent by one atomic update,
+ * so of any number of concurrent exchanges one wins. It must be unexpired, the client's, for the same
+ * redirect URI, and match the PKCE verifier. A code presented again revokes the grant issued from it
+ * (RFC 6749 §4.1.2). Copies that race the winning exchange (a double submit, ten requests at once) fail
+ * without revoking it: the grant is recorded only when the winner has its session, and one request
+ * succeeds, as DESIGN §4 asks.
+ */
+export async function exchangeCode(
+  services: Services, client: OAuthClientRecord, input: { code: string; redirectUri: string; codeVerifier: string }, meta: RequestMeta,
+): Promise<GrantResult> {
+  const { database } = services;
+  if (input.code.length < 20 || input.code.length > 200) return invalidGrant('The code is not valid.');
+  const hash = hashSecret(input.code);
+  const [code] = await database.db.update(oauthCodes).set({ usedAt: sql`now()` })
+    .where(and(eq(oauthCodes.hash, hash), isNull(oauthCodes.usedAt)))
+    .returning({
+      id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
+      scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce,
+      live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
+    });
+  if (code === undefined) {
+    const [replayed] = await database.db.update(oauthCodes).set({ replayedAt: sql`now()` })
+      .where(and(eq(oauthCodes.hash, hash), isNotNull(oauthCodes.usedAt)))
+      .returning({ sessionId: oauthCodes.sessionId, userId: oauthCodes.userId, clientId: oauthCodes.clientId });
+    if (replayed !== undefined) {
+      if (replayed.sessionId !== null) await services.revoker.revokeById(replayed.sessionId);
+      await recordAuditEvent(database, {
+        type: 'oauth.code_replayed', userId: replayed.userId, ip: meta.ip, userAgent: meta.userAgent,
+        detail: `client ${replayed.clientId}: a used code came back; grant ${replayed.sessionId ?? '(none yet)'} revoked`,
+      });
+    }
+    return invalidGrant('The code is unknown, expired or already used.');
+  }
+  if (!code.live || code.clientId !== client.clientId || code.redirectUri !== input.redirectUri) {
+    return invalidGrant('The code is unknown, expired or already used, or was issued for another client or redirect URI.');
+  }
+  if (!verifierMatches(input.codeVerifier, code.codeChallenge)) return invalidGrant('The code_verifier does not match the code_challenge.');
+  const [user] = await services.users.load([code.userId]);
+  if (user === undefined) return invalidGrant('The account no longer exists.');
+
+  const started = await startSession(database, {
+    userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
+  });
+  if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
+  await database.db.update(oauthCodes).set({ sessionId: started.session.id }).where(eq(oauthCodes.id, code.id));
+  const access = await services.accessTokens.issue({
+    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes,
+  });
+  const idToken = code.scopes.includes('openid')
+    ? await signIdToken(services.keys, {
+      issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: code.scopes, nonce: code.nonce,
+      sessionId: started.session.id, authTime: started.session.createdAt, accessToken: access.token,
+    })
+    : undefined;
+  return {
+    ok: true,
+    tokens: {
+      access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+      refresh_token: started.refreshToken, scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
+    },
+  };
+}
+
+/**
+ * The refresh_token grant (RFC 6749 §6) through the sessions' rotation (RFC 9700 §4.14): the token must
+ * belong to this client; a narrower `scope` may not be asked for (the grant keeps its scopes).
+ */
+export async function refreshGrant(
+  services: Services, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null }, meta: RequestMeta,
+): Promise<GrantResult> {
+  const found = await findRefreshTokenSession(services.database, input.refreshToken);
+  if (found === undefined || found.session.clientId !== client.clientId) return invalidGrant('The refresh token is not valid.');
+  const asked = (input.scope ?? '').split(' ').filter((s) => s !== '');
+  if (asked.some((s) => !found.session.scopes.includes(s))) {
+    return { ok: false, error: 'invalid_scope', description: 'A refresh cannot add scopes.' };
+  }
+  const outcome = await rotateRefreshToken(services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id));
+  if (!outcome.ok) {
+    if (outcome.reason === 'reused') {
+      await recordAuditEvent(services.database, {
+        type: 'refresh.reuse_detected', userId: outcome.userId, ip: meta.ip, userAgent: meta.userAgent,
+        detail: `client ${client.clientId}: grant ${outcome.sessionId} revoked: a retired refresh token came back`,
+      });
+    }
+    return invalidGrant('The refresh token is not valid.');
+  }
+  const { session } = outcome;
+  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes: session.scopes });
+  return {
+    ok: true,
+    tokens: {
+      access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+      refresh_token: outcome.refreshToken, scope: session.scopes.join(' '),
+    },
+  };
+}
+
+/**
+ * The client_credentials grant (RFC 6749 §4.4), for confidential clients only: a token with no user,
+ * whose `sub` is the client id (RFC 9068 §2.2) and whose `sid` names no session. It holds the client's
+ * scopes but `openid` (there is nobody to identify), and it never has a refresh token.
+ */
+export async function clientCredentialsGrant(services: Services, client: OAuthClientRecord, scope: string | null): Promise<GrantResult> {
+  if (client.public) return { ok: false, error: 'unauthorized_client', description: 'Public clients may not use client_credentials.' };
+  const allowed = client.scopes.filter((s) => s !== 'openid');
+  const asked = scope === null ? allowed : [...new Set(scope.split(' ').filter((s) => s !== ''))];
+  if (asked.some((s) => !allowed.includes(s))) return { ok: false, error: 'invalid_scope', description: 'The client may not ask for that scope.' };
+  const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked });
+  return {
+    ok: true,
+    tokens: { access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') },
+  };
+}

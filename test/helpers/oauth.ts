@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import * as oauth from 'oauth4webapi';
+import type { TestApp } from './app.ts';
+import { signUpUser, type SignedUp } from './users.ts';
+
+export const REGISTER_CLIENT = /* GraphQL */ `
+  mutation Register($input: RegisterOAuthClientInput!) {
+    registerOAuthClient(input: $input) {
+      __typename
+      ... on RegisterOAuthClientPayload { clientSecret client { id clientId name redirectUris scopes public createdAt } }
+      ... on Error { code message }
+      ... on ValidationError { field }
+    }
+  }`;
+
+export const AUTHORIZE = /* GraphQL */ `
+  mutation Authorize($input: AuthorizeOAuthClientInput!) {
+    authorizeOAuthClient(input: $input) {
+      __typename
+      ... on OAuthAuthorization { redirectTo }
+      ... on OAuthError { code error message errorRedirectTo: redirectTo }
+    }
+  }`;
+
+/** oauth4webapi talks to the test app over plain http on loopback only. */
+export const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
+
+export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
+/** Signs a user up and gives them the role admin. */
+export async function signUpAdmin(app: TestApp): Promise<SignedUp> {
+  const admin = await signUpUser(app);
+  await app.database.rows(sql`update users set roles = array['admin'] where id = ${admin.userId}`);
+  await app.app.services.users.changed(admin.userId);
+  return admin;
+}
+
+export interface RegisteredClient {
+  readonly clientId: string;
+  readonly clientSecret: string | null;
+  readonly redirectUri: string;
+}
+
+/** Registers a client through the admin mutation. */
+export async function registerClient(
+  app: TestApp, adminToken: string, input: { public?: boolean; scopes?: string[]; redirectUris?: string[]; name?: string } = {},
+): Promise<RegisteredClient> {
+  const redirectUris = input.redirectUris ?? [REDIRECT_URI];
+  const { body } = await app.gql(REGISTER_CLIENT, {
+    input: { name: input.name ?? 'Test App', redirectUris, scopes: input.scopes ?? ['openid', 'profile', 'email'], public: input.public ?? false },
+  }, { bearer: adminToken });
+  const result = body.data?.registerOAuthClient;
+  if (result?.__typename !== 'RegisterOAuthClientPayload') throw new Error(`registerOAuthClient failed: ${JSON.stringify(body)}`);
+  return { clientId: result.client.clientId, clientSecret: result.clientSecret, redirectUri: redirectUris[0]! };
+}
+
+/** Discovers the test app with oauth4webapi, as a relying party would. */
+export async function discover(app: TestApp): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(app.config.publicUrl);
+  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...INSECURE, algorithm: 'oidc' }));
+}
+
+export interface Authorization {
+  readonly redirectTo: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly verifier: string;
+}
+
+/** The consent step through authorizeOAuthClient, as a first-party frontend would do it for its signed-in user. */
+export async function authorize(
+  app: TestApp, userToken: string, client: RegisteredClient, overrides: Record<string, unknown> = {},
+): Promise<Authorization> {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = oauth.generateRandomNonce();
+  const { body } = await app.gql(AUTHORIZE, {
+    input: {
+      clientId: client.clientId, redirectUri: client.redirectUri, scope: 'openid profile email', state, nonce,
+      codeChallenge: await oauth.calculatePKCECodeChallenge(verifier), codeChallengeMethod: 'S256', ...overrides,
+    },
+  }, { bearer: userToken });
+  const result = body.data?.authorizeOAuthClient;
+  if (result?.__typename !== 'OAuthAuthorization') throw new Error(`authorizeOAuthClient failed: ${JSON.stringify(body)}`);
+  return { redirectTo: result.redirectTo, state, nonce, verifier };
+}
+
+export function clientOf(client: RegisteredClient): [oauth.Client, oauth.ClientAuth] {
+  return [
+    { client_id: client.clientId },
+    client.clientSecret === null ? oauth.None() : oauth.ClientSecretBasic(client.clientSecret),
+  ];
+}
+
+/** Redeems an authorization with oauth4webapi: validates the response (state, iss), exchanges the code, validates the ID token. */
+export async function redeem(as: oauth.AuthorizationServer, client: RegisteredClient, authorization: Authorization) {
+  const [c, auth] = clientOf(client);
+  const params = oauth.validateAuthResponse(as, c, new URL(authorization.redirectTo), authorization.state);
+  const response = await oauth.authorizationCodeGrantRequest(as, c, auth, params, client.redirectUri, authorization.verifier, INSECURE);
+  const tokens = await oauth.processAuthorizationCodeResponse(as, c, response, { expectedNonce: authorization.nonce, requireIdToken: true });
+  await oauth.validateApplicationLevelSignature(as, response, INSECURE);
+  return tokens;
+}
+
+/** A POST of form fields to one of the app's endpoints. */
+export function postForm(app: TestApp, path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return app.fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+export function basic(client: RegisteredClient, secret = client.clientSecret ?? ''): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` };
+}
