@@ -1,0 +1,93 @@
+/**
+ * Profiles one hot path: Latchkey runs as `node --cpu-prof --import tsx src/main.ts` on a throw-away
+ * database, autocannon drives the case, SIGTERM stops it (it drains and exits 0, which writes the
+ * profile). Then the same for bare Yoga with the same query, and the report: Latchkey's top functions
+ * in the measured window (start-up and warm-up left out), and where it spends more CPU per request than
+ * bare Yoga does.
+ *
+ *   tsx bench/profile.ts [access|cookie|anonymous]
+ *   BENCH_SECONDS (10), BENCH_PROFILE_DIR (/tmp/prof), BENCH_DATABASE_URL
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aggregate, diff, summarize, type CpuProfile } from './cpuprofile-top.ts';
+import {
+  closeClientSockets, createBenchDatabase, gql, post, runCannon, runMain, signUpCookie, signUpTokens, startBareYoga, startLatchkey,
+  type Child, type Measurement,
+} from './lib.ts';
+import { BARE_USER, CHECK_QUERY, CREDENTIAL_QUERY, USER_QUERY } from './queries.ts';
+
+const CASES = ['access', 'cookie', 'anonymous'] as const;
+type Case = (typeof CASES)[number];
+
+/** µs on the monotonic clock, the one V8 stamps profiles with (CLOCK_MONOTONIC, as process.hrtime). */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+const seconds = Number(process.env.BENCH_SECONDS || 10);
+
+/** Warm-up, then the measured run; stops the server and returns the profile's aggregate for that run. */
+async function profileRun(name: string, child: Child, dir: string, load: (seconds: number) => Promise<Measurement>) {
+  await load(2);
+  const from = nowUs();
+  const m = await load(seconds);
+  const to = nowUs();
+  closeClientSockets();
+  process.stdout.write(`${name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.p99Ms} ms, non-2xx/errors/wrong ${m.non2xx}/${m.errors}/${m.wrong} (under the profiler)\n`);
+  if (m.non2xx + m.errors + m.wrong > 0 || m.total === 0) throw new Error(`${name}: wrong or failed answers; the profile would not show the hot path`);
+  const code = await child.stop();
+  if (code !== 0) throw new Error(`${name} exited with ${code} on SIGTERM; no profile is written then`);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no .cpuprofile in ${dir}`);
+  const path = join(dir, file);
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  if (profile.startTime > from || profile.endTime < to) throw new Error(`${path}: the profile does not cover the load's window`);
+  process.stdout.write(`  profile: ${path}\n`);
+  return { aggregate: aggregate(profile, { fromUs: from, toUs: to }), requests: m.total };
+}
+
+async function main(): Promise<number> {
+  const which = (process.argv[2] ?? 'access') as Case;
+  if (!CASES.includes(which)) throw new Error(`unknown case ${which}; one of ${CASES.join(', ')}`);
+  const root = join(process.env.BENCH_PROFILE_DIR || '/tmp/prof', `${which}-${Date.now()}`);
+  const dirs = { latchkey: join(root, 'latchkey'), bare: join(root, 'bare') };
+  mkdirSync(dirs.latchkey, { recursive: true });
+  mkdirSync(dirs.bare, { recursive: true });
+
+  const database = await createBenchDatabase();
+  const latchkey = await startLatchkey(database.url, ['--cpu-prof', `--cpu-prof-dir=${dirs.latchkey}`]);
+  let headers: Record<string, string> = {};
+  let credential = 'ANONYMOUS';
+  let user: { id: string; email: string } | null = null;
+  if (which === 'access') {
+    const signedUp = await signUpTokens(latchkey.base);
+    headers = { authorization: `Bearer ${signedUp.accessToken}` };
+    user = { id: signedUp.userId, email: signedUp.email };
+    credential = 'ACCESS_TOKEN';
+  } else if (which === 'cookie') {
+    const signedUp = await signUpCookie(latchkey.base);
+    headers = { cookie: signedUp.cookie };
+    user = { id: signedUp.userId, email: signedUp.email };
+    credential = 'SESSION_COOKIE';
+  }
+  const checked = await gql(latchkey.base, CHECK_QUERY, undefined, headers);
+  if (checked.json?.data?.viewer?.credential !== credential) throw new Error(`expected ${credential}, got ${checked.text}`);
+
+  const query = which === 'anonymous' ? CREDENTIAL_QUERY : USER_QUERY;
+  const expected = (u: { id: string; email: string } | null) =>
+    JSON.stringify(u === null ? { data: { viewer: { credential: 'ANONYMOUS' } } } : { data: { viewer: { user: { id: u.id, email: u.email } } } });
+  const drive = (base: string, h: Record<string, string>, expectBody: string) => (s: number) =>
+    runCannon({ url: `${base}/graphql`, body: JSON.stringify({ query }), headers: h, expectBody, connections: 50, seconds: s, warmupSeconds: 0 });
+
+  const ours = await profileRun(`latchkey ${which}`, latchkey.child, dirs.latchkey, drive(latchkey.base, headers, expected(user)));
+
+  const bare = await startBareYoga(['--cpu-prof', `--cpu-prof-dir=${dirs.bare}`]);
+  const bareExpected = expected(which === 'anonymous' ? null : BARE_USER);
+  if ((await post(`${bare.base}/graphql`, { query })).text !== bareExpected) throw new Error('bare Yoga answered something else');
+  const baseline = await profileRun('bare yoga', bare.child, dirs.bare, drive(bare.base, {}, bareExpected));
+
+  process.stdout.write(`\n=== Latchkey, ${which}: ${query}\n${summarize(ours.aggregate, { top: 25, requests: ours.requests })}\n`);
+  process.stdout.write(`\n=== Latchkey (${which}) minus bare Yoga, same query and load\n${diff(ours.aggregate, ours.requests, baseline.aggregate, baseline.requests)}\n`);
+  return 0;
+}
+
+runMain(main);
