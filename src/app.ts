@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -7,6 +5,7 @@ import { buildContext, type Context, type ServerContext } from './context.ts';
 import type { Database } from './db/client.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { corsPolicy } from './http/cors.ts';
+import { maskError } from './http/masked-errors.ts';
 import { plugins } from './http/plugins.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -28,31 +27,27 @@ export async function createApp(config: Config, database: Database, logger: Logg
     landingPage: false,
     graphiql: !config.production,
     batching: { limit: 10 },
+    // useBodyLimit (src/http/body-limit.ts) holds bodies to 100 KB on every path; no file uploads.
+    maxRequestBodySize: false,
+    multipart: false,
     cors: corsPolicy(config),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      // Yoga logs each error it masks without the request id; useMaskedErrors logs it with the id.
+      error: (...args) => (args[0] instanceof Error ? logger.debug : logger.error).call(logger, args.map(String).join(' ')),
     },
-    maskedErrors: {
-      maskError: (error) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) return error;
-        const errorId = randomUUID();
-        logger.error({ err: original ?? error, errorId }, 'unexpected error');
-        return new GraphQLError('Unexpected error.', {
-          ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-          extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
-        });
-      },
-    },
+    maskedErrors: { maskError },
   });
   return {
     yoga,
     services,
     close: async () => {
       services.revokedSessions.stop();
+      await services.mail.close();
+      await services.usage.close();
+      await services.rateLimiter.close();
     },
   };
 }

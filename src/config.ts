@@ -31,6 +31,20 @@ export interface Config {
   readonly production: boolean;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: LogLevel;
+  /** How often API-key usage counted in memory is written to the database, in seconds. */
+  readonly usageFlushSeconds: number;
+  readonly mail: MailConfig;
+  /** When true, an account signs in only once its email address is verified (REQUIRE_VERIFIED_EMAIL). */
+  readonly requireVerifiedEmail: boolean;
+}
+
+export interface MailConfig {
+  /** The SMTP relay as nodemailer reads it (smtp:// or smtps://); null keeps mail in the outbox table. */
+  readonly smtpUrl: string | null;
+  /** The From header of every mail. */
+  readonly from: string;
+  /** Where links in mails point (FRONTEND_URL, else PUBLIC_URL), without a trailing slash. */
+  readonly linkBaseUrl: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -63,6 +77,8 @@ export function loadConfig(env: Env): ConfigResult {
 
   const database = parseDatabase(value('DATABASE_URL'), value('DATA_DIR') ?? './.data', fail);
   const publicUrl = parsePublicUrl(value('PUBLIC_URL') ?? `http://localhost:${port ?? 4000}`, fail);
+  const mail = parseMail(value('SMTP_URL'), value('MAIL_FROM'), value('FRONTEND_URL'), publicUrl, fail);
+  const requireVerifiedEmail = parseBoolean(value('REQUIRE_VERIFIED_EMAIL') ?? 'false') ?? fail('REQUIRE_VERIFIED_EMAIL', 'must be true or false');
   const admin = parseAdmin(value('ADMIN_EMAIL'), env.ADMIN_PASSWORD, fail);
   const allowedOrigins = parseOrigins(value('ALLOWED_ORIGINS'), fail);
   const oidcProviders = parseProviders(value('OIDC_PROVIDERS'), fail);
@@ -75,6 +91,10 @@ export function loadConfig(env: Env): ConfigResult {
 
   const trustProxy = parseBoolean(value('TRUST_PROXY') ?? 'false') ?? fail('TRUST_PROXY', 'must be true or false');
   const nodeEnv = value('NODE_ENV');
+  const flushRaw = value('USAGE_FLUSH_SECONDS') ?? '5';
+  const usageFlushSeconds = /^\d+(\.\d+)?$/.test(flushRaw) && +flushRaw >= 0.1 && +flushRaw <= 300
+    ? +flushRaw
+    : fail('USAGE_FLUSH_SECONDS', 'must be a number of seconds from 0.1 to 300');
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -82,14 +102,15 @@ export function loadConfig(env: Env): ConfigResult {
 
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
-    || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined) {
+    || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
+    || mail === undefined || requireVerifiedEmail === undefined) {
     return { ok: false, problems };
   }
   return {
     ok: true,
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
-      accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel,
+      accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
     }),
   };
 }
@@ -121,18 +142,40 @@ function parseDatabase(url: string | undefined, dataDir: string, fail: Fail): Da
   return { kind: 'postgres', url };
 }
 
-function parsePublicUrl(raw: string, fail: Fail): string | undefined {
+function parsePublicUrl(raw: string, fail: Fail, name = 'PUBLIC_URL'): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return fail('PUBLIC_URL', 'is not a URL');
+    return fail(name, 'is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('PUBLIC_URL', 'must be an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(name, 'must be an http(s) URL');
   if (url.search !== '' || url.hash !== '' || url.username !== '') {
-    return fail('PUBLIC_URL', 'must be a base URL without credentials, query or fragment');
+    return fail(name, 'must be a base URL without credentials, query or fragment');
   }
   return url.href.replace(/\/$/, '');
+}
+
+function parseMail(
+  smtpUrl: string | undefined, from: string | undefined, frontendUrl: string | undefined, publicUrl: string | undefined, fail: Fail,
+): MailConfig | undefined {
+  const badSmtpUrl = smtpUrl !== undefined && !isSmtpUrl(smtpUrl);
+  if (badSmtpUrl) fail('SMTP_URL', 'must be an smtp:// or smtps:// URL with a host');
+  // A display name and an address in angle brackets, or a bare address: what a From header holds.
+  const badFrom = from !== undefined && !/^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(from);
+  if (badFrom) fail('MAIL_FROM', 'must be an address, or a name and an address in angle brackets ("Latchkey <no-reply@example.com>")');
+  const linkBaseUrl = frontendUrl === undefined ? publicUrl : parsePublicUrl(frontendUrl, fail, 'FRONTEND_URL');
+  if (badSmtpUrl || badFrom || linkBaseUrl === undefined) return undefined;
+  return { smtpUrl: smtpUrl ?? null, from: from ?? 'Latchkey <no-reply@localhost>', linkBaseUrl };
+}
+
+function isSmtpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function parseAdmin(email: string | undefined, password: string | undefined, fail: Fail) {

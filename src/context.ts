@@ -5,8 +5,11 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { UserRecord } from './accounts/users.ts';
 import { forbiddenOrigin, unauthenticated, unavailable } from './http/auth-errors.ts';
 import { clientAddress } from './http/client-address.ts';
+import { requestIdOf } from './http/request-id.ts';
 import { requestState, type RequestState } from './http/request-state.ts';
 import type { Services } from './services.ts';
+import { authenticateApiKey } from './apikeys/authenticate.ts';
+import { looksLikeApiKey } from './apikeys/format.ts';
 import { readSessionCookie } from './sessions/cookie.ts';
 import { ANONYMOUS, type Viewer } from './viewer.ts';
 
@@ -72,22 +75,25 @@ export async function buildContext(services: Services, initial: ServerContext): 
  */
 export async function authenticate(services: Services, request: Request): Promise<Viewer> {
   const authorization = request.headers.get('authorization');
-  if (authorization !== null) return authenticateBearer(services, authorization);
-  if (request.headers.has('x-api-key')) throw unauthenticated('invalid', 'API keys are not accepted yet.');
+  if (authorization !== null) return authenticateBearer(services, request, authorization);
+  const apiKey = request.headers.get('x-api-key');
+  if (apiKey !== null) return authenticateApiKey(services, request, apiKey.trim());
   const cookie = readSessionCookie(request.headers.get('cookie'));
   if (cookie !== undefined) return authenticateCookie(services, request, cookie);
   return ANONYMOUS;
 }
 
-async function authenticateBearer(services: Services, authorization: string): Promise<Viewer> {
+async function authenticateBearer(services: Services, request: Request, authorization: string): Promise<Viewer> {
   const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization);
   if (match === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>".');
   const token = match[1]!;
-  if (token.startsWith('sk_')) throw unauthenticated('invalid', 'API keys are not accepted yet.');
+  if (looksLikeApiKey(token)) return authenticateApiKey(services, request, token);
   const verified = await services.accessTokens.verify(token);
   if (!verified.ok) throw unauthenticated(verified.reason);
   const { claims } = verified;
   if (services.revokedSessions.has(claims.sid)) throw unauthenticated('revoked');
+  // A client_credentials token acts for no user (its sub is the client, RFC 9068 §2.2): no user field is open to it.
+  if (claims.sub === claims.clientId) return ANONYMOUS;
   return Object.freeze({
     credential: 'ACCESS_TOKEN', userId: claims.sub, sessionId: claims.sid, clientId: claims.clientId, scopes: claims.scopes,
   });
@@ -103,7 +109,7 @@ async function authenticateCookie(services: Services, request: Request, cookie: 
   try {
     session = await services.cookieSessions.find(cookie);
   } catch (error) {
-    services.logger.error({ err: error }, 'session cookie look-up failed');
+    services.logger.error({ err: error, requestId: requestIdOf(request) }, 'session cookie look-up failed');
     throw unavailable();
   }
   if (session === 'revoked') throw unauthenticated('revoked', 'The session has ended; sign in again.');

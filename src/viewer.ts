@@ -20,12 +20,25 @@ export type Viewer =
       readonly userId: string;
       readonly sessionId: string;
       readonly scopes: readonly string[];
+    }
+  | {
+      readonly credential: 'API_KEY';
+      /** The key's owner: a key acts for its owner, within its own scopes. */
+      readonly userId: string;
+      readonly apiKeyId: string;
+      readonly scopes: readonly string[];
     };
 
 export type SignedInViewer = Exclude<Viewer, { credential: 'ANONYMOUS' }>;
+export type SessionViewer = Extract<Viewer, { credential: 'ACCESS_TOKEN' | 'SESSION_COOKIE' }>;
 
 export const ANONYMOUS: Viewer = Object.freeze({ credential: 'ANONYMOUS', scopes: [] as const });
 
 export function isSignedIn(viewer: Viewer): viewer is SignedInViewer {
   return viewer.credential !== 'ANONYMOUS';
+}
+
+/** True when the credential belongs to a signed-in session (not an API key). */
+export function hasSession(viewer: Viewer): viewer is SessionViewer {
+  return viewer.credential === 'ACCESS_TOKEN' || viewer.credential === 'SESSION_COOKIE';
 }

@@ -38,6 +38,9 @@ describe('loadConfig', () => {
         trustProxy: false,
         production: false,
         logLevel: 'info',
+        usageFlushSeconds: 5,
+        mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' },
+        requireVerifiedEmail: false,
       });
     });
 
@@ -100,6 +103,21 @@ describe('loadConfig', () => {
       ['NODE_ENV=production', { NODE_ENV: 'production' }, { production: true }],
       ['NODE_ENV=development', { NODE_ENV: 'development' }, { production: false }],
       ['LOG_LEVEL=debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+      ['USAGE_FLUSH_SECONDS', { USAGE_FLUSH_SECONDS: '0.5' }, { usageFlushSeconds: 0.5 }],
+      ['SMTP_URL', { SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465' },
+        { mail: { smtpUrl: 'smtps://mailer:pw@smtp.example.com:465', from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' } }],
+      ['SMTP_URL smtp:// with options', { SMTP_URL: 'smtp://127.0.0.1:2525?ignoreTLS=true' },
+        { mail: { smtpUrl: 'smtp://127.0.0.1:2525?ignoreTLS=true', from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' } }],
+      ['MAIL_FROM with a name', { MAIL_FROM: 'Acme Accounts <accounts@acme.example>' },
+        { mail: { smtpUrl: null, from: 'Acme Accounts <accounts@acme.example>', linkBaseUrl: 'http://localhost:4000' } }],
+      ['MAIL_FROM as a bare address', { MAIL_FROM: 'accounts@acme.example' },
+        { mail: { smtpUrl: null, from: 'accounts@acme.example', linkBaseUrl: 'http://localhost:4000' } }],
+      ['FRONTEND_URL as the base of links', { FRONTEND_URL: 'https://app.example.com/account/' },
+        { mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'https://app.example.com/account' } }],
+      ['PUBLIC_URL as the base of links without FRONTEND_URL', { PUBLIC_URL: 'https://id.example.com' },
+        { mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'https://id.example.com' } }],
+      ['REQUIRE_VERIFIED_EMAIL=true', { REQUIRE_VERIFIED_EMAIL: 'true' }, { requireVerifiedEmail: true }],
+      ['REQUIRE_VERIFIED_EMAIL=false', { REQUIRE_VERIFIED_EMAIL: 'false' }, { requireVerifiedEmail: false }],
     ])('reads %s', (_what, env, expected) => {
       expect(configOf(env)).toMatchObject(expected);
     });
@@ -140,11 +158,21 @@ describe('loadConfig', () => {
       ['ACCESS_TOKEN_TTL above an hour', { ACCESS_TOKEN_TTL: '3601' }, 'ACCESS_TOKEN_TTL'],
       ['TRUST_PROXY that is not a boolean', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
       ['LOG_LEVEL that is not a pino level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      ['USAGE_FLUSH_SECONDS of 0', { USAGE_FLUSH_SECONDS: '0' }, 'USAGE_FLUSH_SECONDS'],
       ['ADMIN_EMAIL without ADMIN_PASSWORD', { ADMIN_EMAIL: 'admin@example.com' }, 'ADMIN_PASSWORD'],
       ['ADMIN_PASSWORD without ADMIN_EMAIL', { ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
       ['ADMIN_EMAIL that is not an email', { ADMIN_EMAIL: 'admin', ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
       ['ADMIN_EMAIL that sign-up would refuse', { ADMIN_EMAIL: 'admin@localhost', ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
       ['REDIS_URL that is not redis://', { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+      ['SMTP_URL that is not smtp(s)://', { SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+      ['SMTP_URL that is not a URL', { SMTP_URL: 'mail.example.com:25' }, 'SMTP_URL'],
+      ['SMTP_URL without a host', { SMTP_URL: 'smtp://' }, 'SMTP_URL'],
+      ['MAIL_FROM that is not an address', { MAIL_FROM: 'Latchkey' }, 'MAIL_FROM'],
+      ['MAIL_FROM with an unclosed bracket', { MAIL_FROM: 'Latchkey <no-reply@example.com' }, 'MAIL_FROM'],
+      ['FRONTEND_URL that is not http(s)', { FRONTEND_URL: 'ftp://app.example.com' }, 'FRONTEND_URL'],
+      ['FRONTEND_URL with a query', { FRONTEND_URL: 'https://app.example.com/?x=1' }, 'FRONTEND_URL'],
+      ['FRONTEND_URL that is not a URL', { FRONTEND_URL: 'app.example.com' }, 'FRONTEND_URL'],
+      ['REQUIRE_VERIFIED_EMAIL that is not a boolean', { REQUIRE_VERIFIED_EMAIL: 'sometimes' }, 'REQUIRE_VERIFIED_EMAIL'],
     ])('refuses %s', (_what, env, variable) => {
       const problems = problemsOf(env);
       expect(problems).toHaveLength(1);
@@ -179,5 +207,11 @@ describe('loadConfig', () => {
     });
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).not.toMatch(/hunter2|top-secret-value/);
+  });
+
+  it('never puts the SMTP password in a problem line', () => {
+    const problems = problemsOf({ SMTP_URL: 'http://mailer:smtp-secret@mail.example.com' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain('smtp-secret');
   });
 });

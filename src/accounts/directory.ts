@@ -17,6 +17,7 @@ export class UserDirectory {
   readonly #cache = new BoundedCache<string, { user: UserRecord; at: number }>(50_000);
   readonly #byId;
   readonly #byIds;
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(database: Database, private readonly invalidations: Invalidations) {
     invalidations.on('user', (id) => this.#cache.delete(id));
@@ -34,11 +35,33 @@ export class UserDirectory {
       const hit = this.#cache.get(id);
       return hit === undefined || now - hit.at > TTL_MS;
     });
-    if (missing.length > 0) {
-      const rows = missing.length === 1 ? await this.#byId.execute({ id: missing[0] }) : await this.#byIds(missing);
-      for (const row of rows) this.#cache.set(row.id, { user: Object.freeze(row), at: now });
-    }
+    if (missing.length > 0) await this.#fetch(missing, now);
     return ids.map((id) => this.#cache.get(id)?.user);
+  }
+
+  /** Sync read of a fresh cached user, so the hot path needs no promise when the cache has it. */
+  peek(id: string): UserRecord | undefined {
+    const hit = this.#cache.get(id);
+    return hit !== undefined && Date.now() - hit.at <= TTL_MS ? hit.user : undefined;
+  }
+
+  // Concurrent requests for the same expired user share one query instead of stampeding.
+  async #fetch(ids: readonly string[], now: number): Promise<void> {
+    const waiting = ids.map((id) => this.#inFlight.get(id)).filter((p): p is Promise<void> => p !== undefined);
+    const toFetch = ids.filter((id) => !this.#inFlight.has(id));
+    if (toFetch.length > 0) {
+      const query = (async () => {
+        const rows = toFetch.length === 1 ? await this.#byId.execute({ id: toFetch[0] }) : await this.#byIds(toFetch);
+        const found = new Set(rows.map((row) => row.id));
+        for (const row of rows) this.#cache.set(row.id, { user: Object.freeze(row), at: now });
+        for (const id of toFetch) if (!found.has(id)) this.#cache.delete(id);
+      })().finally(() => {
+        for (const id of toFetch) this.#inFlight.delete(id);
+      });
+      for (const id of toFetch) this.#inFlight.set(id, query);
+      waiting.push(query);
+    }
+    await Promise.all(waiting);
   }
 
   /** Forgets a user here and on every other instance: call after any change to a user's row. */

@@ -1,13 +1,14 @@
 import type { Context } from '../context.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
-import { EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
-import { isSignedIn } from '../viewer.ts';
+import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
 import { login } from './login.ts';
+import { refuseUnverified } from './request-email-verification.ts';
 import { signUp, validateSignUp } from './sign-up.ts';
 import type { UserRecord } from './users.ts';
 
@@ -68,7 +69,10 @@ builder.mutationField('signUp', (t) =>
   t.field({
     type: AuthPayloadRef,
     description: 'Creates an account and signs it in.',
-    errors: { types: [ValidationError, EmailTakenError, RateLimitedError], union: { name: 'SignUpResult', description: 'The outcome of signUp.' } },
+    errors: {
+      types: [ValidationError, EmailTakenError, RateLimitedError, EmailNotVerifiedError],
+      union: { name: 'SignUpResult', description: 'The outcome of signUp.' },
+    },
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The new account.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
@@ -77,6 +81,8 @@ builder.mutationField('signUp', (t) =>
       const user = await signUp(ctx.services.database, input);
       await ctx.services.addressThrottle.giveBack(ctx.meta.ip);
       await audit(ctx, 'user.signed_up', user.id);
+      // REQUIRE_VERIFIED_EMAIL: the account is made, but signs in only once its address is proved.
+      if (ctx.services.config.requireVerifiedEmail) throw await refuseUnverified(ctx.services, user);
       return signIn(ctx, user.id, input.delivery ?? 'TOKENS');
     },
   }),
@@ -87,7 +93,7 @@ builder.mutationField('login', (t) =>
     type: AuthPayloadRef,
     description: 'Signs in with an email and password.',
     errors: {
-      types: [InvalidCredentialsError, ValidationError, RateLimitedError],
+      types: [InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError],
       union: { name: 'LoginResult', description: 'The outcome of login.' },
     },
     args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
@@ -95,6 +101,10 @@ builder.mutationField('login', (t) =>
       ctx.claimCredentialCheck();
       try {
         const user = await login(ctx.services.database, ctx.services.addressThrottle, { ...input, ip: ctx.meta.ip });
+        if (ctx.services.config.requireVerifiedEmail && !user.emailVerified) {
+          await audit(ctx, 'login.unverified', user.id);
+          throw await refuseUnverified(ctx.services, user);
+        }
         await audit(ctx, 'login.succeeded', user.id);
         return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');
       } catch (error) {
@@ -135,7 +145,7 @@ builder.mutationField('changePassword', (t) =>
       if (!isSignedIn(viewer)) throw new InvalidCredentialsError();
       ctx.claimCredentialCheck();
       await changePassword(services.database, services.addressThrottle, { ...input, userId: viewer.userId, ip: ctx.meta.ip });
-      const revokedSessions = await services.revoker.revokeAll(viewer.userId, viewer.sessionId);
+      const revokedSessions = await services.revoker.revokeAll(viewer.userId, hasSession(viewer) ? viewer.sessionId : undefined);
       await audit(ctx, 'password.changed', viewer.userId, `${revokedSessions} other sessions ended`);
       return { revokedSessions };
     },

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -15,3 +15,21 @@ export const users = pgTable('users', {
   lastFailedLoginAt: timestamp('last_failed_login_at', { withTimezone: true, mode: 'date' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 }, (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)]);
+
+/** Why an email token was sent: to prove the address, or to set a new password. */
+export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+
+/** Single-use secrets mailed as links (email verification, password reset). */
+export const emailTokens = pgTable('email_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  purpose: text('purpose').$type<EmailTokenPurpose>().notNull(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  /** The address the link was sent to: a verification proves this address, and only while the account still has it. */
+  email: text('email').notNull(),
+  /** SHA-256 of the 256-bit secret in the link; the secret itself is only in the mail. */
+  hash: text('hash').notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** Set when the token is spent, or retired by a newer one of the same purpose; never set twice. */
+  usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [index('email_tokens_user_purpose_idx').on(t.userId, t.purpose)]);

@@ -11,13 +11,17 @@ export interface AuditEventInput {
   readonly detail?: string | null;
 }
 
-/** Writes a security event. */
+/** Writes a security event. Text from the request is cut short and loses control characters (PostgreSQL refuses NUL). */
 export async function recordAuditEvent(database: Database, event: AuditEventInput): Promise<void> {
   await database.db.insert(auditEvents).values({
     type: event.type,
     userId: event.userId ?? null,
     ip: event.ip ?? null,
-    userAgent: event.userAgent?.slice(0, 512) ?? null,
-    detail: event.detail ?? null,
+    userAgent: clean(event.userAgent, 512),
+    detail: clean(event.detail, 500),
   });
+}
+
+function clean(text: string | null | undefined, maxLength: number): string | null {
+  return text == null ? null : text.replace(/\p{Cc}/gu, ' ').slice(0, maxLength);
 }

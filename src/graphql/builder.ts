@@ -4,6 +4,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context.ts';
 import type { Scope } from '../scopes.ts';
+import { isAdmin } from './admin.ts';
 
 /**
  * The one Pothos builder: plugins and authorization scopes, no types. Each capability's graphql.ts
@@ -27,7 +28,7 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (ctx) => ({
       signedIn: ctx.viewer.credential !== 'ANONYMOUS',
-      admin: async () => (await ctx.currentUser())?.roles.includes('admin') === true,
+      admin: () => isAdmin(ctx),
       scope: (scope: Scope) => (ctx.viewer.scopes as readonly string[]).includes(scope),
     }),
     unauthorizedError: (_parent, ctx) =>

@@ -43,10 +43,25 @@ export class RateLimitedError extends AppError {
   }
 }
 
+export class EmailNotVerifiedError extends AppError {
+  readonly code = 'EMAIL_NOT_VERIFIED';
+  constructor() {
+    super('Confirm your email address first, with the link mailed to it.');
+  }
+}
+
 export class NotFoundError extends AppError {
   readonly code = 'NOT_FOUND';
   constructor(what = 'The thing asked for') {
     super(`${what} does not exist, or you may not see it.`);
+  }
+}
+
+/** An OAuth 2.0 failure with its RFC 6749 error code; `redirectTo` only when the redirect URI is trusted. */
+export class OAuthError extends AppError {
+  readonly code = 'OAUTH_ERROR';
+  constructor(readonly error: string, message: string, readonly redirectTo: string | null = null) {
+    super(message);
   }
 }
 
@@ -97,8 +112,28 @@ builder.objectType(RateLimitedError, {
   }),
 });
 
+builder.objectType(EmailNotVerifiedError, {
+  name: 'EmailNotVerifiedError',
+  description:
+    'The server signs an account in only once its email address is verified (REQUIRE_VERIFIED_EMAIL), and this one\'s is not yet. login answers it after the password was found right; signUp answers it after making the account. A verification link is mailed to the address with this answer (at most a few an hour).',
+  ...errorFields,
+});
+
 builder.objectType(NotFoundError, {
   name: 'NotFoundError',
   description: 'The thing asked for does not exist, or the caller may not see it.',
   ...errorFields,
+});
+
+builder.objectType(OAuthError, {
+  name: 'OAuthError',
+  description: 'An OAuth 2.0 failure; `error` is the RFC 6749 error code, e.g. invalid_grant.',
+  ...errorFields,
+  fields: (t) => ({
+    error: t.exposeString('error', { description: 'The RFC 6749 error code: invalid_request, invalid_grant, access_denied...' }),
+    redirectTo: t.exposeString('redirectTo', {
+      nullable: true,
+      description: 'Where the user agent goes next to tell the client, when the redirect URI is trusted.',
+    }),
+  }),
 });

@@ -5,6 +5,13 @@ import './errors.ts';
 import './viewer.ts';
 import '../sessions/graphql.ts';
 import '../accounts/graphql.ts';
+import '../accounts/recovery-graphql.ts';
+import '../mail/graphql.ts';
+import '../apikeys/graphql.ts';
+import '../apikeys/graphql-mutations.ts';
+import '../audit/graphql.ts';
+import '../federation/graphql.ts';
+import '../oauth/graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 
 const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-graphql-yoga-csrf'];
-const EXPOSED_HEADERS = ['retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate'];
+const EXPOSED_HEADERS = ['retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'x-request-id'];
 
 /**
  * CORS with credentials for ALLOWED_ORIGINS and for nobody else. A factory rather than a list: an empty

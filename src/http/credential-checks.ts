@@ -2,7 +2,9 @@ import { GraphQLError, Kind, type ASTVisitor, type SelectionSetNode, type Valida
 import type { Plugin } from 'graphql-yoga';
 
 /** Mutation fields that check a secret (password, refresh token, code): one per request at most. */
-export const CREDENTIAL_CHECKING_FIELDS: ReadonlySet<string> = new Set(['signUp', 'login', 'refresh', 'changePassword']);
+export const CREDENTIAL_CHECKING_FIELDS: ReadonlySet<string> = new Set([
+  'signUp', 'login', 'refresh', 'changePassword', 'resetPassword', 'verifyEmail', 'completeSocialLogin', 'completeSocialLink',
+]);
 
 /**
  * A validation rule: an operation selecting more than one credential-checking field (aliases,

@@ -2,22 +2,40 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
+import { useApiKeyUsage } from './api-key-usage.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useOneCredentialCheck } from './credential-checks.ts';
+import { useMaskedErrors } from './masked-errors.ts';
+import { useSupportedMediaTypes } from './media-type.ts';
+import { useNoSuggestions } from './no-suggestions.ts';
+import { useNoNulCharacters } from './nul-characters.ts';
+import { OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
+import { useRequestId } from './request-id.ts';
 import { useResponseEffects } from './response-effects.ts';
 import { useRoutes } from './routes.ts';
+import { useOAuthRoutes } from '../oauth/routes.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
-/** The request pipeline, in order (DESIGN §1). The context builder and error masking are set on Yoga itself. */
+/**
+ * The request pipeline, in order (DESIGN §1). Set on Yoga itself: CORS, the batch limit, the context builder
+ * and maskError (src/http/masked-errors.ts), which useMaskedErrors completes.
+ */
 export function plugins(services: Services): Plugin[] {
   return [
-    useRoutes(services),
+    useRequestId(),
     useBodyLimit(MAX_BODY_BYTES),
+    useRoutes(services),
+    useOAuthRoutes(services),
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+    useSupportedMediaTypes(),
     useOneCredentialCheck(),
-    ...(services.config.production ? [useNoIntrospection()] : []),
+    ...useOperationLimits(OPERATION_LIMITS),
+    useNoNulCharacters(),
+    ...(services.config.production ? [useNoIntrospection(), useNoSuggestions()] : []),
+    useApiKeyUsage(services.usage),
     useResponseEffects(),
+    useMaskedErrors(services.logger),
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { RateLimitDecision } from '../apikeys/rate-limit.ts';
 import type { Viewer } from '../viewer.ts';
 
 /**
@@ -10,6 +11,12 @@ export interface RequestState {
   /** Set when the response carries a token or sets a session cookie. */
   noStore: boolean;
   credentialCheckClaimed: boolean;
+  /** The API key the request was made with, counted once the response is known. */
+  apiKeyId?: string;
+  /** The key's rate-limit budget after this request, for the RateLimit headers. */
+  rateLimit?: RateLimitDecision;
+  /** Set when any operation of the request answered with errors. */
+  hadErrors: boolean;
 }
 
 const states = new WeakMap<Request, RequestState>();
@@ -17,7 +24,7 @@ const states = new WeakMap<Request, RequestState>();
 export function requestState(request: Request): RequestState {
   let state = states.get(request);
   if (state === undefined) {
-    state = { setCookies: [], noStore: false, credentialCheckClaimed: false };
+    state = { setCookies: [], noStore: false, credentialCheckClaimed: false, hadErrors: false };
     states.set(request, state);
   }
   return state;

@@ -47,23 +47,34 @@ const TOUCH_EVERY_MS = MINUTE;
 /** Finds the live session of a cookie, sliding its idle expiry forward (at most once a minute). */
 export class CookieSessions {
   readonly #cache = new BoundedCache<string, Cached>(20_000);
+  readonly #inFlight = new Map<string, Promise<CookieSession | 'revoked' | 'invalid'>>();
 
   constructor(private readonly database: Database, private readonly revoked: RevokedSessions) {}
 
   /** The live session of a cookie; 'revoked' when it was ended or expired, 'invalid' when unknown. */
   async find(cookie: string): Promise<CookieSession | 'revoked' | 'invalid'> {
     if (cookie.length < 20 || cookie.length > 200) return 'invalid';
-    const hash = hashSecret(cookie);
-    const cached = this.#cache.get(hash);
+    // Keyed by the cookie itself (it is in this process's memory anyway): a hit costs no hashing.
+    const cached = this.#cache.get(cookie);
     if (cached !== undefined && Date.now() - cached.checkedAt < RECHECK_MS) {
       return this.revoked.has(cached.sessionId) ? 'revoked' : cached;
     }
+    // Concurrent requests with the same cookie share one look-up rather than queue on the row.
+    let pending = this.#inFlight.get(cookie);
+    if (pending === undefined) {
+      pending = this.#lookUp(cookie).finally(() => this.#inFlight.delete(cookie));
+      this.#inFlight.set(cookie, pending);
+    }
+    return pending;
+  }
+
+  async #lookUp(cookie: string): Promise<CookieSession | 'revoked' | 'invalid'> {
     const [row] = await this.database.db.select({
       sessionId: sessions.id, userId: sessions.userId, scopes: sessions.scopes, lastUsedAt: sessions.lastUsedAt,
       live: sql<boolean>`${sessions.revokedAt} is null and ${sessions.expiresAt} > now() and ${sessions.idleExpiresAt} > now()`,
-    }).from(sessions).where(eq(sessions.cookieHash, hash));
+    }).from(sessions).where(eq(sessions.cookieHash, hashSecret(cookie)));
     if (row === undefined || !row.live || this.revoked.has(row.sessionId)) {
-      this.#cache.delete(hash);
+      this.#cache.delete(cookie);
       return row === undefined ? 'invalid' : 'revoked';
     }
     if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
@@ -73,7 +84,7 @@ export class CookieSessions {
       }).where(eq(sessions.id, row.sessionId));
     }
     const found: Cached = { sessionId: row.sessionId, userId: row.userId, scopes: row.scopes, checkedAt: Date.now() };
-    this.#cache.set(hash, found);
+    this.#cache.set(cookie, found);
     return found;
   }
 }

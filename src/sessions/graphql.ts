@@ -1,9 +1,11 @@
+import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
+import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { InvalidTokenError, NotFoundError, RateLimitedError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
-import { isSignedIn } from '../viewer.ts';
+import { hasSession, isSignedIn } from '../viewer.ts';
 import { findSession, listSessions } from './list.ts';
 import { rotateRefreshToken } from './refresh.ts';
 import type { SessionRecord } from './session.ts';
@@ -29,7 +31,7 @@ export const SessionRef = builder.objectRef<SessionRecord>('Session').implement(
     ip: t.exposeString('ip', { nullable: true, description: 'The client address that signed in.' }),
     current: t.boolean({
       description: 'True for the session the request itself belongs to.',
-      resolve: (session, _args, ctx) => isSignedIn(ctx.viewer) && ctx.viewer.sessionId === session.id,
+      resolve: (session, _args, ctx) => hasSession(ctx.viewer) && ctx.viewer.sessionId === session.id,
     }),
   }),
 });
@@ -69,7 +71,7 @@ builder.objectField(ViewerRef, 'session', (t) =>
     nullable: true,
     description: 'The session behind an access token or session cookie.',
     resolve: async (viewer, _args, ctx) =>
-      isSignedIn(viewer) ? ((await findSession(ctx.services.database, viewer.sessionId)) ?? null) : null,
+      hasSession(viewer) ? ((await findSession(ctx.services.database, viewer.sessionId)) ?? null) : null,
   }),
 );
 
@@ -147,9 +149,17 @@ builder.mutationField('logout', (t) =>
     resolve: async (_root, { input }, ctx) => {
       const { viewer, services } = ctx;
       if (viewer.credential === 'SESSION_COOKIE') clearSessionCookie(ctx);
-      if (!isSignedIn(viewer)) return { revokedSessions: 0 };
-      if (input?.everywhere === true) return { revokedSessions: await services.revoker.revokeAll(viewer.userId) };
-      return { revokedSessions: (await services.revoker.revokeOne(viewer.userId, viewer.sessionId)) ? 1 : 0 };
+      if (!hasSession(viewer)) return { revokedSessions: 0 };
+      const everywhere = input?.everywhere === true;
+      // Ending the account's other sessions is managing sessions: a third-party token may only end its own.
+      if (everywhere && !viewer.scopes.includes('sessions:manage')) {
+        throw new GraphQLError('This credential may not end other sessions.', { extensions: { code: 'FORBIDDEN' } });
+      }
+      const revokedSessions = everywhere
+        ? await services.revoker.revokeAll(viewer.userId)
+        : (await services.revoker.revokeOne(viewer.userId, viewer.sessionId)) ? 1 : 0;
+      await audit(ctx, 'logout', viewer.userId, everywhere ? `everywhere: ${revokedSessions} sessions ended` : `session ${viewer.sessionId} ended`);
+      return { revokedSessions };
     },
   }),
 );
@@ -167,8 +177,13 @@ builder.mutationField('revokeSession', (t) =>
       const session = await findSession(ctx.services.database, sessionId);
       if (session === undefined || session.userId !== ctx.viewer.userId) throw new NotFoundError('The session');
       if (!(await ctx.services.revoker.revokeOne(ctx.viewer.userId, sessionId))) throw new NotFoundError('The session');
-      if (ctx.viewer.sessionId === sessionId && ctx.viewer.credential === 'SESSION_COOKIE') clearSessionCookie(ctx);
+      if (ctx.viewer.credential === 'SESSION_COOKIE' && ctx.viewer.sessionId === sessionId) clearSessionCookie(ctx);
+      await audit(ctx, 'session.revoked', ctx.viewer.userId, `session ${sessionId} ended`);
       return session;
     },
   }),
 );
+
+function audit(ctx: Context, type: string, userId: string, detail: string) {
+  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail });
+}

@@ -27,6 +27,15 @@ export class SessionRevoker {
     await this.#announce(ended.map((row) => row.id));
   }
 
+  /** Ends a user's OAuth grant to one client (all its sessions); returns how many ended. */
+  async revokeClient(userId: string, clientId: string): Promise<number> {
+    const ended = await this.database.db.update(sessions).set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.userId, userId), eq(sessions.clientId, clientId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await this.#announce(ended.map((row) => row.id));
+    return ended.length;
+  }
+
   /** Ends every session of a user, but `except` when given; returns how many ended. */
   async revokeAll(userId: string, except?: string): Promise<number> {
     const ended = await this.database.db.update(sessions).set({ revokedAt: sql`now()` })

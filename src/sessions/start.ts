@@ -17,6 +17,8 @@ export interface StartSessionInput {
   readonly scopes: readonly string[];
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** The OAuth client of a grant (an OAuth grant is a session with a client); omitted for first-party sessions. */
+  readonly clientId?: string | null;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function startSession(database: Database, input: StartSessionInput)
   const secret = randomSecret();
   const common = {
     userId: input.userId,
+    clientId: input.clientId ?? null,
     scopes: [...input.scopes],
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     ip: input.ip,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/db/client.ts';
@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly env?: Record<string, string>;
   /** Serve the database of another test app (two instances on one PostgreSQL database). */
   readonly sharing?: TestApp;
+  /** Where the app logs; silent by default (TEST_LOG_LEVEL to see it). */
+  readonly logger?: Logger;
 }
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -57,7 +59,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   const config: Config = { ...loaded.config, database: fresh.config };
   const database = await openDatabase(config.database);
   if (options.sharing === undefined) await applyMigrations(config.database, database);
-  const app = await createApp(config, database, silent);
+  const app = await createApp(config, database, options.logger ?? silent);
   handler = app.yoga;
 
   const fetchPath = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
@@ -72,10 +74,13 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
       return { status: response.status, headers: response.headers, body: (await response.json()) as GqlResponse['body'] };
     },
     close: async () => {
-      await closeServer(server);
-      await app.close();
-      await database.close();
-      if (options.sharing === undefined) await fresh.drop();
+      try {
+        await closeServer(server);
+        await app.close();
+        await database.close().catch(() => {});
+      } finally {
+        if (options.sharing === undefined) await fresh.drop();
+      }
     },
   };
 }
