@@ -43,7 +43,7 @@ export async function buildContext(services: Services, initial: ServerContext): 
     ip: clientAddress(request, initial.req, services.config.trustProxy),
     userAgent: request.headers.get('user-agent'),
   };
-  state.viewer ??= authenticate(services, request);
+  state.viewer ??= authenticate(services, request, meta.ip);
   const viewer = await state.viewer;
   const users = new DataLoader((ids: readonly string[]) => services.users.load(ids));
   let user: Promise<UserRecord | null> | undefined;
@@ -73,21 +73,21 @@ export async function buildContext(services: Services, initial: ServerContext): 
  * session cookie. A credential that is present but bad is a 401; it never falls back to anonymous
  * nor to the next credential.
  */
-export async function authenticate(services: Services, request: Request): Promise<Viewer> {
+export async function authenticate(services: Services, request: Request, ip: string): Promise<Viewer> {
   const authorization = request.headers.get('authorization');
-  if (authorization !== null) return authenticateBearer(services, request, authorization);
+  if (authorization !== null) return authenticateBearer(services, request, authorization, ip);
   const apiKey = request.headers.get('x-api-key');
-  if (apiKey !== null) return authenticateApiKey(services, request, apiKey.trim());
+  if (apiKey !== null) return authenticateApiKey(services, request, apiKey.trim(), ip);
   const cookie = readSessionCookie(request.headers.get('cookie'));
   if (cookie !== undefined) return authenticateCookie(services, request, cookie);
   return ANONYMOUS;
 }
 
-async function authenticateBearer(services: Services, request: Request, authorization: string): Promise<Viewer> {
+async function authenticateBearer(services: Services, request: Request, authorization: string, ip: string): Promise<Viewer> {
   const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization);
   if (match === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>".');
   const token = match[1]!;
-  if (looksLikeApiKey(token)) return authenticateApiKey(services, request, token);
+  if (looksLikeApiKey(token)) return authenticateApiKey(services, request, token, ip);
   const verified = await services.accessTokens.verify(token);
   if (!verified.ok) throw unauthenticated(verified.reason);
   const { claims } = verified;

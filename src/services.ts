@@ -3,6 +3,7 @@ import { UserDirectory } from './accounts/directory.ts';
 import { RecoveryLimits } from './accounts/recovery-limits.ts';
 import { AddressThrottle } from './accounts/throttle.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './apikeys/rate-limit.ts';
+import { RateLimitAudit } from './apikeys/rate-limit-audit.ts';
 import { UsageRecorder } from './apikeys/usage.ts';
 import { ApiKeyVerifier } from './apikeys/verify.ts';
 import type { Config } from './config.ts';
@@ -39,6 +40,8 @@ export interface Services {
   /** Per-key budgets: in process, or shared through Redis when REDIS_URL is set. */
   readonly rateLimiter: RateLimiter;
   readonly usage: UsageRecorder;
+  /** Samples api_key.rate_limited audit events: one per key per minute. */
+  readonly rateLimitAudit: RateLimitAudit;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
   readonly providers: UpstreamProviders;
 }
@@ -65,6 +68,7 @@ export async function createServices(config: Config, database: Database, logger:
     apiKeys: new ApiKeyVerifier(database, invalidations),
     rateLimiter: await createRateLimiter(config),
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
+    rateLimitAudit: new RateLimitAudit(database),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
   };
 }

@@ -10,7 +10,7 @@ import { rateLimitHeaders } from './rate-limit-headers.ts';
  * key is a 401; a key over its budget is a 429 with Retry-After and RateLimit headers, counted as
  * rate limited. A store that cannot answer refuses the request (503), never serves it anonymously.
  */
-export async function authenticateApiKey(services: Services, request: Request, raw: string): Promise<Viewer> {
+export async function authenticateApiKey(services: Services, request: Request, raw: string, ip: string): Promise<Viewer> {
   let check;
   try {
     check = await services.apiKeys.check(raw);
@@ -36,6 +36,7 @@ export async function authenticateApiKey(services: Services, request: Request, r
     state.rateLimit = decision;
     if (!decision.allowed) {
       services.usage.record(key.id, 'rate_limited');
+      await services.rateLimitAudit.refused(key, ip).catch((error: unknown) => services.logger.error({ err: error }, 'audit write failed'));
       throw new GraphQLError('The API key is over its rate limit.', {
         extensions: {
           code: 'RATE_LIMITED',

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryRateLimiter } from '../../src/apikeys/rate-limit.ts';
 import { createKey, flushedUsage } from '../helpers/apikeys.ts';
@@ -60,8 +61,12 @@ for (const store of ['in-process', 'Redis'] as const) {
       expect(refused.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
       expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
       expect(refused.body.data).toBeUndefined();
+      await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } });
       await app.app.services.usage.flush();
-      expect(await flushedUsage(app, key.id)).toEqual({ requests: 6, rate_limited: 1, errors: 0 });
+      expect(await flushedUsage(app, key.id)).toEqual({ requests: 7, rate_limited: 2, errors: 0 });
+      // Audited, but sampled: one event for the two refusals of the same minute.
+      const events = await app.database.rows<{ detail: string }>(sql`select detail from audit_events where type = 'api_key.rate_limited' and detail like ${`%${key.id}%`}`);
+      expect(events).toHaveLength(1);
     });
 
     it('carries no budget over a window edge (a fixed window would allow twice the limit)', async () => {
