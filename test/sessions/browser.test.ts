@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -97,15 +98,7 @@ describe(`the session cookie in a browser (${ENGINE})`, () => {
     sameSiteAttacker = await servePage(forms);
     crossSiteAttacker = await servePage(forms, '127.0.0.1');
     app = await startTestApp({ env: { ALLOWED_ORIGINS: frontend.origin } });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // Belt and braces: no name but the loopback ones resolves, so nothing can leave the machine.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterEach(async () => {
     await context?.close();
