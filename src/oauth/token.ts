@@ -110,7 +110,8 @@ export async function refreshGrant(
   if (asked.some((s) => !found.session.scopes.includes(s))) {
     return { ok: false, error: 'invalid_scope', description: 'A refresh cannot add scopes.' };
   }
-  const outcome = await rotateRefreshToken(services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id));
+  const outcome = await rotateRefreshToken(
+    services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id), client.clientId);
   if (!outcome.ok) {
     if (outcome.reason === 'reused') {
       await recordAuditEvent(services.database, {

@@ -25,12 +25,16 @@ interface RetiredRow {
  * the grace window gets the very same successor back and the family never forks. Retiring the old
  * token and inserting the successor is one statement: of any number of concurrent calls, one wins.
  * A token retired longer ago than the grace window revokes the whole session (`revokeSession`).
+ * A token of another client's grant is unknown here: an OAuth refresh token is only good at the
+ * token endpoint, with its client's authentication.
  */
 export async function rotateRefreshToken(
   database: Database,
   key: Buffer,
   token: string,
   revokeSession: (sessionId: string) => Promise<void>,
+  /** Whose grant the token must belong to: null for first-party sessions, else the OAuth client. */
+  clientId: string | null = null,
 ): Promise<RefreshOutcome> {
   if (token.length < 20 || token.length > 200) return { ok: false, reason: 'invalid' };
   const hash = hashSecret(token);
@@ -42,6 +46,7 @@ export async function rotateRefreshToken(
       from sessions s
       where rt.hash = ${hash} and rt.used_at is null and rt.expires_at > now()
         and s.id = rt.session_id and s.revoked_at is null and s.expires_at > now()
+        and s.client_id is not distinct from ${clientId}::text
       returning rt.id, rt.session_id, s.expires_at as session_expires_at
     ), successor as (
       insert into refresh_tokens (session_id, hash, parent_id, expires_at)
@@ -61,7 +66,7 @@ export async function rotateRefreshToken(
       (now() - rt.used_at) <= ${`${REFRESH_GRACE_MS} milliseconds`}::interval as in_grace,
       (s.revoked_at is null and s.expires_at > now()) as session_live
     from refresh_tokens rt join sessions s on s.id = rt.session_id
-    where rt.hash = ${hash}`);
+    where rt.hash = ${hash} and s.client_id is not distinct from ${clientId}::text`);
   if (retired === undefined || retired.used_at === null || !retired.session_live) return { ok: false, reason: 'invalid' };
   if (!retired.in_grace) {
     await revokeSession(retired.session_id);

@@ -119,6 +119,12 @@ describe(`OAuth 2.0 and OpenID Connect through oauth4webapi (${ENGINE})`, () => 
     // A public client's refresh token is not the confidential client's.
     const foreign = await postForm(app, '/oauth/token', { grant_type: 'refresh_token', refresh_token: rotated.refresh_token! }, basic(confidential));
     expect(await foreign.json()).toMatchObject({ error: 'invalid_grant' });
+    // Nor is it a first-party refresh token: the GraphQL refresh mutation does not know it...
+    const viaGraphql = await app.gql('mutation R($t: String!) { refresh(input: { refreshToken: $t }) { __typename } }', { t: rotated.refresh_token! });
+    expect(viaGraphql.body.data.refresh.__typename).toBe('InvalidTokenError');
+    // ...and did not spend it: the client still rotates it at the token endpoint.
+    const again = await oauth.processRefreshTokenResponse(as, c, await oauth.refreshTokenGrantRequest(as, c, auth, rotated.refresh_token!, INSECURE));
+    expect(again.refresh_token).toBeDefined();
   });
 
   it('refuses a replayed code and revokes the tokens issued from it', async () => {
