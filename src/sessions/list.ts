@@ -4,10 +4,10 @@ import { toSessionRecord, type SessionRecord } from './session.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { refreshTokens, sessions } from './tables.ts';
 
-/** A user's live sessions, newest first. */
+/** A user's live first-party sessions, newest first (apps' grants are listed by the oauth capability). */
 export async function listSessions(database: Database, userId: string): Promise<SessionRecord[]> {
   const rows = await database.db.select().from(sessions).where(and(
-    eq(sessions.userId, userId), isNull(sessions.revokedAt),
+    eq(sessions.userId, userId), isNull(sessions.revokedAt), isNull(sessions.clientId),
     sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
   )).orderBy(desc(sessions.createdAt));
   return rows.map(toSessionRecord);

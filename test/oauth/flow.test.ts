@@ -262,6 +262,8 @@ describe(`OAuth 2.0 and OpenID Connect through oauth4webapi (${ENGINE})`, () => 
     expect((await app.gql(GRANTS, {}, { bearer: user.accessToken })).body.data.oauthGrants).toEqual([
       { clientId: confidential.clientId, clientName: 'Test App', scopes: ['openid', 'profile', 'email'] },
     ]);
+    // A grant is not one of the user's own sign-ins: `sessions` lists only those.
+    expect((await app.gql('{ sessions { id } }', {}, { bearer: user.accessToken })).body.data.sessions).toEqual([{ id: user.sessionId }]);
     const REVOKE = `mutation($id: String!) { revokeOAuthGrant(clientId: $id) {
       __typename ... on RevokeOAuthGrantPayload { revokedSessions } ... on Error { code } } }`;
     expect((await app.gql(REVOKE, { id: confidential.clientId }, { bearer: user.accessToken })).body.data.revokeOAuthGrant)
