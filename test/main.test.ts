@@ -1,24 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, TEST_DATABASE_URL, type FreshDatabase } from './helpers/database.ts';
+import { freePort, spawnServer, type Exit } from './helpers/server-process.ts';
 import { LOGIN, PASSWORD, SIGN_UP, uniqueEmail } from './helpers/users.ts';
 
-/** The real server, `npm start` minus npm: these tests see what an operator sees. */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Generous: a fresh PGlite runs initdb in WebAssembly, which takes many seconds on a busy machine.
 const START_TIMEOUT_MS = 45_000;
-const STOP_TIMEOUT_MS = 15_000;
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
 
 interface LogLine {
   readonly level: number;
@@ -41,33 +33,15 @@ interface Server {
   stop(): Promise<Exit>;
 }
 
+/** The real server, `npm start` minus npm (helpers/server-process.ts): these tests see what an operator sees. */
+
 /** Registers a clean-up for the current test (the test context's onTestFinished: safe with concurrent tests). */
 type OnFinished = (cleanup: () => void | Promise<void>) => void;
 
-/** Only what the test says, plus what Node needs to run: never the parent's DATABASE_URL and the like. */
-function environment(extra: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...extra };
-}
-
 function spawnMain(onFinished: OnFinished, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out.stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { out.stderr += chunk; });
-  const exited = new Promise<Exit>((resolve) => {
-    child.on('close', (code, signal) => {
-      resolve({ code, signal });
-    });
-  });
-  onFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return { child, exited, out };
+  const server = spawnServer(env);
+  onFinished(() => server.kill());
+  return server;
 }
 
 /** Runs main.ts to its end, as a failing start-up does; kills it if it is still up after the timeout. */
@@ -77,14 +51,6 @@ async function runToExit(onFinished: OnFinished, env: Record<string, string>, ti
   const exit = await exited;
   clearTimeout(timer);
   return { ...exit, stdout: out.stdout, stderr: out.stderr, stderrLines: out.stderr.split('\n').filter((l) => l !== '') };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 async function tempDir(onFinished: OnFinished): Promise<string> {
@@ -130,7 +96,8 @@ function parseLogs(stdout: string): LogLine[] {
 /** Starts main.ts on a free port and waits for its "serving" line. */
 async function startServer(onFinished: OnFinished, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const { child, exited, out } = spawnMain(onFinished, { PORT: String(port), ...env });
+  const spawned = spawnMain(onFinished, { PORT: String(port), ...env });
+  const { child, exited, out } = spawned;
   const url = `http://127.0.0.1:${port}`;
 
   const waitForLogs: Server['waitForLogs'] = (condition, timeoutMs = START_TIMEOUT_MS) => new Promise((resolve, reject) => {
@@ -168,18 +135,7 @@ async function startServer(onFinished: OnFinished, env: Record<string, string>):
       const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return { status: response.status, body: (await response.json()) as any };
     },
-    stop: async () => {
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`main.ts did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`)), STOP_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([exited, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: spawned.stop,
   };
   await waitForLogs((logs) => logs.some((line) => line.msg === 'serving'));
   return server;

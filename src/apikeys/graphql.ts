@@ -4,7 +4,7 @@ import { UserRef } from '../accounts/graphql.ts';
 import type { Context } from '../context.ts';
 import { isAdmin } from '../graphql/admin.ts';
 import { builder } from '../graphql/builder.ts';
-import { connection, decodeCursor, PageInfoRef, pageSize } from '../graphql/pagination.ts';
+import { badInput, connection, decodeCursor, PageInfoRef, pageSize } from '../graphql/pagination.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { isSignedIn } from '../viewer.ts';
@@ -12,7 +12,6 @@ import type { ApiKeyRecord } from './key.ts';
 import { findKeys, listKeys } from './list.ts';
 import { bucketCount, keyUsage, MAX_BUCKETS, topKeys, type KeyTotal, type UsageBucket } from './reports.ts';
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 export const ApiKeyEnvironmentEnum = builder.enumType('ApiKeyEnvironment', {
   description: 'Which kind of traffic a key is for; its secret starts with sk_live_ or sk_test_.',

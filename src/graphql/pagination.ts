@@ -32,7 +32,8 @@ export function encodeCursor(position: Position): string {
   return Buffer.from(`${position.at.toISOString()}|${position.id}`).toString('base64url');
 }
 
-function badInput(message: string): GraphQLError {
+/** A query argument that breaks a rule: queries have no result union, so it is a GraphQL error with a stable code. */
+export function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 

@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { CREATE_KEY } from '../helpers/apikeys.ts';
 import { ENGINE, freshDatabase, type FreshDatabase } from '../helpers/database.ts';
+import { freePort, spawnServer, type Exit } from '../helpers/server-process.ts';
 import { PASSWORD, SIGN_UP, uniqueEmail } from '../helpers/users.ts';
 
 /**
@@ -18,18 +17,11 @@ import { PASSWORD, SIGN_UP, uniqueEmail } from '../helpers/users.ts';
  * On PGlite two processes cannot share the embedded database, so the file shows instead what one
  * process can: usage counted across a graceful restart is exact.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const START_TIMEOUT_MS = 45_000;
-const STOP_TIMEOUT_MS = 15_000;
 const PROPAGATION_MS = 1_000;
 const WHO = '{ viewer { credential apiKey { id } } }';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
 
 interface Answer {
   readonly status: number;
@@ -47,29 +39,13 @@ interface Instance {
   kill(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /**
  * Spawns main.ts with only the given environment (plus PATH and HOME) and waits until /healthz answers:
  * with LOG_LEVEL=warn the "serving" line (info) is not logged.
  */
 async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out.stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { out.stderr += chunk; });
-  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  const running = () => child.exitCode === null && child.signalCode === null;
+  const spawned = spawnServer({ PORT: String(port), ...env });
+  const { child, out, running } = spawned;
   const url = `http://127.0.0.1:${port}`;
 
   const instance: Instance = {
@@ -82,23 +58,8 @@ async function startInstance(port: number, env: Record<string, string>): Promise
       });
       return { status: response.status, body: (await response.json()) as Answer['body'] };
     },
-    stop: async () => {
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`main.ts did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`)), STOP_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([exited, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    kill: async () => {
-      if (!running()) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
+    stop: spawned.stop,
+    kill: spawned.kill,
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
