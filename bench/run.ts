@@ -9,8 +9,9 @@
  *    anonymous, access token, session cookie and API key (its use counted); bare Yoga answers the same query;
  *  - closed loops of concurrent workers for refresh (each worker its own token chain) and login, next
  *    to the same closed loop against bare Yoga.
- *  - topApiKeys over a million seeded usage rows, timed as an admin and checked against a direct sum.
- * Prints one line per case, then a Markdown table. Exits 1 if any answer was wrong or not 2xx.
+ *  - topApiKeys over a million seeded usage rows, timed as an admin and checked against a direct sum;
+ *  - next to Better Auth on the same PostgreSQL server: the session-cookie "who am I" (bench/peers.ts).
+ * Prints one line per case, then Markdown tables. Exits 1 if any answer was wrong or not 2xx.
  *
  * Settings (environment): BENCH_SECONDS (10, per case and side), BENCH_SLICES (5), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (50), BENCH_WORKERS (20), BENCH_DATABASE_URL.
@@ -18,78 +19,14 @@
 import os from 'node:os';
 import postgres from 'postgres';
 import {
-  closeClientSockets, combine, createBenchDatabase, gql, isClean, mapLimit, median, post, readCpu, refreshOnce, runCannon,
-  runClosedLoop, runMain, signUpCookie, signUpTokens, startBareYoga, startLatchkey, BENCH_ADMIN, type Measurement, type TokenUser,
+  closeClientSockets, createBenchDatabase, gql, mapLimit, post, readCpu, refreshOnce, runCannon, runClosedLoop, runMain, signUpCookie,
+  signUpTokens, startBareYoga, startLatchkey, BENCH_ADMIN, type TokenUser,
 } from './lib.ts';
+import {
+  CONNECTIONS, failures, fmt, isCleanPair, loadAverage, paired, SECONDS, SLICES, WARMUP, WORKERS, type Pair, type Side,
+} from './paired.ts';
+import { measureBetterAuth } from './peers.ts';
 import { BARE_USER, CHECK_QUERY, CREATE_KEY, CREDENTIAL_QUERY, LOGIN, PASSWORD, REFRESH, TOP_KEYS, USER_QUERY } from './queries.ts';
-
-const SECONDS = setting('BENCH_SECONDS', 10);
-const SLICES = Math.max(1, Math.round(setting('BENCH_SLICES', 5)));
-const WARMUP = setting('BENCH_WARMUP', 2, true);
-const CONNECTIONS = Math.round(setting('BENCH_CONNECTIONS', 50));
-const WORKERS = Math.round(setting('BENCH_WORKERS', 20));
-
-function setting(name: string, fallback: number, zeroOk = false): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroOk)) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-interface Pair {
-  readonly name: string;
-  readonly load: string;
-  readonly latchkey: Measurement;
-  readonly bare: Measurement;
-  /** Medians of the per-slice ratios, Latchkey over bare Yoga. */
-  readonly rpsRatio: number;
-  readonly cpuRatio: number;
-}
-
-type Side = (seconds: number, warmupSeconds: number) => Promise<Measurement>;
-
-/**
- * Warm-up of both sides, then SLICES slices of each, in ABBA order; each slice of Latchkey is compared
- * with the slice of bare Yoga next to it.
- */
-async function paired(name: string, load: string, latchkey: Side, bare: Side): Promise<Pair> {
-  const slice = SECONDS / SLICES;
-  if (WARMUP > 0) {
-    await bare(WARMUP, 0);
-    await latchkey(WARMUP, 0);
-  }
-  const ours: Measurement[] = [];
-  const theirs: Measurement[] = [];
-  for (let i = 0; i < SLICES; i++) {
-    if (i % 2 === 0) {
-      theirs.push(await bare(slice, 0));
-      ours.push(await latchkey(slice, 0));
-    } else {
-      ours.push(await latchkey(slice, 0));
-      theirs.push(await bare(slice, 0));
-    }
-  }
-  const pair: Pair = {
-    name, load, latchkey: combine(ours), bare: combine(theirs),
-    rpsRatio: median(ours.map((m, i) => m.requestsPerSecond / theirs[i]!.requestsPerSecond)),
-    cpuRatio: median(ours.map((m, i) => m.serverCpuUs / theirs[i]!.serverCpuUs)),
-  };
-  const l = pair.latchkey;
-  const flag = isClean(l) && isClean(pair.bare) ? '' : '   <-- NOT CLEAN: wrong or failed answers';
-  process.stdout.write(
-    `${name.padEnd(26)} ${fmt(l.requestsPerSecond).padStart(7)} req/s  p99 ${fmt(l.p99Ms, 1).padStart(7)} ms  ` +
-    `CPU/req ${fmt(l.serverCpuUs).padStart(6)} µs (db ${fmt(l.dbCpuUs)})  failed ${failures(l)}  | ` +
-    `bare ${fmt(pair.bare.requestsPerSecond).padStart(6)} req/s  p99 ${fmt(pair.bare.p99Ms, 1).padStart(6)} ms  ` +
-    `CPU/req ${fmt(pair.bare.serverCpuUs).padStart(5)} µs  | × ${fmt(pair.rpsRatio, 2)} req/s, × ${fmt(pair.cpuRatio, 2)} CPU/req  ` +
-    `(load ${loadAverage()})${flag}\n`,
-  );
-  return pair;
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
-const failures = (m: Measurement) => `${m.non2xx} / ${m.errors} / ${m.wrong}`;
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 function expectEqual(what: string, actual: unknown, expected: unknown): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
@@ -169,8 +106,8 @@ async function main(): Promise<number> {
     cannon(latchkeyUrl, latchkeyCpu, CREDENTIAL_QUERY, anonymousBody), cannon(bareUrl, bareCpu, CREDENTIAL_QUERY, anonymousBody)));
   pairs.push(await paired('access token', ac,
     cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, tokenUserBody, bearer), cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody)));
-  pairs.push(await paired('session cookie', ac,
-    cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, cookieUserBody, cookie), cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody)));
+  const cookieSide = cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, cookieUserBody, cookie);
+  pairs.push(await paired('session cookie', ac, cookieSide, cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody)));
 
   pairs.push(await paired('API key', ac,
     cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, tokenUserBody, keyHeader), cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody)));
@@ -213,6 +150,7 @@ async function main(): Promise<number> {
   });
   pairs.push(await paired('login (argon2id)', `closed loop, ${WORKERS} workers`, login, bareLoop));
   const report = await timeTopApiKeys(database.url, latchkey.base);
+  const peers = await measureBetterAuth(cookieSide, cookieUser.email);
   closeClientSockets();
 
   // --- The table. -----------------------------------------------------------------------------------
@@ -227,8 +165,17 @@ async function main(): Promise<number> {
     '| Case | Load | req/s | p99 (ms) | CPU/req server (DB), µs | Failed | bare Yoga req/s | bare p99 (ms) | × bare req/s | × bare CPU/req |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...pairs.map((p) => `| ${p.name} | ${p.load} | ${fmt(p.latchkey.requestsPerSecond)} | ${fmt(p.latchkey.p99Ms, 1)} | ` +
-      `${fmt(p.latchkey.serverCpuUs)} (${fmt(p.latchkey.dbCpuUs)}) | ${failures(p.latchkey)} | ${fmt(p.bare.requestsPerSecond)} | ` +
-      `${fmt(p.bare.p99Ms, 1)} | ${fmt(p.rpsRatio, 2)} | ${fmt(p.cpuRatio, 2)} |`),
+      `${fmt(p.latchkey.serverCpuUs)} (${fmt(p.latchkey.dbCpuUs)}) | ${failures(p.latchkey)} | ${fmt(p.other.requestsPerSecond)} | ` +
+      `${fmt(p.other.p99Ms, 1)} | ${fmt(p.rpsRatio, 2)} | ${fmt(p.cpuRatio, 2)} |`),
+    '',
+    'Next to Better Auth, the same "who am I" request by session cookie (Latchkey: POST /graphql { viewer { user { id email } } }; ' +
+      'Better Auth: GET /api/auth/get-session), each on its own database of the same PostgreSQL server; × BA = median of the per-slice ratios.',
+    '',
+    '| Better Auth configuration | Latchkey req/s | p99 (ms) | CPU/req server (DB), µs | BA req/s | BA p99 (ms) | BA CPU/req server (DB), µs | Failed (Latchkey, BA) | × BA req/s | × BA CPU/req |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...peers.map((p) => `| ${p.name.replace(/^Better Auth \((.*)\)$/, '$1')} | ${fmt(p.latchkey.requestsPerSecond)} | ${fmt(p.latchkey.p99Ms, 1)} | ` +
+      `${fmt(p.latchkey.serverCpuUs)} (${fmt(p.latchkey.dbCpuUs)}) | ${fmt(p.other.requestsPerSecond)} | ${fmt(p.other.p99Ms, 1)} | ` +
+      `${fmt(p.other.serverCpuUs)} (${fmt(p.other.dbCpuUs)}) | ${failures(p.latchkey)}; ${failures(p.other)} | ${fmt(p.rpsRatio, 2)} | ${fmt(p.cpuRatio, 2)} |`),
     '',
     `topApiKeys over ${fmt(report.rows)} minute rows (${fmt(report.keys)} keys, 30 days, with their hourly and daily rollups): ` +
       `median ${fmt(report.medianMs, 1)} ms over ${report.runs} calls, top key ${fmt(report.topRequests)} requests (checked against a direct sum).`,
@@ -236,7 +183,7 @@ async function main(): Promise<number> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const dirty = pairs.filter((p) => !isClean(p.latchkey) || !isClean(p.bare));
+  const dirty = [...pairs, ...peers].filter((p) => !isCleanPair(p));
   if (dirty.length > 0) {
     process.stdout.write(`NOT CLEAN: ${dirty.map((p) => p.name).join(', ')}: these figures are not valid.\n`);
     return 1;
