@@ -48,6 +48,7 @@ export async function createApp(config: Config, database: Database, logger: Logg
       await services.mail.close();
       await services.usage.close();
       await services.rateLimiter.close();
+      services.redis?.disconnect();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { UserDirectory } from './accounts/directory.ts';
 import { RecoveryLimits } from './accounts/recovery-limits.ts';
@@ -6,6 +7,7 @@ import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './apikeys
 import { RateLimitAudit } from './apikeys/rate-limit-audit.ts';
 import { UsageRecorder } from './apikeys/usage.ts';
 import { ApiKeyVerifier } from './apikeys/verify.ts';
+import { memoryBudgets, redisBudgets } from './budgets.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { Invalidations } from './db/notify.ts';
@@ -23,6 +25,8 @@ export interface Services {
   readonly config: Config;
   readonly database: Database;
   readonly logger: Logger;
+  /** The connection to REDIS_URL, when set: what every instance shares besides the database. */
+  readonly redis: Redis | null;
   readonly invalidations: Invalidations;
   readonly users: UserDirectory;
   readonly keys: KeyRing;
@@ -50,10 +54,13 @@ export async function createServices(config: Config, database: Database, logger:
   const keys = await loadKeyRing(database, ['EdDSA', 'RS256']);
   const invalidations = await Invalidations.start(database);
   const revokedSessions = await RevokedSessions.start(database, invalidations, config.accessTokenTtl);
+  const redis = await connectRedis(config, logger);
+  const budgets = redis === null ? memoryBudgets : redisBudgets(redis, await deploymentId(database));
   return {
     config,
     database,
     logger,
+    redis,
     invalidations,
     users: new UserDirectory(database, invalidations),
     keys,
@@ -61,21 +68,28 @@ export async function createServices(config: Config, database: Database, logger:
     revokedSessions,
     revoker: new SessionRevoker(database, invalidations),
     cookieSessions: new CookieSessions(database, revokedSessions),
-    addressThrottle: new AddressThrottle(),
-    recoveryLimits: new RecoveryLimits(),
+    addressThrottle: new AddressThrottle(budgets),
+    recoveryLimits: new RecoveryLimits(budgets),
     mail: await Mailer.create(config, database, logger),
     refreshKey: await loadServerSecret(database, 'refresh-successor'),
     apiKeys: new ApiKeyVerifier(database, invalidations),
-    rateLimiter: await createRateLimiter(config),
+    rateLimiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
   };
 }
 
-async function createRateLimiter(config: Config): Promise<RateLimiter> {
-  if (config.redisUrl === null) return new MemoryRateLimiter();
-  const limiter = new RedisRateLimiter(config.redisUrl);
-  await limiter.connect();
-  return limiter;
+async function connectRedis(config: Config, logger: Logger): Promise<Redis | null> {
+  if (config.redisUrl === null) return null;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true });
+  await redis.connect();
+  // ioredis reconnects by itself; while it cannot, API-key limits answer 503 and budgets count in memory.
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable'));
+  return redis;
+}
+
+/** Names this deployment (every instance on one database) in shared stores; it is not a secret. */
+async function deploymentId(database: Database): Promise<string> {
+  return (await loadServerSecret(database, 'deployment-id')).subarray(0, 9).toString('base64url');
 }

@@ -1,5 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitedError } from '../graphql/errors.ts';
+import type { Budget, BudgetStore } from '../budgets.ts';
 import { addressGroup } from './throttle.ts';
 
 /** Password-reset mails one address may be sent per RECOVERY_WINDOW_SECONDS. */
@@ -15,27 +14,24 @@ export const RECOVERY_WINDOW_SECONDS = 60 * 60;
  * per-email budget counts addresses with and without an account alike: its answer says nothing.
  */
 export class RecoveryLimits {
-  readonly #resetsPerEmail = new RateLimiterMemory({ points: RESETS_PER_EMAIL, duration: RECOVERY_WINDOW_SECONDS });
-  readonly #resetsPerIp = new RateLimiterMemory({ points: RESETS_PER_IP, duration: RECOVERY_WINDOW_SECONDS });
-  readonly #verificationsPerUser = new RateLimiterMemory({ points: VERIFICATIONS_PER_USER, duration: RECOVERY_WINDOW_SECONDS });
+  readonly #resetsPerEmail: Budget;
+  readonly #resetsPerIp: Budget;
+  readonly #verificationsPerUser: Budget;
+
+  constructor(budgets: BudgetStore) {
+    this.#resetsPerEmail = budgets('resets-per-email', RESETS_PER_EMAIL, RECOVERY_WINDOW_SECONDS);
+    this.#resetsPerIp = budgets('resets-per-address', RESETS_PER_IP, RECOVERY_WINDOW_SECONDS);
+    this.#verificationsPerUser = budgets('verifications-per-user', VERIFICATIONS_PER_USER, RECOVERY_WINDOW_SECONDS);
+  }
 
   /** Counts a password-reset request; throws RateLimitedError when the client or the address is out of budget. */
   async takeReset(email: string, ip: string): Promise<void> {
-    await take(this.#resetsPerIp, addressGroup(ip));
-    await take(this.#resetsPerEmail, email.toLowerCase());
+    await this.#resetsPerIp.take(addressGroup(ip));
+    await this.#resetsPerEmail.take(email.toLowerCase());
   }
 
   /** Counts a verification mail for an account; throws RateLimitedError when it is out of budget. */
-  async takeVerification(userId: string): Promise<void> {
-    await take(this.#verificationsPerUser, userId);
-  }
-}
-
-async function take(limiter: RateLimiterMemory, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-    throw rejection;
+  takeVerification(userId: string): Promise<void> {
+    return this.#verificationsPerUser.take(userId);
   }
 }

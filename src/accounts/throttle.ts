@@ -1,6 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitedError } from '../graphql/errors.ts';
+import type { Budget, BudgetStore } from '../budgets.ts';
 
 /** After this many consecutive failures an account waits before its next attempt (NIST 800-63B §5.2.2). */
 export const ACCOUNT_FREE_FAILURES = 10;
@@ -34,19 +33,18 @@ export function addressGroup(ip: string): string {
  * when it succeeds, so only failures use up the budget, and concurrent guesses cannot outrun it.
  */
 export class AddressThrottle {
-  readonly #limiter = new RateLimiterMemory({ points: IP_FAILURES_ALLOWED, duration: IP_WINDOW_SECONDS });
+  readonly #failures: Budget;
 
-  /** Counts one attempt; throws RateLimitedError when the address has no budget left. */
-  async take(ip: string): Promise<void> {
-    try {
-      await this.#limiter.consume(addressGroup(ip));
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-      throw rejection;
-    }
+  constructor(budgets: BudgetStore) {
+    this.#failures = budgets('login-failures-per-address', IP_FAILURES_ALLOWED, IP_WINDOW_SECONDS);
   }
 
-  async giveBack(ip: string): Promise<void> {
-    await this.#limiter.reward(addressGroup(ip));
+  /** Counts one attempt; throws RateLimitedError when the address has no budget left. */
+  take(ip: string): Promise<void> {
+    return this.#failures.take(addressGroup(ip));
+  }
+
+  giveBack(ip: string): Promise<void> {
+    return this.#failures.giveBack(addressGroup(ip));
   }
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface RateLimitDecision {
   readonly allowed: boolean;
@@ -109,17 +109,13 @@ if allowed and spend then
 end
 return { allowed and 1 or 0, current, previous, elapsed }`;
 
-/** Budgets shared by every instance through Redis (REDIS_URL). */
+/** Budgets shared by every instance through Redis (REDIS_URL); the connection belongs to the caller. */
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Redis;
 
-  constructor(url: string) {
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true });
+  constructor(redis: Redis) {
+    this.#redis = redis;
     this.#redis.defineCommand('latchkeySlidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW_SCRIPT });
-  }
-
-  async connect(): Promise<void> {
-    await this.#redis.connect();
   }
 
   hit(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
@@ -130,9 +126,7 @@ export class RedisRateLimiter implements RateLimiter {
     return this.#run(keyId, limit, windowSeconds, false);
   }
 
-  async close(): Promise<void> {
-    this.#redis.disconnect();
-  }
+  async close(): Promise<void> {}
 
   async #run(keyId: string, limit: number, windowSeconds: number, spend: boolean): Promise<RateLimitDecision> {
     const run = (this.#redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>).latchkeySlidingWindow!;
