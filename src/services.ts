@@ -7,11 +7,12 @@ import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './apikeys
 import { RateLimitAudit } from './apikeys/rate-limit-audit.ts';
 import { UsageRecorder } from './apikeys/usage.ts';
 import { ApiKeyVerifier } from './apikeys/verify.ts';
-import { memoryBudgets, redisBudgets } from './budgets.ts';
+import { memoryBudgets, redisBudgets, type Budget } from './budgets.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { Invalidations } from './db/notify.ts';
 import { UpstreamProviders } from './federation/providers.ts';
+import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/start.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
 import { RevokedSessions } from './sessions/revoked-set.ts';
@@ -46,6 +47,8 @@ export interface Services {
   readonly usage: UsageRecorder;
   /** Samples api_key.rate_limited audit events: one per key per minute. */
   readonly rateLimitAudit: RateLimitAudit;
+  /** Sign-ins through upstream providers started per client address. */
+  readonly socialLoginStarts: Budget;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
   readonly providers: UpstreamProviders;
 }
@@ -76,6 +79,7 @@ export async function createServices(config: Config, database: Database, logger:
     rateLimiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
+    socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
   };
 }

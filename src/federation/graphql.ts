@@ -5,7 +5,7 @@ import type { OidcProviderConfig } from '../config.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import {
-  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, ValidationError,
+  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, ValidationError,
 } from '../graphql/errors.ts';
 import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
@@ -88,7 +88,7 @@ builder.objectField(UserRef, 'identities', (t) =>
   }),
 );
 
-const startErrors = [ValidationError, NotFoundError, OAuthError];
+const startErrors = [ValidationError, NotFoundError, OAuthError, RateLimitedError];
 
 builder.mutationField('startSocialLogin', (t) =>
   t.field({
@@ -96,7 +96,7 @@ builder.mutationField('startSocialLogin', (t) =>
     description: 'Starts a sign-in through an upstream provider: send the user agent to the authorizationUrl returned.',
     errors: { types: startErrors, union: { name: 'StartSocialLoginResult', description: 'The outcome of startSocialLogin.' } },
     args: { input: t.arg({ type: StartSocialLoginInput, required: true, description: 'The provider and the redirect URI.' }) },
-    resolve: (_root, { input }, ctx) => startSocialLogin(startServices(ctx), input),
+    resolve: (_root, { input }, ctx) => startSocialLogin(startServices(ctx), { ...input, ip: ctx.meta.ip }),
   }),
 );
 
@@ -141,7 +141,7 @@ builder.mutationField('linkSocialLogin', (t) =>
     args: { input: t.arg({ type: StartSocialLoginInput, required: true, description: 'The provider and the redirect URI.' }) },
     resolve: (_root, { input }, ctx) => {
       if (!isSignedIn(ctx.viewer)) throw new InvalidCredentialsError();
-      return startSocialLogin(startServices(ctx), { ...input, linkUserId: ctx.viewer.userId });
+      return startSocialLogin(startServices(ctx), { ...input, linkUserId: ctx.viewer.userId, ip: ctx.meta.ip });
     },
   }),
 );
@@ -192,7 +192,8 @@ builder.mutationField('unlinkIdentity', (t) =>
 );
 
 function startServices(ctx: Context) {
-  return { database: ctx.services.database, providers: ctx.services.providers, allowedOrigins: ctx.services.config.allowedOrigins };
+  const { database, providers, config, socialLoginStarts } = ctx.services;
+  return { database, providers, allowedOrigins: config.allowedOrigins, starts: socialLoginStarts };
 }
 
 /** Spends the state, then exchanges the code: a bad state costs the provider nothing. */

@@ -1,5 +1,7 @@
 import { lt } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
+import { addressGroup } from '../accounts/throttle.ts';
+import type { Budget } from '../budgets.ts';
 import type { Database } from '../db/client.ts';
 import { ValidationError } from '../graphql/errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
@@ -9,12 +11,20 @@ import { loginStates } from './tables.ts';
 
 /** How long a started sign-in may take to come back. */
 export const LOGIN_STATE_LIFETIME_MS = 10 * MINUTE;
+/**
+ * Sign-ins one client address may start per window. Each start stores a state row for ten minutes,
+ * so without a budget anyone could fill the table; people behind one NAT still have plenty.
+ */
+export const STARTS_PER_ADDRESS = 100;
+export const STARTS_WINDOW_SECONDS = 10 * 60;
 
 export interface StartSocialLoginInput {
   readonly provider: string;
   readonly redirectUri: string;
   /** Set when a signed-in user links the provider to their account rather than signing in. */
   readonly linkUserId?: string | null;
+  /** The client's address, for the per-address budget. */
+  readonly ip: string;
 }
 
 export interface SocialLoginStart {
@@ -26,14 +36,16 @@ export interface SocialLoginStart {
  * Starts a sign-in with an upstream provider (authorization code flow, OpenID Connect Core §3.1):
  * checks the redirect URI against ALLOWED_ORIGINS, keeps a single-use state (only its hash), a nonce
  * and a PKCE S256 verifier (RFC 7636) for ten minutes, bound to the provider and the redirect URI,
- * and returns the provider's authorization URL. NotFoundError for an unknown provider.
+ * and returns the provider's authorization URL. NotFoundError for an unknown provider; RateLimitedError
+ * past STARTS_PER_ADDRESS starts of one client address.
  */
 export async function startSocialLogin(
-  services: { database: Database; providers: UpstreamProviders; allowedOrigins: readonly string[] },
+  services: { database: Database; providers: UpstreamProviders; allowedOrigins: readonly string[]; starts: Budget },
   input: StartSocialLoginInput,
 ): Promise<SocialLoginStart> {
   services.providers.configOf(input.provider);
   const redirectUri = checkRedirectUri(input.redirectUri, services.allowedOrigins);
+  await services.starts.take(addressGroup(input.ip));
   const provider = await services.providers.get(input.provider);
 
   const state = randomSecret();

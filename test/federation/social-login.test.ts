@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../../src/accounts/sign-up.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
+import { freePort } from '../helpers/server-process.ts';
 import { FRONT_END, REDIRECT_URI, signInAtProvider, startUpstream, type Upstream, type UpstreamAccount } from '../helpers/upstream.ts';
 import { LOGIN, PASSWORD, uniqueEmail } from '../helpers/users.ts';
 
@@ -16,6 +16,7 @@ const START = /* GraphQL */ `
       ... on Error { code message }
       ... on ValidationError { field }
       ... on OAuthError { error }
+      ... on RateLimitedError { retryAfterSeconds }
     }
   }`;
 
@@ -30,15 +31,6 @@ const COMPLETE = /* GraphQL */ `
   }`;
 
 const PROVIDERS = /* GraphQL */ `{ identityProviders { id name available } }`;
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const login = () => `u-${randomBytes(5).toString('hex')}`;
 
@@ -58,6 +50,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
     app = await startTestApp({
       env: {
         ALLOWED_ORIGINS: FRONT_END,
+        TRUST_PROXY: 'true',
         OIDC_PROVIDERS: JSON.stringify([
           provider('acme', 'Acme', trusted, true),
           provider('globex', 'Globex', untrusted, false),
@@ -122,6 +115,18 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
     expect((await start('acme', 'not a url')).body.data.startSocialLogin).toMatchObject({ __typename: 'ValidationError', field: 'redirectUri' });
     expect((await start('nobody')).body.data.startSocialLogin.__typename).toBe('NotFoundError');
   });
+
+  it('takes at most 100 starts in ten minutes from one client address, and stores no state past that', async () => {
+    const ip = '203.0.113.77';
+    const startFrom = () => app.gql(START, { input: { provider: 'acme', redirectUri: REDIRECT_URI } }, { headers: { 'x-forwarded-for': ip } });
+    const states = async () => (await app.database.rows<{ n: number }>(sql`select count(*)::int as n from login_states`))[0]!.n;
+    for (let i = 0; i < 100; i += 1) expect((await startFrom()).body.data.startSocialLogin.__typename).toBe('SocialLoginStart');
+    const before = await states();
+    const refused = (await startFrom()).body.data.startSocialLogin;
+    expect(refused).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED' });
+    expect(await states()).toBe(before);
+    expect((await start('acme')).body.data.startSocialLogin.__typename).toBe('SocialLoginStart');
+  }, 30_000);
 
   it('makes an account for a new provider identity, with the email in the ID token, and signs it in', async () => {
     const as = login();
