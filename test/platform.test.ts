@@ -101,6 +101,32 @@ describe(`CORS (${ENGINE})`, () => {
       await app.close();
     }
   });
+
+  it('opens the OAuth endpoints browser apps call to every origin, without credentials', async () => {
+    const app = await startTestApp();
+    try {
+      for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/userinfo', '/.well-known/openid-configuration', '/.well-known/jwks.json']) {
+        const granted = await app.fetch(path, {
+          method: 'OPTIONS', headers: { origin: 'https://spa.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        });
+        expect(granted.status).toBe(204);
+        expect(granted.headers.get('access-control-allow-origin')).toBe('https://spa.example');
+        expect(granted.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+        expect(granted.headers.get('access-control-allow-credentials')).toBeNull();
+      }
+      const token = await app.fetch('/oauth/token', {
+        method: 'POST', headers: { origin: 'https://spa.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=nonsense',
+      });
+      expect(token.status).toBe(401);
+      expect(token.headers.get('access-control-allow-origin')).toBe('https://spa.example');
+      for (const path of ['/oauth/introspect', '/oauth/authorize', '/graphql']) {
+        const refused = await app.fetch(path, { method: 'OPTIONS', headers: { origin: 'https://spa.example', 'access-control-request-method': 'POST' } });
+        expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      }
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe(`production mode (${ENGINE})`, () => {
