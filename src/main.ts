@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const server = createServer(app.yoga);
   server.on('error', (error) => exitWith([`latchkey: cannot listen on ${config.host}:${config.port}: ${error.message}`]));
   server.listen(config.port, config.host, () => {
+    app.services.janitor.start();
     logger.info({ url: `http://${config.host}:${config.port}`, publicUrl: config.publicUrl, database: describeDatabase(config, describeUrl) }, 'serving');
   });
 

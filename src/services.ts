@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { Invalidations } from './db/notify.ts';
 import { UpstreamProviders } from './federation/providers.ts';
+import { Janitor } from './janitor.ts';
 import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/start.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
@@ -49,6 +50,8 @@ export interface Services {
   readonly rateLimitAudit: RateLimitAudit;
   /** Sign-ins through upstream providers started per client address. */
   readonly socialLoginStarts: Budget;
+  /** Deletes expired secrets, ended sessions and old mail, hourly. */
+  readonly janitor: Janitor;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
   readonly providers: UpstreamProviders;
 }
@@ -80,6 +83,7 @@ export async function createServices(config: Config, database: Database, logger:
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
     socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
+    janitor: new Janitor(database, logger),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
   };
 }
