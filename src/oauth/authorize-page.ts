@@ -5,13 +5,16 @@ import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
 import type { Services } from '../services.ts';
 import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import { readSessionCookie, sessionCookieHeader } from '../sessions/cookie.ts';
+import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { consentPage, errorPage, signInPage } from './consent-page.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
 const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
-const PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce'] as const;
+const PARAMS = [
+  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
+] as const;
 
 /** RFC 9700 §4.16 (clickjacking) and §4.2.4 (no code or state leaks through Referer); pages are never cached. */
 const PAGE_HEADERS = {
@@ -67,6 +70,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const params: AuthorizationParams = {
     clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
     state: param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
+    prompt: param('prompt'), maxAge: param('max_age'),
   };
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
@@ -96,12 +100,24 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   };
   const csrfFor = (sessionId: string) => hmac(page.csrfKey, `consent:${sessionId}`);
 
+  const signedIn = session === undefined ? undefined : await signInOf(services, session);
+  const mustSignIn = signedIn === undefined || isStale(signedIn, authorization);
+  const refuse = (error: string, message: string) =>
+    seeOther(authorizationError(authorization.redirectUri, issuer, error, message, authorization.state));
+
   if (!isPost) {
-    if (session === undefined) return showSignIn(200);
-    const [user] = await services.users.load([session.userId]);
+    if (mustSignIn || authorization.prompt.has('login') || authorization.prompt.has('select_account')) {
+      if (authorization.prompt.has('none')) return refuse('login_required', 'The user must sign in.');
+      return showSignIn(200);
+    }
+    if (!authorization.prompt.has('consent') && await alreadyGranted(services, signedIn.userId, authorization)) {
+      return seeOther(await issueCode(services.database, issuer, signedIn, authorization));
+    }
+    if (authorization.prompt.has('none')) return refuse('consent_required', 'The user has not allowed the application these scopes.');
+    const [user] = await services.users.load([signedIn.userId]);
     if (user === undefined) return showSignIn(200);
     return html(consentPage({
-      clientName: authorization.client.name, email: user.email, scopes: authorization.scopes, params: kept, csrf: csrfFor(session.sessionId),
+      clientName: authorization.client.name, email: user.email, scopes: authorization.scopes, params: kept, csrf: csrfFor(signedIn.sessionId),
     }), 200);
   }
 
@@ -115,13 +131,11 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     return signIn(services, page, authorization, kept, param('email') ?? '', param('password') ?? '', showSignIn);
   }
   if (action !== 'allow' && action !== 'deny') return html(errorPage('Choose Allow or Deny.'), 400);
-  if (session === undefined) return showSignIn(200, 'Sign in first.');
-  if (!constantTimeEqual(csrf, csrfFor(session.sessionId))) return html(errorPage('The form expired; go back and try again.'), 403);
-  if (action === 'deny') {
-    return seeOther(authorizationError(authorization.redirectUri, issuer, 'access_denied', 'The user denied the request.', authorization.state));
-  }
-  const redirectTo = await issueCode(services.database, issuer, session.userId, authorization);
-  await recordGrant(services, session.userId, authorization, page.ip, request.headers.get('user-agent'));
+  if (mustSignIn) return showSignIn(200, 'Sign in first.');
+  if (!constantTimeEqual(csrf, csrfFor(signedIn.sessionId))) return html(errorPage('The form expired; go back and try again.'), 403);
+  if (action === 'deny') return refuse('access_denied', 'The user denied the request.');
+  const redirectTo = await issueCode(services.database, issuer, signedIn, authorization);
+  await recordGrant(services, signedIn.userId, authorization, page.ip, request.headers.get('user-agent'));
   return seeOther(redirectTo);
 }
 
@@ -136,8 +150,10 @@ async function signIn(
     await recordAuditEvent(services.database, { type: 'login.succeeded', userId: user.id, ip: page.ip, userAgent, detail: `on the authorization page of ${authorization.client.clientId}` });
     const started = await startSession(services.database, { userId: user.id, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, userAgent, ip: page.ip });
     if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
+    // Back to the request, signed in just now: whatever prompt=login or max_age asked for is satisfied.
     const back = new URL('/oauth/authorize', services.config.publicUrl);
-    for (const [name, value] of kept) back.searchParams.set(name, value);
+    for (const [name, value] of kept) if (name !== 'prompt' && name !== 'max_age') back.searchParams.set(name, value);
+    if (authorization.prompt.has('consent')) back.searchParams.set('prompt', 'consent');
     return seeOther(back.pathname + back.search, [
       sessionCookieHeader(started.cookie, started.cookieExpiresAt),
       `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
@@ -150,6 +166,29 @@ async function signIn(
     if (error instanceof RateLimitedError) return showSignIn(429, error.message);
     throw error;
   }
+}
+
+interface SignIn {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** When the user signed in to this session: the ID token's auth_time. */
+  readonly authTime: Date;
+}
+
+async function signInOf(services: Services, session: { sessionId: string; userId: string }): Promise<SignIn | undefined> {
+  const record = await findSession(services.database, session.sessionId);
+  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt };
+}
+
+/** Signed in longer ago than the client's max_age allows (OIDC Core §3.1.2.1). */
+function isStale(signIn: SignIn, request: AuthorizationRequest): boolean {
+  return request.maxAgeMs !== null && Date.now() - signIn.authTime.getTime() > request.maxAgeMs;
+}
+
+/** The user already granted this client every scope asked for, and has not revoked the grant since. */
+async function alreadyGranted(services: Services, userId: string, request: AuthorizationRequest): Promise<boolean> {
+  const grants = await listGrantSessions(services.database, userId);
+  return grants.some((grant) => grant.clientId === request.client.clientId && request.scopes.every((scope) => grant.scopes.includes(scope)));
 }
 
 /** Records that a user granted a client access (oauth.grant_given). */

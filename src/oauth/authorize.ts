@@ -18,7 +18,15 @@ export interface AuthorizationParams {
   readonly codeChallenge: string | null;
   readonly codeChallengeMethod: string | null;
   readonly nonce: string | null;
+  /** OIDC Core §3.1.2.1: space-separated none, login, consent, select_account. */
+  readonly prompt?: string | null;
+  /** OIDC Core §3.1.2.1: the longest time since the user signed in, in seconds. */
+  readonly maxAge?: string | null;
 }
+
+/** The prompt values Latchkey acts on; others are ignored, as OIDC Core §3.1.2.1 allows. */
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+const PROMPTS: readonly string[] = ['none', 'login', 'consent', 'select_account'] satisfies Prompt[];
 
 /** A request found good: the user may now be asked for consent. */
 export interface AuthorizationRequest {
@@ -28,6 +36,9 @@ export interface AuthorizationRequest {
   readonly state: string | null;
   readonly codeChallenge: string;
   readonly nonce: string | null;
+  readonly prompt: ReadonlySet<Prompt>;
+  /** Milliseconds; a session signed in longer ago must sign in again. */
+  readonly maxAgeMs: number | null;
 }
 
 export type AuthorizationCheck =
@@ -62,9 +73,16 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
   if (scopes.length === 0) return refuse('invalid_scope', 'Ask for at least one scope.');
   const refused = scopes.filter((s) => !client.scopes.includes(s));
   if (refused.length > 0) return refuse('invalid_scope', `The application may not ask for ${refused.join(', ')}.`);
+  const prompt = new Set((params.prompt ?? '').split(' ').filter((p): p is Prompt => PROMPTS.includes(p)));
+  if (prompt.has('none') && prompt.size > 1) return refuse('invalid_request', 'prompt=none cannot be combined with other values.');
+  const maxAge = params.maxAge ?? null;
+  if (maxAge !== null && !/^\d{1,9}$/.test(maxAge)) return refuse('invalid_request', 'max_age must be a whole number of seconds.');
   return {
     ok: true,
-    request: { client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce },
+    request: {
+      client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce,
+      prompt, maxAgeMs: maxAge === null ? null : Number(maxAge) * 1000,
+    },
   };
 }
 
@@ -77,12 +95,15 @@ export function authorizationError(redirectUri: string, issuer: string, error: s
  * Issues the authorization code of a consented request and returns the redirect that carries it, with
  * `state` and `iss` (RFC 9207). The code is 256 random bits, kept only as its SHA-256, for 60 s.
  */
-export async function issueCode(database: Database, issuer: string, userId: string, request: AuthorizationRequest): Promise<string> {
+export async function issueCode(
+  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date }, request: AuthorizationRequest,
+): Promise<string> {
   const code = randomSecret();
   await database.db.insert(oauthCodes).values({
     hash: hashSecret(code),
     clientId: request.client.clientId,
-    userId,
+    userId: user.userId,
+    authTime: user.authTime,
     redirectUri: request.redirectUri,
     scopes: [...request.scopes],
     codeChallenge: request.codeChallenge,

@@ -25,5 +25,7 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     id_token_signing_alg_values_supported: ['RS256'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'email', 'email_verified', 'name', 'preferred_username'],
     authorization_response_iss_parameter_supported: true,
+    // OpenID Connect "prompt=create" §4.1 defines this member; the values are those of Core §3.1.2.1.
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
   };
 }

@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, OAuthError, ValidationError } from '../graphql/errors.ts';
 import { FIRST_PARTY_CLIENT_ID } from '../scopes.ts';
-import { listGrantSessions } from '../sessions/list.ts';
+import { findSession, listGrantSessions } from '../sessions/list.ts';
 import type { Viewer } from '../viewer.ts';
 import { checkAuthorizationRequest, issueCode } from './authorize.ts';
 import { recordGrant } from './authorize-page.ts';
@@ -114,10 +114,12 @@ const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revoked
 });
 
 /** A user's own first-party credential: a session cookie or a Latchkey access token (never an API key or a third-party token). */
-function firstPartyUser(viewer: Viewer): string {
-  if (viewer.credential === 'SESSION_COOKIE' || (viewer.credential === 'ACCESS_TOKEN' && viewer.clientId === FIRST_PARTY_CLIENT_ID)) return viewer.userId;
+function firstPartySession(viewer: Viewer): { readonly userId: string; readonly sessionId: string } {
+  if (viewer.credential === 'SESSION_COOKIE' || (viewer.credential === 'ACCESS_TOKEN' && viewer.clientId === FIRST_PARTY_CLIENT_ID)) return viewer;
   throw new GraphQLError('This credential may not use this field.', { extensions: { code: 'FORBIDDEN' } });
 }
+
+const firstPartyUser = (viewer: Viewer): string => firstPartySession(viewer).userId;
 
 async function grantsOf(ctx: Context, userId: string): Promise<Grant[]> {
   const [sessions, names] = await Promise.all([listGrantSessions(ctx.services.database, userId), clientNames(ctx.services.database)]);
@@ -176,14 +178,15 @@ builder.mutationFields((t) => ({
     errors: { types: [OAuthError], union: { name: 'AuthorizeOAuthClientResult', description: 'The outcome of authorizeOAuthClient.' } },
     args: { input: t.arg({ type: AuthorizeOAuthClientInput, required: true, description: 'The authorization request.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const userId = firstPartyUser(ctx.viewer);
+      const { userId, sessionId } = firstPartySession(ctx.viewer);
       const issuer = ctx.services.config.publicUrl;
       const check = await checkAuthorizationRequest(ctx.services.database, issuer, {
         clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
         codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null,
       });
       if (!check.ok) throw new OAuthError(check.trusted ? check.error : 'invalid_request', check.message, check.trusted ? check.redirectTo : null);
-      const redirectTo = await issueCode(ctx.services.database, issuer, userId, check.request);
+      const authTime = (await findSession(ctx.services.database, sessionId))?.createdAt ?? new Date();
+      const redirectTo = await issueCode(ctx.services.database, issuer, { userId, authTime }, check.request);
       await recordGrant(ctx.services, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;
       return { redirectTo };

@@ -31,6 +31,8 @@ export const oauthCodes = pgTable('oauth_codes', {
   codeChallenge: text('code_challenge').notNull(),
   /** OpenID Connect nonce, copied into the ID token. */
   nonce: text('nonce'),
+  /** When the user signed in to the session that consented: the ID token's auth_time (OIDC Core §2). */
+  authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   /** Set once, atomically, by the one exchange that wins. */

@@ -51,7 +51,7 @@ export async function exchangeCode(
     .where(and(eq(oauthCodes.hash, hash), isNull(oauthCodes.usedAt)))
     .returning({
       id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
-      scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce,
+      scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime,
       live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
     });
   if (code === undefined) {
@@ -85,7 +85,7 @@ export async function exchangeCode(
   const idToken = code.scopes.includes('openid')
     ? await signIdToken(services.keys, {
       issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: code.scopes, nonce: code.nonce,
-      sessionId: started.session.id, authTime: started.session.createdAt, accessToken: access.token,
+      sessionId: started.session.id, authTime: code.authTime ?? started.session.createdAt, accessToken: access.token,
     })
     : undefined;
   return {

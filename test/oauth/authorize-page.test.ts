@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
@@ -138,13 +139,20 @@ describe(`GET and POST /oauth/authorize (${ENGINE})`, () => {
     expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, email: user.email, nonce });
   });
 
-  it('answers a denial with access_denied, state and iss', async () => {
+  /** Signs `who` in with a session cookie, as the first-party frontend would; returns the Cookie header. */
+  async function cookieOf(who: SignedUp): Promise<string> {
     const login = await app.gql(`mutation($input: LoginInput!) { login(input: $input) { __typename } }`, {
-      input: { email: user.email, password: PASSWORD, delivery: 'COOKIE' },
+      input: { email: who.email, password: PASSWORD, delivery: 'COOKIE' },
     });
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
     expect(cookie).toContain(SESSION_COOKIE);
-    const { params, state } = await request();
+    return cookie;
+  }
+
+  it('answers a denial with access_denied, state and iss', async () => {
+    const cookie = await cookieOf(user);
+    // The user allowed this app above: prompt=consent asks again all the same.
+    const { params, state } = await request({ prompt: 'consent' });
     const consent = await get(params, cookie);
     const fields = hiddenFields(await consent.text());
     fields.set('action', 'deny');
@@ -153,5 +161,102 @@ describe(`GET and POST /oauth/authorize (${ENGINE})`, () => {
     const location = new URL(denied.headers.get('location')!);
     expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'access_denied', state, iss: app.config.publicUrl });
     expect(location.searchParams.has('code')).toBe(false);
+  });
+
+  describe('consent remembered, prompt and max_age (OpenID Connect Core §3.1.2.1)', () => {
+    const REVOKE_GRANT = 'mutation R($clientId: String!) { revokeOAuthGrant(clientId: $clientId) { __typename } }';
+    const redirected = (response: Response) => {
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(client.redirectUri);
+      return Object.fromEntries(location.searchParams);
+    };
+    /** Allows the request on the consent page the cookie's user is shown; returns where the browser goes. */
+    async function allow(query: URLSearchParams, cookie: string): Promise<string> {
+      const page = await get(query, cookie);
+      expect(page.status).toBe(200);
+      const fields = hiddenFields(await page.text());
+      fields.set('action', 'allow');
+      return (await post(fields, cookie)).headers.get('location')!;
+    }
+
+    it('skips the consent page for scopes the user already allowed, until the grant is revoked', async () => {
+      const someone = await signUpUser(app);
+      const cookie = await cookieOf(someone);
+      // The grant exists once the app has redeemed its code.
+      const first = await request({ scope: 'openid' });
+      await redeem(as, client, { redirectTo: await allow(first.params, cookie), ...first });
+
+      const again = await request({ scope: 'openid' });
+      const answer = redirected(await get(again.params, cookie));
+      expect(answer).toMatchObject({ state: again.state, iss: app.config.publicUrl, code: expect.any(String) });
+      const tokens = await redeem(as, client, { redirectTo: `${client.redirectUri}?${new URLSearchParams(answer)}`, ...again });
+      expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: someone.userId, nonce: again.nonce });
+
+      expect((await get((await request({ scope: 'openid email' })).params, cookie)).status).toBe(200);
+      expect((await get((await request({ scope: 'openid', prompt: 'consent' })).params, cookie)).status).toBe(200);
+      await app.gql(REVOKE_GRANT, { clientId: client.clientId }, { bearer: someone.accessToken });
+      expect((await get((await request({ scope: 'openid' })).params, cookie)).status).toBe(200);
+    });
+
+    it('answers prompt=none with login_required, then consent_required, and a code only when nothing needs asking', async () => {
+      const someone = await signUpUser(app);
+      const none = async (cookie?: string) => {
+        const { params, state } = await request({ prompt: 'none' });
+        const answer = redirected(await get(params, cookie));
+        expect(answer).toMatchObject({ state, iss: app.config.publicUrl });
+        return answer;
+      };
+      expect(await none()).toMatchObject({ error: 'login_required' });
+      const cookie = await cookieOf(someone);
+      expect(await none(cookie)).toMatchObject({ error: 'consent_required' });
+      const granted = await request();
+      await redeem(as, client, { redirectTo: await allow(granted.params, cookie), ...granted });
+      expect(await none(cookie)).toMatchObject({ code: expect.any(String) });
+      expect(redirected(await get((await request({ prompt: 'none login' })).params, cookie))).toMatchObject({ error: 'invalid_request' });
+    });
+
+    it('asks a signed-in user to sign in again for prompt=login, and for a max_age shorter than their session', async () => {
+      const someone = await signUpUser(app);
+      const cookie = await cookieOf(someone);
+      const granted = await request();
+      await redeem(as, client, { redirectTo: await allow(granted.params, cookie), ...granted });
+      const signInShown = async (overrides: Record<string, string>) => {
+        const page = await get((await request(overrides)).params, cookie);
+        return page.status === 200 && (await page.text()).includes('name="password"');
+      };
+      expect(await signInShown({ prompt: 'login' })).toBe(true);
+      expect(await signInShown({ max_age: '3600' })).toBe(false);
+      await app.database.rows(sql`update sessions set created_at = now() - interval '2 hours' where user_id = ${someone.userId} and cookie_hash is not null`);
+      expect(await signInShown({ max_age: '3600' })).toBe(true);
+      expect(await signInShown({ max_age: '86400' })).toBe(false);
+      expect(redirected(await get((await request({ max_age: 'soon' })).params, cookie))).toMatchObject({ error: 'invalid_request' });
+    });
+
+    it('puts the time the user signed in into the ID token as auth_time, not the time of the exchange', async () => {
+      const someone = await signUpUser(app);
+      const cookie = await cookieOf(someone);
+      await app.database.rows(sql`update sessions set created_at = now() - interval '1 hour' where user_id = ${someone.userId} and cookie_hash is not null`);
+      const authorization = await request();
+      const redirectTo = await allow(authorization.params, cookie);
+      const claims = oauth.getValidatedIdTokenClaims(await redeem(as, client, { redirectTo, ...authorization }))!;
+      expect(Math.abs(Number(claims.auth_time) - (Date.now() / 1000 - 3600))).toBeLessThan(60);
+
+      // Signing in again for prompt=login starts a new session: auth_time moves to now.
+      const fresh = await request({ prompt: 'login' });
+      const signIn = await get(fresh.params, cookie);
+      const fields = hiddenFields(await signIn.text());
+      fields.set('email', someone.email);
+      fields.set('password', PASSWORD);
+      fields.set('action', 'signin');
+      const signedIn = await post(fields, `${cookie}; ${cookiesOf(signIn)}`);
+      const newCookie = signedIn.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+      const back = await app.fetch(signedIn.headers.get('location')!, { redirect: 'manual', headers: { cookie: newCookie } });
+      const code = redirected(back);
+      const later = oauth.getValidatedIdTokenClaims(await redeem(as, client, {
+        redirectTo: `${client.redirectUri}?${new URLSearchParams(code)}`, ...fresh,
+      }))!;
+      expect(Math.abs(Number(later.auth_time) - Date.now() / 1000)).toBeLessThan(60);
+    });
   });
 });
