@@ -99,14 +99,16 @@ export async function exchangeCode(
 
 /**
  * The refresh_token grant (RFC 6749 §6) through the sessions' rotation (RFC 9700 §4.14): the token must
- * belong to this client; a narrower `scope` may not be asked for (the grant keeps its scopes).
+ * belong to this client. A `scope` narrower than the grant's gives an access token with only those
+ * scopes; the grant, and so the new refresh token, keep theirs (§6: its scope is the old one's). A wider
+ * one is refused.
  */
 export async function refreshGrant(
   services: Services, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null }, meta: RequestMeta,
 ): Promise<GrantResult> {
   const found = await findRefreshTokenSession(services.database, input.refreshToken);
   if (found === undefined || found.session.clientId !== client.clientId) return invalidGrant('The refresh token is not valid.');
-  const asked = (input.scope ?? '').split(' ').filter((s) => s !== '');
+  const asked = [...new Set((input.scope ?? '').split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !found.session.scopes.includes(s))) {
     return { ok: false, error: 'invalid_scope', description: 'A refresh cannot add scopes.' };
   }
@@ -122,12 +124,13 @@ export async function refreshGrant(
     return invalidGrant('The refresh token is not valid.');
   }
   const { session } = outcome;
-  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes: session.scopes });
+  const scopes = asked.length === 0 ? session.scopes : asked;
+  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes });
   return {
     ok: true,
     tokens: {
       access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
-      refresh_token: outcome.refreshToken, scope: session.scopes.join(' '),
+      refresh_token: outcome.refreshToken, scope: scopes.join(' '),
     },
   };
 }

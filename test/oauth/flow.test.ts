@@ -127,6 +127,26 @@ describe(`OAuth 2.0 and OpenID Connect through oauth4webapi (${ENGINE})`, () => 
     expect(again.refresh_token).toBeDefined();
   });
 
+  it('gives a narrower access token on refresh when asked, keeps the grant whole, and refuses a wider one', async () => {
+    const user = await signUpUser(app);
+    const tokens = await redeem(as, confidential, await authorize(app, user.accessToken, confidential));
+    const refresh = (token: string, scope: string) =>
+      postForm(app, '/oauth/token', { grant_type: 'refresh_token', refresh_token: token, scope }, basic(confidential));
+    const narrow = await refresh(tokens.refresh_token!, 'openid');
+    expect(narrow.status).toBe(200);
+    const narrowed = await narrow.json();
+    expect(narrowed.scope).toBe('openid');
+    const userinfo = async (token: string) =>
+      (await app.fetch('/oauth/userinfo', { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(await userinfo(narrowed.access_token)).not.toHaveProperty('email');
+    const whole = await (await postForm(app, '/oauth/token', { grant_type: 'refresh_token', refresh_token: narrowed.refresh_token }, basic(confidential))).json();
+    expect(whole.scope).toBe('openid profile email');
+    expect(await userinfo(whole.access_token)).toMatchObject({ email: user.email });
+    const wider = await refresh(whole.refresh_token, 'openid apikeys:manage');
+    expect(wider.status).toBe(400);
+    expect(await wider.json()).toMatchObject({ error: 'invalid_scope' });
+  });
+
   it('refuses a replayed code and revokes the tokens issued from it', async () => {
     const user = await signUpUser(app);
     const authorization = await authorize(app, user.accessToken, confidential);
