@@ -1,7 +1,4 @@
 import { UserRef } from '../accounts/graphql.ts';
-import { refuseUnverified } from '../accounts/request-email-verification.ts';
-import { recordAuditEvent } from '../audit/record.ts';
-import type { OidcProviderConfig } from '../config.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import {
@@ -10,8 +7,8 @@ import {
 import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { isSignedIn } from '../viewer.ts';
-import { consumeLoginState, exchangeCode, type UpstreamClaims } from './callback/complete.ts';
-import { linkIdentity, listIdentities, resolveAccount, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
+import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
+import { auditUpstream, completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
 import { startSocialLogin, type SocialLoginStart } from './start.ts';
 
 const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({
@@ -112,21 +109,7 @@ builder.mutationField('completeSocialLogin', (t) =>
     args: { input: t.arg({ type: CompleteSocialLoginInput, required: true, description: 'What the provider sent back.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      const { claims, config } = await exchange(ctx, input, null);
-      const resolution = await resolveAccount(ctx.services.database, config, claims);
-      if (resolution.outcome === 'refused') {
-        await audit(ctx, 'social.refused', null, `provider: ${input.provider}, reason: ${resolution.reason}, subject: ${claims.subject}`);
-        throw resolution.error;
-      }
-      const { userId } = resolution;
-      if (resolution.outcome === 'linked') await audit(ctx, 'social.linked', userId, `provider: ${input.provider} (by verified email)`);
-      const user = await ctx.loaders.users.load(userId);
-      if (user === undefined) throw new Error(`user ${userId} of a linked identity is missing`);
-      if (ctx.services.config.requireVerifiedEmail && !user.emailVerified) {
-        await audit(ctx, 'social.refused', userId, `provider: ${input.provider}, reason: account_email_not_verified`);
-        throw await refuseUnverified(ctx.services, user);
-      }
-      await audit(ctx, 'social.signed_in', userId, `provider: ${input.provider}${resolution.outcome === 'created' ? ' (new account)' : ''}`);
+      const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, input);
       return signIn(ctx, userId, input.delivery ?? 'TOKENS');
     },
   }),
@@ -160,7 +143,7 @@ builder.mutationField('completeSocialLink', (t) =>
       if (!isSignedIn(ctx.viewer)) throw new InvalidTokenError();
       ctx.claimCredentialCheck();
       const userId = ctx.viewer.userId;
-      const { claims } = await exchange(ctx, input, userId);
+      const { claims } = await exchangeUpstream(ctx.services, ctx.meta, input, userId);
       try {
         const identity = await linkIdentity(ctx.services.database, userId, input.provider, claims);
         await audit(ctx, 'social.linked', userId, `provider: ${input.provider}`);
@@ -196,29 +179,6 @@ function startServices(ctx: Context) {
   return { database, providers, allowedOrigins: config.allowedOrigins, starts: socialLoginStarts };
 }
 
-/** Spends the state, then exchanges the code: a bad state costs the provider nothing. */
-async function exchange(
-  ctx: Context, input: { provider: string; code: string; state: string }, linkUserId: string | null,
-): Promise<{ claims: UpstreamClaims; config: OidcProviderConfig }> {
-  const { providers, database } = ctx.services;
-  let config;
-  try {
-    config = providers.configOf(input.provider);
-  } catch {
-    throw new InvalidTokenError('The sign-in state is unknown, expired, already used or of another provider.');
-  }
-  const stored = await consumeLoginState(database, { provider: input.provider, state: input.state, linkUserId });
-  const provider = await providers.get(input.provider);
-  try {
-    return { claims: await exchangeCode(provider, stored, input.code, input.state), config };
-  } catch (error) {
-    if (error instanceof OAuthError) {
-      await audit(ctx, 'social.refused', linkUserId, `provider: ${input.provider}, reason: ${error.error}`);
-    }
-    throw error;
-  }
-}
-
 function audit(ctx: Context, type: string, userId: string | null, detail: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail });
+  return auditUpstream(ctx.services, ctx.meta, type, userId, detail);
 }

@@ -1,0 +1,66 @@
+import { refuseUnverified } from '../accounts/request-email-verification.ts';
+import { recordAuditEvent } from '../audit/record.ts';
+import type { OidcProviderConfig } from '../config.ts';
+import type { RequestMeta } from '../context.ts';
+import { InvalidTokenError, OAuthError } from '../graphql/errors.ts';
+import type { Services } from '../services.ts';
+import { consumeLoginState, exchangeCode, type UpstreamClaims } from './callback/complete.ts';
+import { resolveAccount } from './link.ts';
+
+/** What the provider sent back to the redirect URI. */
+export interface UpstreamAnswer {
+  readonly provider: string;
+  readonly code: string;
+  readonly state: string;
+}
+
+/** Spends the state, then exchanges the code: a bad state costs the provider nothing. */
+export async function exchangeUpstream(
+  services: Services, meta: RequestMeta, answer: UpstreamAnswer, linkUserId: string | null,
+): Promise<{ claims: UpstreamClaims; config: OidcProviderConfig }> {
+  const { providers, database } = services;
+  let config;
+  try {
+    config = providers.configOf(answer.provider);
+  } catch {
+    throw new InvalidTokenError('The sign-in state is unknown, expired, already used or of another provider.');
+  }
+  const stored = await consumeLoginState(database, { provider: answer.provider, state: answer.state, linkUserId });
+  const provider = await providers.get(answer.provider);
+  try {
+    return { claims: await exchangeCode(provider, stored, answer.code, answer.state), config };
+  } catch (error) {
+    if (error instanceof OAuthError) await auditUpstream(services, meta, 'social.refused', linkUserId, `provider: ${answer.provider}, reason: ${error.error}`);
+    throw error;
+  }
+}
+
+/**
+ * Completes a sign-in through an upstream provider and returns whose account it signs in to: the same
+ * provider account always the same Latchkey account; a new one makes an account, or is linked to the
+ * account of its email (see resolveAccount). Throws the AppError the caller shows: InvalidTokenError,
+ * OAuthError, EmailTakenError, EmailNotVerifiedError.
+ */
+export async function completeUpstreamSignIn(services: Services, meta: RequestMeta, answer: UpstreamAnswer): Promise<string> {
+  const { claims, config } = await exchangeUpstream(services, meta, answer, null);
+  const resolution = await resolveAccount(services.database, config, claims);
+  if (resolution.outcome === 'refused') {
+    await auditUpstream(services, meta, 'social.refused', null, `provider: ${answer.provider}, reason: ${resolution.reason}, subject: ${claims.subject}`);
+    throw resolution.error;
+  }
+  const { userId } = resolution;
+  if (resolution.outcome === 'linked') await auditUpstream(services, meta, 'social.linked', userId, `provider: ${answer.provider} (by verified email)`);
+  const [user] = await services.users.load([userId]);
+  if (user === undefined) throw new Error(`user ${userId} of a linked identity is missing`);
+  if (services.config.requireVerifiedEmail && !user.emailVerified) {
+    await auditUpstream(services, meta, 'social.refused', userId, `provider: ${answer.provider}, reason: account_email_not_verified`);
+    throw await refuseUnverified(services, user);
+  }
+  const created = resolution.outcome === 'created' ? ' (new account)' : '';
+  await auditUpstream(services, meta, 'social.signed_in', userId, `provider: ${answer.provider}${created}`);
+  return userId;
+}
+
+export function auditUpstream(services: Services, meta: RequestMeta, type: string, userId: string | null, detail: string) {
+  return recordAuditEvent(services.database, { type, userId, ip: meta.ip, userAgent: meta.userAgent, detail });
+}
