@@ -176,7 +176,7 @@ builder.mutationField('unlinkIdentity', (t) =>
 
 function startServices(ctx: Context) {
   const { database, providers, config, socialLoginStarts } = ctx.services;
-  return { database, providers, allowedOrigins: config.allowedOrigins, starts: socialLoginStarts };
+  return { database, providers, allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, starts: socialLoginStarts };
 }
 
 function audit(ctx: Context, type: string, userId: string | null, detail: string) {

@@ -6,6 +6,7 @@ import type { Database } from '../db/client.ts';
 import { ValidationError } from '../graphql/errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { after, MINUTE } from '../lib/time.ts';
+import { callbackUrl } from './callback-route.ts';
 import type { UpstreamProviders } from './providers.ts';
 import { loginStates } from './tables.ts';
 
@@ -34,17 +35,19 @@ export interface SocialLoginStart {
 
 /**
  * Starts a sign-in with an upstream provider (authorization code flow, OpenID Connect Core §3.1):
- * checks the redirect URI against ALLOWED_ORIGINS, keeps a single-use state (only its hash), a nonce
+ * checks the redirect URI against ALLOWED_ORIGINS (or takes Latchkey's own /auth/callback/:provider), keeps a single-use state (only its hash), a nonce
  * and a PKCE S256 verifier (RFC 7636) for ten minutes, bound to the provider and the redirect URI,
  * and returns the provider's authorization URL. NotFoundError for an unknown provider; RateLimitedError
  * past STARTS_PER_ADDRESS starts of one client address.
  */
 export async function startSocialLogin(
-  services: { database: Database; providers: UpstreamProviders; allowedOrigins: readonly string[]; starts: Budget },
+  services: { database: Database; providers: UpstreamProviders; allowedOrigins: readonly string[]; publicUrl: string; starts: Budget },
   input: StartSocialLoginInput,
 ): Promise<SocialLoginStart> {
   services.providers.configOf(input.provider);
-  const redirectUri = checkRedirectUri(input.redirectUri, services.allowedOrigins);
+  const redirectUri = input.redirectUri === callbackUrl(services.publicUrl, input.provider)
+    ? input.redirectUri
+    : checkRedirectUri(input.redirectUri, services.allowedOrigins);
   await services.starts.take(addressGroup(input.ip));
   const provider = await services.providers.get(input.provider);
 

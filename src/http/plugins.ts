@@ -13,6 +13,7 @@ import { OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import { useRequestId } from './request-id.ts';
 import { useResponseEffects } from './response-effects.ts';
 import { useRoutes } from './routes.ts';
+import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -27,6 +28,7 @@ export function plugins(services: Services): Plugin[] {
     useBodyLimit(MAX_BODY_BYTES),
     useRoutes(services),
     useOAuthRoutes(services),
+    useSocialCallback(services),
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
     useSupportedMediaTypes(),
     useOneCredentialCheck(),

@@ -27,6 +27,8 @@ export interface UpstreamOptions {
   readonly claimsOnlyAtUserinfo: boolean;
   /** Listen on this port (a provider that comes up after Latchkey started); default ephemeral. */
   readonly port?: number;
+  /** Redirect URIs registered for Latchkey besides REDIRECT_URI. */
+  readonly redirectUris?: readonly string[];
 }
 
 /** Starts panva's oidc-provider on 127.0.0.1 as a real upstream provider, with a client registered for Latchkey. */
@@ -40,7 +42,7 @@ export async function startUpstream(options: UpstreamOptions): Promise<Upstream>
   const clientSecret = 'upstream-client-secret-for-latchkey-0123456789';
   const provider = new Provider(issuer, {
     clients: [{
-      client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI],
+      client_id: clientId, client_secret: clientSecret, redirect_uris: [REDIRECT_URI, ...(options.redirectUris ?? [])],
       grant_types: ['authorization_code'], response_types: ['code'],
     }],
     findAccount: async (_ctx: unknown, id: string) => {
