@@ -12,18 +12,19 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aggregate, diff, summarize, type CpuProfile } from './cpuprofile-top.ts';
 import {
-  closeClientSockets, createBenchDatabase, gql, post, runCannon, runMain, signUpCookie, signUpTokens, startBareYoga, startLatchkey,
-  type Child, type Measurement,
+  closeClientSockets, createBenchDatabase, gql, mapLimit, post, readCpu, runCannon, runClosedLoop, runMain, signUpCookie, signUpTokens,
+  startBareYoga, startLatchkey, type Child, type Measurement, type TokenUser,
 } from './lib.ts';
-import { BARE_USER, CHECK_QUERY, CREDENTIAL_QUERY, USER_QUERY } from './queries.ts';
+import { BARE_USER, CHECK_QUERY, CREDENTIAL_QUERY, REFRESH, USER_QUERY } from './queries.ts';
 
-const CASES = ['access', 'cookie', 'anonymous'] as const;
+const CASES = ['access', 'cookie', 'anonymous', 'refresh'] as const;
 type Case = (typeof CASES)[number];
 
 /** µs on the monotonic clock, the one V8 stamps profiles with (CLOCK_MONOTONIC, as process.hrtime). */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
+const workers = Number(process.env.BENCH_WORKERS || 20);
 
 /** Warm-up, then the measured run; stops the server and returns the profile's aggregate for that run. */
 async function profileRun(name: string, child: Child, dir: string, load: (seconds: number) => Promise<Measurement>) {
@@ -32,7 +33,8 @@ async function profileRun(name: string, child: Child, dir: string, load: (second
   const m = await load(seconds);
   const to = nowUs();
   closeClientSockets();
-  process.stdout.write(`${name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.p99Ms} ms, non-2xx/errors/wrong ${m.non2xx}/${m.errors}/${m.wrong} (under the profiler)\n`);
+  const cpu = Number.isFinite(m.serverCpuUs) ? `, CPU/req ${m.serverCpuUs.toFixed(0)} µs (db ${m.dbCpuUs.toFixed(0)})` : '';
+  process.stdout.write(`${name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.p99Ms} ms${cpu}, non-2xx/errors/wrong ${m.non2xx}/${m.errors}/${m.wrong} (under the profiler)\n`);
   if (m.non2xx + m.errors + m.wrong > 0 || m.total === 0) throw new Error(`${name}: wrong or failed answers; the profile would not show the hot path`);
   const code = await child.stop();
   if (code !== 0) throw new Error(`${name} exited with ${code} on SIGTERM; no profile is written then`);
@@ -45,6 +47,45 @@ async function profileRun(name: string, child: Child, dir: string, load: (second
   return { aggregate: aggregate(profile, { fromUs: from, toUs: to }), requests: m.total };
 }
 
+function report(which: Case, query: string, ours: Profiled, baseline: Profiled) {
+  process.stdout.write(`\n=== Latchkey, ${which}: ${query}\n${summarize(ours.aggregate, { top: 25, requests: ours.requests })}\n`);
+  process.stdout.write(`\n=== Latchkey (${which}) minus bare Yoga, same load\n${diff(ours.aggregate, ours.requests, baseline.aggregate, baseline.requests)}\n`);
+}
+
+type Profiled = Awaited<ReturnType<typeof profileRun>>;
+
+/** Each worker rotates its own token chain; bare Yoga answers the user query in the same closed loop. */
+async function profileRefresh(dirs: { latchkey: string; bare: string }): Promise<number> {
+  const database = await createBenchDatabase();
+  const latchkey = await startLatchkey(database.url, ['--cpu-prof', `--cpu-prof-dir=${dirs.latchkey}`]);
+  const chains: (TokenUser | undefined)[] = await mapLimit(Array.from({ length: workers }), 4, () => signUpTokens(latchkey.base));
+  const ours = await profileRun('latchkey refresh', latchkey.child, dirs.latchkey, (s) => runClosedLoop<TokenUser>({
+    states: chains, seconds: s, warmupSeconds: 0, cpu: () => readCpu(latchkey.child.process.pid!, database.name),
+    step: async (user) => {
+      const reply = await gql(latchkey.base, REFRESH, { token: user.refreshToken });
+      const tokens = reply.json?.data?.refresh?.tokens;
+      const rotated = typeof tokens?.refreshToken === 'string' && tokens.refreshToken !== user.refreshToken && typeof tokens.accessToken === 'string';
+      return { status: reply.status, wrong: !rotated, next: rotated ? { ...user, ...tokens } : undefined };
+    },
+  }));
+
+  const bare = await startBareYoga(['--cpu-prof', `--cpu-prof-dir=${dirs.bare}`]);
+  const bareExpected = JSON.stringify({ data: { viewer: { user: BARE_USER } } });
+  const slots: (true | undefined)[] = Array.from({ length: workers }, () => true);
+  const baseline = await profileRun('bare yoga', bare.child, dirs.bare, (s) => {
+    slots.fill(true);
+    return runClosedLoop({
+      states: slots, seconds: s, warmupSeconds: 0, cpu: () => readCpu(bare.child.process.pid!),
+      step: async () => {
+        const reply = await post(`${bare.base}/graphql`, { query: USER_QUERY });
+        return { status: reply.status, wrong: reply.text !== bareExpected, next: true };
+      },
+    });
+  });
+  report('refresh', `${REFRESH.replace(/\s+/g, ' ').trim()} (bare Yoga: ${USER_QUERY})`, ours, baseline);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const which = (process.argv[2] ?? 'access') as Case;
   if (!CASES.includes(which)) throw new Error(`unknown case ${which}; one of ${CASES.join(', ')}`);
@@ -52,6 +93,7 @@ async function main(): Promise<number> {
   const dirs = { latchkey: join(root, 'latchkey'), bare: join(root, 'bare') };
   mkdirSync(dirs.latchkey, { recursive: true });
   mkdirSync(dirs.bare, { recursive: true });
+  if (which === 'refresh') return profileRefresh(dirs);
 
   const database = await createBenchDatabase();
   const latchkey = await startLatchkey(database.url, ['--cpu-prof', `--cpu-prof-dir=${dirs.latchkey}`]);
@@ -85,8 +127,7 @@ async function main(): Promise<number> {
   if ((await post(`${bare.base}/graphql`, { query })).text !== bareExpected) throw new Error('bare Yoga answered something else');
   const baseline = await profileRun('bare yoga', bare.child, dirs.bare, drive(bare.base, {}, bareExpected));
 
-  process.stdout.write(`\n=== Latchkey, ${which}: ${query}\n${summarize(ours.aggregate, { top: 25, requests: ours.requests })}\n`);
-  process.stdout.write(`\n=== Latchkey (${which}) minus bare Yoga, same query and load\n${diff(ours.aggregate, ours.requests, baseline.aggregate, baseline.requests)}\n`);
+  report(which, query, ours, baseline);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -13,8 +13,11 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   readonly kind: DatabaseConfig['kind'];
   readonly db: Db;
-  /** Runs raw SQL and returns its rows, the same shape on both engines. */
-  rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Runs raw SQL and returns its rows, the same shape on both engines. `prepare` keeps the statement
+   * parsed and planned on each PostgreSQL connection: only for hot statements whose text never varies.
+   */
+  rows<T>(query: SQL, options?: { readonly prepare?: boolean }): Promise<T[]>;
   ping(): Promise<void>;
   /** Subscribes to a NOTIFY channel; resolves once listening. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
@@ -32,10 +35,16 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 async function openPostgres(url: string): Promise<Database> {
   const client = postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const dialect = new PgDialect();
   const database: Database = {
     kind: 'postgres',
     db,
-    rows: async <T>(query: SQL) => [...((await db.execute(query)) as unknown as T[])],
+    rows: async <T>(query: SQL, options?: { readonly prepare?: boolean }) => {
+      // Drizzle runs raw SQL as an unnamed statement, parsed and planned anew each time.
+      if (options?.prepare !== true) return [...((await db.execute(query)) as unknown as T[])];
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      return [...((await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[])];
+    },
     ping: async () => {
       await client`select 1`;
     },

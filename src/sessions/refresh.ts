@@ -15,6 +15,9 @@ interface RotatedRow {
   idle_expires_at: Date; expires_at: Date; user_agent: string | null; ip: string | null; token_expires_at: Date;
 }
 
+// Parsing and planning the CTE on every call was some two thirds of the database's CPU per refresh.
+const PREPARED = { prepare: true } as const;
+
 interface RetiredRow {
   session_id: string; user_id: string; used_at: Date | null; in_grace: boolean; session_live: boolean;
 }
@@ -58,7 +61,7 @@ export async function rotateRefreshToken(
       returning sessions.*, successor.expires_at as token_expires_at
     )
     select id, user_id, client_id, scopes, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, token_expires_at
-    from touched`);
+    from touched`, PREPARED);
   if (rotated !== undefined) return { ok: true, ...fromRotated(rotated), refreshToken: successor };
 
   const [retired] = await database.rows<RetiredRow>(sql`
@@ -66,7 +69,7 @@ export async function rotateRefreshToken(
       (now() - rt.used_at) <= ${`${REFRESH_GRACE_MS} milliseconds`}::interval as in_grace,
       (s.revoked_at is null and s.expires_at > now()) as session_live
     from refresh_tokens rt join sessions s on s.id = rt.session_id
-    where rt.hash = ${hash} and s.client_id is not distinct from ${clientId}::text`);
+    where rt.hash = ${hash} and s.client_id is not distinct from ${clientId}::text`, PREPARED);
   if (retired === undefined || retired.used_at === null || !retired.session_live) return { ok: false, reason: 'invalid' };
   if (!retired.in_grace) {
     await revokeSession(retired.session_id);
@@ -76,7 +79,7 @@ export async function rotateRefreshToken(
     select s.id, s.user_id, s.client_id, s.scopes, s.created_at, s.last_used_at, s.idle_expires_at, s.expires_at,
       s.user_agent, s.ip, rt.expires_at as token_expires_at
     from refresh_tokens rt join sessions s on s.id = rt.session_id
-    where rt.hash = ${hashSecret(successor)} and s.revoked_at is null`);
+    where rt.hash = ${hashSecret(successor)} and s.revoked_at is null`, PREPARED);
   if (again === undefined) return { ok: false, reason: 'invalid' };
   return { ok: true, ...fromRotated(again), refreshToken: successor };
 }
