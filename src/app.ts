@@ -45,6 +45,7 @@ export async function createApp(config: Config, database: Database, logger: Logg
     services,
     close: async () => {
       services.revokedSessions.stop();
+      services.keys.stop();
       await services.janitor.stop();
       await services.mail.close();
       await services.usage.close();

@@ -36,6 +36,8 @@ export interface Config {
   readonly mail: MailConfig;
   /** When true, an account signs in only once its email address is verified (REQUIRE_VERIFIED_EMAIL). */
   readonly requireVerifiedEmail: boolean;
+  /** How old a signing key may grow before a new one replaces it, in days (SIGNING_KEY_ROTATION_DAYS); null: never. */
+  readonly signingKeyRotationDays: number | null;
 }
 
 export interface MailConfig {
@@ -95,6 +97,10 @@ export function loadConfig(env: Env): ConfigResult {
   const usageFlushSeconds = /^\d+(\.\d+)?$/.test(flushRaw) && +flushRaw >= 0.1 && +flushRaw <= 300
     ? +flushRaw
     : fail('USAGE_FLUSH_SECONDS', 'must be a number of seconds from 0.1 to 300');
+  const rotationRaw = value('SIGNING_KEY_ROTATION_DAYS') ?? '90';
+  const signingKeyRotationDays = /^\d{1,4}$/.test(rotationRaw) && +rotationRaw <= 3650
+    ? (+rotationRaw === 0 ? null : +rotationRaw)
+    : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -103,7 +109,7 @@ export function loadConfig(env: Env): ConfigResult {
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
-    || mail === undefined || requireVerifiedEmail === undefined) {
+    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -111,6 +117,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
+      signingKeyRotationDays,
     }),
   };
 }

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   server.on('error', (error) => exitWith([`latchkey: cannot listen on ${config.host}:${config.port}: ${error.message}`]));
   server.listen(config.port, config.host, () => {
     app.services.janitor.start();
+    app.services.keys.startRotation(config.signingKeyRotationDays, (error) => logger.warn({ err: error }, 'signing key rotation failed'));
     logger.info({ url: `http://${config.host}:${config.port}`, publicUrl: config.publicUrl, database: describeDatabase(config, describeUrl) }, 'serving');
   });
 

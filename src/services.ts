@@ -19,7 +19,7 @@ import { CookieSessions } from './sessions/cookie.ts';
 import { RevokedSessions } from './sessions/revoked-set.ts';
 import { SessionRevoker } from './sessions/revoke.ts';
 import { AccessTokens } from './tokens/access-token.ts';
-import { loadKeyRing, type KeyRing } from './tokens/keys.ts';
+import { KeyRing } from './tokens/keys.ts';
 import { loadServerSecret } from './tokens/server-secret.ts';
 
 /** What one app instance holds for its whole life: the database and each capability's long-lived state. */
@@ -57,8 +57,8 @@ export interface Services {
 }
 
 export async function createServices(config: Config, database: Database, logger: Logger): Promise<Services> {
-  const keys = await loadKeyRing(database, ['EdDSA', 'RS256']);
   const invalidations = await Invalidations.start(database);
+  const keys = await KeyRing.load(database, ['EdDSA', 'RS256'], invalidations);
   const revokedSessions = await RevokedSessions.start(database, invalidations, config.accessTokenTtl);
   const redis = await connectRedis(config, logger);
   const budgets = redis === null ? memoryBudgets : redisBudgets(redis, await deploymentId(database));

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
         usageFlushSeconds: 5,
         mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' },
         requireVerifiedEmail: false,
+        signingKeyRotationDays: 90,
       });
     });
 
@@ -104,6 +105,8 @@ describe('loadConfig', () => {
       ['NODE_ENV=development', { NODE_ENV: 'development' }, { production: false }],
       ['LOG_LEVEL=debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
       ['USAGE_FLUSH_SECONDS', { USAGE_FLUSH_SECONDS: '0.5' }, { usageFlushSeconds: 0.5 }],
+      ['SIGNING_KEY_ROTATION_DAYS', { SIGNING_KEY_ROTATION_DAYS: '30' }, { signingKeyRotationDays: 30 }],
+      ['SIGNING_KEY_ROTATION_DAYS of 0 (never)', { SIGNING_KEY_ROTATION_DAYS: '0' }, { signingKeyRotationDays: null }],
       ['SMTP_URL', { SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465' },
         { mail: { smtpUrl: 'smtps://mailer:pw@smtp.example.com:465', from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' } }],
       ['SMTP_URL smtp:// with options', { SMTP_URL: 'smtp://127.0.0.1:2525?ignoreTLS=true' },
@@ -159,6 +162,8 @@ describe('loadConfig', () => {
       ['TRUST_PROXY that is not a boolean', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
       ['LOG_LEVEL that is not a pino level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
       ['USAGE_FLUSH_SECONDS of 0', { USAGE_FLUSH_SECONDS: '0' }, 'USAGE_FLUSH_SECONDS'],
+      ['SIGNING_KEY_ROTATION_DAYS that is not whole', { SIGNING_KEY_ROTATION_DAYS: '1.5' }, 'SIGNING_KEY_ROTATION_DAYS'],
+      ['SIGNING_KEY_ROTATION_DAYS over ten years', { SIGNING_KEY_ROTATION_DAYS: '4000' }, 'SIGNING_KEY_ROTATION_DAYS'],
       ['ADMIN_EMAIL without ADMIN_PASSWORD', { ADMIN_EMAIL: 'admin@example.com' }, 'ADMIN_PASSWORD'],
       ['ADMIN_PASSWORD without ADMIN_EMAIL', { ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
       ['ADMIN_EMAIL that is not an email', { ADMIN_EMAIL: 'admin', ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],

@@ -3,7 +3,7 @@ import type { Database } from './client.ts';
 /** The one NOTIFY channel on which instances tell each other what to forget: `kind:id` messages. */
 export const INVALIDATION_CHANNEL = 'latchkey_invalidations';
 
-export type InvalidationKind = 'session' | 'user' | 'apikey';
+export type InvalidationKind = 'session' | 'user' | 'apikey' | 'keys';
 
 /**
  * Cross-instance invalidation over PostgreSQL LISTEN/NOTIFY (on PGlite, within the one process).

@@ -65,7 +65,7 @@ describe(`access tokens (${ENGINE})`, () => {
       return `${none}.${payload}.`;
     }],
     ['HS256 keyed with the server\'s public key', async () => {
-      const jwk = (app.app.services.keys.jwks.keys[0]!);
+      const jwk = app.app.services.keys.jwks.keys.find((k) => k.kty === 'OKP')!;
       const signingInput = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: jwk.kid })}.${b64(validClaims())}`;
       const signature = createHmac('sha256', Buffer.from(jwk.x!, 'base64url')).update(signingInput).digest('base64url');
       return `${signingInput}.${signature}`;
