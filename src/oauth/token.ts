@@ -4,7 +4,7 @@ import { recordAuditEvent } from '../audit/record.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import type { Services } from '../services.ts';
 import { findRefreshTokenSession } from '../sessions/list.ts';
-import { rotateRefreshToken } from '../sessions/refresh.ts';
+import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import type { OAuthClientRecord } from './clients.ts';
 import { signIdToken } from './id-token.ts';
@@ -115,12 +115,7 @@ export async function refreshGrant(
   const outcome = await rotateRefreshToken(
     services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id), client.clientId);
   if (!outcome.ok) {
-    if (outcome.reason === 'reused') {
-      await recordAuditEvent(services.database, {
-        type: 'refresh.reuse_detected', userId: outcome.userId, ip: meta.ip, userAgent: meta.userAgent,
-        detail: `client ${client.clientId}: grant ${outcome.sessionId} revoked: a retired refresh token came back`,
-      });
-    }
+    if (outcome.reason === 'reused') await recordRefreshReuse(services.database, outcome, meta, client.clientId);
     return invalidGrant('The refresh token is not valid.');
   }
   const { session } = outcome;

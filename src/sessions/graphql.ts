@@ -7,7 +7,7 @@ import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { findSession, listSessions } from './list.ts';
-import { rotateRefreshToken } from './refresh.ts';
+import { recordRefreshReuse, rotateRefreshToken } from './refresh.ts';
 import type { SessionRecord } from './session.ts';
 import { clearSessionCookie, tokenPair, type AuthResult, type TokenPair } from './sign-in.ts';
 
@@ -111,12 +111,7 @@ builder.mutationField('refresh', (t) =>
       await services.addressThrottle.take(meta.ip);
       const outcome = await rotateRefreshToken(services.database, services.refreshKey, token, (id) => services.revoker.revokeById(id));
       if (!outcome.ok) {
-        if (outcome.reason === 'reused') {
-          await recordAuditEvent(services.database, {
-            type: 'refresh.reuse_detected', userId: outcome.userId, ip: meta.ip, userAgent: meta.userAgent,
-            detail: `session ${outcome.sessionId} revoked: a refresh token retired earlier was presented again`,
-          });
-        }
+        if (outcome.reason === 'reused') await recordRefreshReuse(services.database, outcome, meta);
         throw new InvalidTokenError();
       }
       await services.addressThrottle.giveBack(meta.ip);

@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { recordAuditEvent } from '../audit/record.ts';
+import type { RequestMeta } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { hashSecret, hmac } from '../lib/secrets.ts';
 import { REFRESH_GRACE_MS, REFRESH_IDLE_MS } from './lifetimes.ts';
@@ -94,4 +96,15 @@ function fromRotated(row: RotatedRow) {
     }),
     refreshTokenExpiresAt: new Date(row.token_expires_at),
   };
+}
+
+/** Writes refresh.reuse_detected for a retired token that came back (its session is already revoked). */
+export function recordRefreshReuse(
+  database: Database, reuse: { readonly sessionId: string; readonly userId: string }, meta: RequestMeta, clientId: string | null = null,
+): Promise<void> {
+  const what = clientId === null ? `session ${reuse.sessionId}` : `client ${clientId}: grant ${reuse.sessionId}`;
+  return recordAuditEvent(database, {
+    type: 'refresh.reuse_detected', userId: reuse.userId, ip: meta.ip, userAgent: meta.userAgent,
+    detail: `${what} revoked: a refresh token retired earlier was presented again`,
+  });
 }
