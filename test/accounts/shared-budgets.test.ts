@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { REQUEST_PASSWORD_RESET } from '../helpers/recovery.ts';
 import { freePort } from '../helpers/server-process.ts';
@@ -23,14 +23,7 @@ if (ENGINE === 'postgres') {
   describe('sign-in and mail budgets shared through Redis by two instances', () => {
     let one: TestApp;
     let two: TestApp;
-    beforeAll(async () => {
-      one = await startTestApp({ env });
-      two = await startTestApp({ sharing: one, env });
-    });
-    afterAll(async () => {
-      await two?.close();
-      await one?.close();
-    });
+    twoInstances({ env }, (apps) => ({ one, two } = apps));
 
     it('refuses the 101st failed login from one address, whichever instance the 100 went to', async () => {
       const ip = newAddress();

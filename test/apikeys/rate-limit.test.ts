@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryRateLimiter } from '../../src/apikeys/rate-limit.ts';
 import { createKey, flushedUsage } from '../helpers/apikeys.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { signUpUser } from '../helpers/users.ts';
 
@@ -91,14 +91,7 @@ if (ENGINE === 'postgres') {
   describe('a rate limit shared through Redis by two instances', () => {
     let one: TestApp;
     let two: TestApp;
-    beforeAll(async () => {
-      one = await startTestApp({ env: { REDIS_URL } });
-      two = await startTestApp({ sharing: one, env: { REDIS_URL } });
-    });
-    afterAll(async () => {
-      await two.close();
-      await one.close();
-    });
+    twoInstances({ env: { REDIS_URL } }, (apps) => ({ one, two } = apps));
 
     it('spends one budget whichever instance serves', async () => {
       const { accessToken } = await signUpUser(one);

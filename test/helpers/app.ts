@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/db/client.ts';
@@ -88,4 +89,21 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Two instances of one deployment on one PostgreSQL database (PGlite is one process's own): started
+ * before the suite's tests and handed to `use`, closed after them.
+ */
+export function twoInstances(options: Omit<StartOptions, 'sharing'>, use: (apps: { one: TestApp; two: TestApp }) => void): void {
+  let apps: { one: TestApp; two: TestApp } | undefined;
+  beforeAll(async () => {
+    const one = await startTestApp(options);
+    apps = { one, two: await startTestApp({ ...options, sharing: one }) };
+    use(apps);
+  });
+  afterAll(async () => {
+    await apps?.two.close();
+    await apps?.one.close();
+  });
 }

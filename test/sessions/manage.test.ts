@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { LOGIN, PASSWORD, signUpUser, type SignedUp } from '../helpers/users.ts';
 
@@ -146,14 +146,7 @@ if (ENGINE === 'postgres') {
   describe('two instances on one PostgreSQL database', () => {
     let one: TestApp;
     let two: TestApp;
-    beforeAll(async () => {
-      one = await startTestApp();
-      two = await startTestApp({ sharing: one });
-    });
-    afterAll(async () => {
-      await two.close();
-      await one.close();
-    });
+    twoInstances({}, (apps) => ({ one, two } = apps));
 
     it('share signing keys: a token from one is accepted by the other', async () => {
       const user = await signUpUser(one);

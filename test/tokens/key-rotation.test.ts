@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PUBLISH_LEAD_MS, RETIRED_KEY_RETENTION_MS } from '../../src/tokens/keys.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { LOGIN, PASSWORD, signUpUser, type SignedUp } from '../helpers/users.ts';
 
@@ -88,14 +88,7 @@ if (ENGINE === 'postgres') {
   describe('signing key rotation across two instances', () => {
     let one: TestApp;
     let two: TestApp;
-    beforeAll(async () => {
-      one = await startTestApp();
-      two = await startTestApp({ sharing: one });
-    });
-    afterAll(async () => {
-      await two?.close();
-      await one?.close();
-    });
+    twoInstances({}, (apps) => ({ one, two } = apps));
 
     it('publishes a key made on one instance on the other at once, which then accepts what it signs', async () => {
       const user = await signUpUser(one);
