@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../src/lib/secrets.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { ENGINE } from './helpers/database.ts';
-import { authorize, registerClient, signUpAdmin } from './helpers/oauth.ts';
+import { authorize, registerClient } from './helpers/oauth.ts';
 import { MAIL_OUTBOX, NEW_PASSWORD, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from './helpers/recovery.ts';
-import { LOGIN, signUpUser, type SignedUp } from './helpers/users.ts';
+import { LOGIN, signUpAdmin, signUpUser, type SignedUp } from './helpers/users.ts';
 
 const REFRESH = 'mutation R($token: String!) { refresh(input: { refreshToken: $token }) { __typename } }';
 const LOGOUT = 'mutation { logout { revokedSessions } }';

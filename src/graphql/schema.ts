@@ -12,6 +12,7 @@ import '../apikeys/graphql-mutations.ts';
 import '../audit/graphql.ts';
 import '../federation/graphql.ts';
 import '../oauth/graphql.ts';
+import '../tokens/graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

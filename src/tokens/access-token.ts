@@ -33,7 +33,9 @@ export class AccessTokens {
   // remembered by its exact string until it expires. Revocation is checked by the caller every time.
   readonly #verified = new BoundedCache<string, AccessTokenClaims>(50_000);
 
-  constructor(private readonly keys: KeyRing, private readonly settings: AccessTokenSettings) {}
+  constructor(private readonly keys: KeyRing, private readonly settings: AccessTokenSettings) {
+    keys.onRemoved(() => this.#verified.clear());
+  }
 
   get ttlSeconds(): number {
     return this.settings.ttlSeconds;

@@ -30,6 +30,17 @@ const CHECK_INTERVAL_MS = HOUR;
 // Serialises key creation and rotation between instances sharing one database.
 const KEY_LOCK = 7_412_032;
 
+/** What an admin may see of a key: never its private part. */
+export interface SigningKeyInfo {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly createdAt: Date;
+  /** Whether it signs new tokens now. */
+  readonly current: boolean;
+  /** When it stops (or stopped) signing; null while no newer key is planned. */
+  readonly retiredAt: Date | null;
+}
+
 interface LoadedKey extends VerificationKey {
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
@@ -50,6 +61,7 @@ export class KeyRing {
   #byKid: ReadonlyMap<string, VerificationKey> = new Map();
   #jwks: { readonly keys: readonly JWK[] } = { keys: [] };
   #timer: NodeJS.Timeout | undefined;
+  readonly #onRemoved: (() => void)[] = [];
 
   private constructor(
     private readonly database: Database,
@@ -88,6 +100,20 @@ export class KeyRing {
     return this.#jwks;
   }
 
+  /** The keys in the ring, newest first, as an admin sees them. */
+  list(): SigningKeyInfo[] {
+    const current = new Set(this.algs.map((alg) => this.signer(alg).kid));
+    return this.#keys.map((k) => ({
+      kid: k.kid, alg: k.alg, createdAt: new Date(k.createdAt), current: current.has(k.kid),
+      retiredAt: k.retiredAt === null ? null : new Date(k.retiredAt),
+    }));
+  }
+
+  /** Calls `listener` whenever a reload finds a key gone: what it signed must no longer be trusted from a cache. */
+  onRemoved(listener: () => void): void {
+    this.#onRemoved.push(listener);
+  }
+
   /** Reads the keys again from the database (after a rotation here or on another instance). */
   async reload(): Promise<void> {
     const cutoff = new Date(Date.now() - RETIRED_KEY_RETENTION_MS);
@@ -106,9 +132,11 @@ export class KeyRing {
         retiredAt: row.retiredAt?.getTime() ?? null,
       });
     }
+    const removed = this.#keys.some((old) => !keys.some((k) => k.kid === old.kid));
     this.#keys = keys;
     this.#byKid = new Map(keys.map((k) => [k.kid, { kid: k.kid, alg: k.alg, key: k.key }]));
     this.#jwks = { keys: keys.map((k) => k.publicJwk) };
+    if (removed) for (const listener of this.#onRemoved) listener();
   }
 
   /**
@@ -120,6 +148,26 @@ export class KeyRing {
     await this.reload();
     await this.invalidations.publish('keys', [alg]);
     return kid;
+  }
+
+  /**
+   * Rotates every algorithm now. With `revokeCurrent` (a key leaked), the old keys are deleted instead of
+   * retired: the new ones sign at once, the JWKS stops serving the old ones, and every token they signed
+   * is refused from the next request on, here and (on the `keys` notification) on every instance.
+   */
+  async rotateAll(revokeCurrent: boolean): Promise<void> {
+    await this.#locked(async (tx) => {
+      for (const alg of this.algs) {
+        if (revokeCurrent) {
+          await tx.delete(signingKeys).where(eq(signingKeys.alg, alg));
+          await tx.insert(signingKeys).values(await generateKey(alg));
+        } else {
+          await rotateIn(tx, alg);
+        }
+      }
+    });
+    await this.reload();
+    await this.invalidations.publish('keys', [...this.algs]);
   }
 
   /** Rotates each algorithm whose newest key is older than `intervalMs`, and deletes keys past retention. */

@@ -4,16 +4,11 @@ import { segments } from '../../src/apikeys/reports.ts';
 import { createKey, flushedUsage } from '../helpers/apikeys.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { signUpUser, type SignedUp } from '../helpers/users.ts';
+import { makeAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const WHO = '{ viewer { credential } }';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-async function makeAdmin(app: TestApp, user: SignedUp) {
-  await app.database.rows(sql`update users set roles = array['admin'] where id = ${user.userId}`);
-  await app.app.services.users.changed(user.userId);
-}
 
 describe(`API-key usage (${ENGINE})`, () => {
   let app: TestApp;

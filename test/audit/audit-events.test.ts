@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { LOGIN, PASSWORD, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { LOGIN, PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const AUDIT = /* GraphQL */ `
   query Audit($first: Int, $after: String, $type: String, $userId: ID) {
@@ -29,9 +29,7 @@ describe(`the audit log (${ENGINE})`, () => {
   let admin: SignedUp;
   beforeAll(async () => {
     app = await startTestApp();
-    admin = await signUpUser(app);
-    await app.database.rows(sql`update users set roles = array['admin'] where id = ${admin.userId}`);
-    await app.app.services.users.changed(admin.userId);
+    admin = await signUpAdmin(app);
   });
   afterAll(() => app.close());
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { signUpUser, uniqueEmail, type SignedUp } from '../helpers/users.ts';
+import { signUpAdmin, signUpUser, uniqueEmail, type SignedUp } from '../helpers/users.ts';
 
 /**
  * Every input of every mutation, sent malformed: empty, huge, over the body limit, of the wrong type, with
@@ -117,6 +117,8 @@ const MUTATIONS: Record<string, MutationCases> = {
     refused: () => ({ input: { provider: 'no-such-provider', code: 'code', state: randomBytes(32).toString('base64url') } }),
   },
   unlinkIdentity: { as: 'user', refused: () => ({ provider: 'no-such-provider' }) },
+  // Admin only: a user is refused whatever the input.
+  rotateSigningKeys: { as: 'user', refused: () => ({ input: { revokeCurrent: true } }) },
 };
 
 /** Malformed values by the input's type; `tooLarge` ones must be refused with 413 before anything reads them. */
@@ -238,9 +240,7 @@ describe(`malformed input to every mutation (${ENGINE})`, () => {
   let address = 0;
   beforeAll(async () => {
     app = await startTestApp({ env: { TRUST_PROXY: 'true' } });
-    fixture = { user: await signUpUser(app), admin: await signUpUser(app) };
-    await app.database.rows(sql`update users set roles = array['admin'] where id = ${fixture.admin.userId}`);
-    await app.app.services.users.changed(fixture.admin.userId);
+    fixture = { user: await signUpUser(app), admin: await signUpAdmin(app) };
     const rows = await app.database.rows<{ table_name: string }>(sql`
       select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`);
     tables = rows.map((row) => row.table_name);

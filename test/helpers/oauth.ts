@@ -1,7 +1,5 @@
-import { sql } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
 import type { TestApp } from './app.ts';
-import { signUpUser, type SignedUp } from './users.ts';
 
 export const REGISTER_CLIENT = /* GraphQL */ `
   mutation Register($input: RegisterOAuthClientInput!) {
@@ -26,14 +24,6 @@ export const AUTHORIZE = /* GraphQL */ `
 export const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
-
-/** Signs a user up and gives them the role admin. */
-export async function signUpAdmin(app: TestApp): Promise<SignedUp> {
-  const admin = await signUpUser(app);
-  await app.database.rows(sql`update users set roles = array['admin'] where id = ${admin.userId}`);
-  await app.app.services.users.changed(admin.userId);
-  return admin;
-}
 
 export interface RegisteredClient {
   readonly clientId: string;

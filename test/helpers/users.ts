@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { TestApp } from './app.ts';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -52,4 +53,17 @@ export async function signUpUser(app: TestApp, email = uniqueEmail()): Promise<S
     accessToken: result.tokens.accessToken,
     refreshToken: result.tokens.refreshToken,
   };
+}
+
+/** Gives an account the role admin (and tells the user cache). */
+export async function makeAdmin(app: TestApp, user: SignedUp): Promise<void> {
+  await app.database.rows(sql`update users set roles = array['admin'] where id = ${user.userId}`);
+  await app.app.services.users.changed(user.userId);
+}
+
+/** Signs a user up and gives them the role admin. */
+export async function signUpAdmin(app: TestApp): Promise<SignedUp> {
+  const admin = await signUpUser(app);
+  await makeAdmin(app, admin);
+  return admin;
 }

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { discover, redeem, registerClient, signUpAdmin, type RegisteredClient } from '../helpers/oauth.ts';
-import { PASSWORD, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { discover, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 // The authorization endpoint's own pages, driven by plain HTTP as a browser without JavaScript would.
 

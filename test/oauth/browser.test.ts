@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { discover, redeem, registerClient, signUpAdmin, type RegisteredClient } from '../helpers/oauth.ts';
-import { PASSWORD, signUpUser } from '../helpers/users.ts';
+import { discover, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { PASSWORD, signUpAdmin, signUpUser } from '../helpers/users.ts';
 
 // "Sign in with Latchkey" in a real browser, end to end: a relying party sends Chromium to
 // /oauth/authorize, the user signs in on the server-rendered form, allows the app, and the browser lands

@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { REGISTER_CLIENT, signUpAdmin } from '../helpers/oauth.ts';
-import { signUpUser, type SignedUp } from '../helpers/users.ts';
+import { REGISTER_CLIENT } from '../helpers/oauth.ts';
+import { signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const input = (overrides: Record<string, unknown> = {}) => ({
   input: { name: 'App', redirectUris: ['https://app.example/callback'], scopes: ['openid'], public: false, ...overrides },

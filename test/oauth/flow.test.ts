@@ -4,10 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, CREATE_KEY } from '../helpers/apikeys.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import {
-  authorize, basic, clientOf, discover, INSECURE, postForm, redeem, registerClient, signUpAdmin, type RegisteredClient,
-} from '../helpers/oauth.ts';
-import { signUpUser, type SignedUp } from '../helpers/users.ts';
+import { authorize, basic, clientOf, discover, INSECURE, postForm, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const VIEWER = '{ viewer { credential user { id } } }';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PUBLISH_LEAD_MS, RETIRED_KEY_RETENTION_MS } from '../../src/tokens/keys.ts';
 import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { LOGIN, PASSWORD, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { LOGIN, PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const VIEWER = '{ viewer { credential } }';
 const DAYS = 86_400_000;
@@ -106,5 +106,67 @@ if (ENGINE === 'postgres') {
       expect(kidOf(token)).toBe(newKid);
       expect((await two.gql(VIEWER, {}, { bearer: token })).status).toBe(200);
     });
+
+    it('refuses on the other instance, within a second, a token it had verified before its key was revoked', async () => {
+      const user = await signUpUser(one);
+      const token = await loginToken(one, user);
+      expect((await two.gql(VIEWER, {}, { bearer: token })).status).toBe(200);
+      await one.app.services.keys.rotateAll(true);
+      await expect.poll(async () => (await two.gql(VIEWER, {}, { bearer: token })).status, { timeout: 1000, interval: 10 }).toBe(401);
+    });
   });
 }
+
+describe(`rotateSigningKeys and signingKeys, for admins (${ENGINE})`, () => {
+  const SIGNING_KEYS = '{ signingKeys { kid algorithm current retiredAt } }';
+  const ROTATE = `mutation R($input: RotateSigningKeysInput) {
+    rotateSigningKeys(input: $input) { keys { kid algorithm current retiredAt } } }`;
+  const REFRESH = 'mutation F($t: String!) { refresh(input: { refreshToken: $t }) { ... on AuthPayload { tokens { accessToken } } } }';
+  let app: TestApp;
+  let admin: SignedUp;
+  beforeAll(async () => {
+    app = await startTestApp();
+    admin = await signUpAdmin(app);
+  });
+  afterAll(() => app?.close());
+
+  it('lists the keys to admins only', async () => {
+    const listed = await app.gql(SIGNING_KEYS, {}, { bearer: admin.accessToken });
+    expect(listed.body.data.signingKeys.map((k: { algorithm: string; current: boolean }) => [k.algorithm, k.current]).sort())
+      .toEqual([['EdDSA', true], ['RS256', true]]);
+    const user = await signUpUser(app);
+    for (const query of [SIGNING_KEYS, ROTATE]) {
+      const { body } = await app.gql(query, {}, { bearer: user.accessToken });
+      expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('plans a rotation with overlap: new keys published, old ones still signing', async () => {
+    const { body } = await app.gql(ROTATE, {}, { bearer: admin.accessToken });
+    const keys = body.data.rotateSigningKeys.keys as { kid: string; current: boolean; retiredAt: string | null }[];
+    expect(keys).toHaveLength(4);
+    expect(keys.filter((k) => k.current).every((k) => k.retiredAt !== null)).toBe(true);
+    expect(keys.filter((k) => !k.current).every((k) => k.retiredAt === null)).toBe(true);
+    expect(await servedKids(app)).toEqual(expect.arrayContaining(keys.map((k) => k.kid)));
+  });
+
+  it('revokes the current keys at once: their tokens are refused even when verified before, sessions go on', async () => {
+    const user = await signUpUser(app);
+    const before = await loginToken(app, user);
+    expect((await app.gql(VIEWER, {}, { bearer: before })).status).toBe(200);
+    const { body } = await app.gql(ROTATE, { input: { revokeCurrent: true } }, { bearer: admin.accessToken });
+    const keys = body.data.rotateSigningKeys.keys as { kid: string; current: boolean }[];
+    expect(keys.map((k) => k.current)).toEqual([true, true]);
+    expect((await servedKids(app)).sort()).toEqual(keys.map((k) => k.kid).sort());
+
+    const refused = await app.gql(VIEWER, {}, { bearer: before });
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'invalid' });
+    const refreshed = await app.gql(REFRESH, { t: user.refreshToken });
+    const fresh = refreshed.body.data.refresh.tokens.accessToken;
+    expect(keys.map((k) => k.kid)).toContain(kidOf(fresh));
+    expect((await app.gql(VIEWER, {}, { bearer: fresh })).status).toBe(200);
+    const events = await app.database.rows<{ detail: string }>(sql`select detail from audit_events where type = 'signing_keys.rotated'`);
+    expect(events.map((e) => e.detail).sort()).toEqual(['old keys revoked', 'planned, with overlap']);
+  });
+});
