@@ -76,6 +76,7 @@ export async function exchangeCode(
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
+    authTime: code.authTime,
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   await database.db.update(oauthCodes).set({ sessionId: started.session.id }).where(eq(oauthCodes.id, code.id));
@@ -85,7 +86,7 @@ export async function exchangeCode(
   const idToken = code.scopes.includes('openid')
     ? await signIdToken(services.keys, {
       issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: code.scopes, nonce: code.nonce,
-      sessionId: started.session.id, authTime: code.authTime ?? started.session.createdAt, accessToken: access.token,
+      sessionId: started.session.id, authTime: started.session.authTime, accessToken: access.token,
     })
     : undefined;
   return {
@@ -99,7 +100,7 @@ export async function exchangeCode(
 
 /**
  * The refresh_token grant (RFC 6749 §6) through the sessions' rotation (RFC 9700 §4.14): the token must
- * belong to this client. A `scope` narrower than the grant's gives an access token with only those
+ * belong to this client. With `openid`, the answer carries a new ID token (OIDC Core §12.2). A `scope` narrower than the grant's gives an access token with only those
  * scopes; the grant, and so the new refresh token, keep theirs (§6: its scope is the old one's). A wider
  * one is refused.
  */
@@ -121,11 +122,17 @@ export async function refreshGrant(
   const { session } = outcome;
   const scopes = asked.length === 0 ? session.scopes : asked;
   const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes });
+  // OIDC Core §12.2: a fresh ID token for the same user and sign-in (same auth_time, no nonce).
+  const [user] = scopes.includes('openid') ? await services.users.load([session.userId]) : [];
+  const idToken = user === undefined ? undefined : await signIdToken(services.keys, {
+    issuer: services.config.publicUrl, clientId: client.clientId, user, scopes, nonce: null,
+    sessionId: session.id, authTime: session.authTime, accessToken: access.token,
+  });
   return {
     ok: true,
     tokens: {
       access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
-      refresh_token: outcome.refreshToken, scope: scopes.join(' '),
+      refresh_token: outcome.refreshToken, scope: scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
     },
   };
 }

@@ -9,6 +9,8 @@ export interface SessionRecord {
   readonly clientId: string | null;
   readonly scopes: readonly string[];
   readonly createdAt: Date;
+  /** When the user signed in: for an OAuth grant, at the consent; else when the session started. */
+  readonly authTime: Date;
   readonly lastUsedAt: Date | null;
   /** The earlier of the idle and the absolute expiry. */
   readonly expiresAt: Date;
@@ -23,6 +25,7 @@ export function toSessionRecord(row: Row): SessionRecord {
     clientId: row.clientId,
     scopes: row.scopes,
     createdAt: row.createdAt,
+    authTime: row.authTime ?? row.createdAt,
     lastUsedAt: row.lastUsedAt,
     expiresAt: row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt,
     userAgent: row.userAgent,

@@ -19,6 +19,8 @@ export interface StartSessionInput {
   readonly ip: string | null;
   /** The OAuth client of a grant (an OAuth grant is a session with a client); omitted for first-party sessions. */
   readonly clientId?: string | null;
+  /** For a grant: when the user signed in to consent (default: now). */
+  readonly authTime?: Date | null;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function startSession(database: Database, input: StartSessionInput)
     ip: input.ip,
     createdAt: now,
     lastUsedAt: now,
+    authTime: input.authTime ?? null,
   };
   if (input.delivery === 'COOKIE') {
     const expiresAt = after(COOKIE_ABSOLUTE_MS, now);

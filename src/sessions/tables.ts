@@ -20,6 +20,8 @@ export const sessions = pgTable('sessions', {
   /** Absolute: the session ends then, used or not. */
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  /** For an OAuth grant: when the user signed in to consent, the ID tokens' auth_time. Null: `created_at`. */
+  authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }),
   userAgent: text('user_agent'),
   ip: text('ip'),
 }, (t) => [

@@ -85,6 +85,10 @@ describe(`OAuth 2.0 and OpenID Connect through oauth4webapi (${ENGINE})`, () => 
       await oauth.refreshTokenGrantRequest(as, c, auth, tokens.refresh_token!, INSECURE));
     expect(refreshed.refresh_token).toBeDefined();
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    // OIDC Core §12.2: a new ID token, validated by oauth4webapi, for the same user and the same sign-in.
+    const refreshedId = oauth.getValidatedIdTokenClaims(refreshed)!;
+    expect(refreshedId).toMatchObject({ iss: app.config.publicUrl, aud: confidential.clientId, sub: user.userId, auth_time: idClaims.auth_time });
+    expect(refreshedId).not.toHaveProperty('nonce');
     expect(await introspect(tokens.refresh_token!)).toMatchObject({ active: false });
     expect(await introspect(refreshed.refresh_token!)).toMatchObject({ active: true, client_id: confidential.clientId, sub: user.userId });
     expect(await introspect(refreshed.access_token)).toMatchObject({

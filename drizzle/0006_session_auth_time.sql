@@ -1,0 +1,1 @@
+ALTER TABLE "sessions" ADD COLUMN "auth_time" timestamp with time zone;
