@@ -29,11 +29,13 @@ const INTERVAL_MS = HOUR;
 export class Janitor {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  #stopped = false;
 
   constructor(private readonly database: Database, private readonly logger: Logger) {}
 
   start(): void {
     const schedule = (delay: number) => {
+      if (this.#stopped) return;
       this.#timer = setTimeout(() => {
         this.#running = this.purge()
           .catch((error: unknown) => this.logger.warn({ err: error }, 'purge of expired rows failed'))
@@ -57,6 +59,7 @@ export class Janitor {
 
   /** Stops scheduling, and waits for a run in progress (so the database is not closed under it). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;

@@ -29,13 +29,13 @@ export function useSocialCallback(services: Services): Plugin {
         endResponse(new Response(null, { status: 405, headers: { allow: 'GET' } }));
         return;
       }
-      const provider = decodeURIComponent(url.pathname.slice(CALLBACK_PATH.length));
+      const provider = decodedSegment(url.pathname.slice(CALLBACK_PATH.length));
       const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
       const meta = { ip, userAgent: request.headers.get('user-agent') };
       const next = new URL(services.config.mail.linkBaseUrl);
       const code = url.searchParams.get('code');
       const state = url.searchParams.get('state');
-      if (url.searchParams.has('error') || code === null || state === null) {
+      if (url.searchParams.has('error') || code === null || state === null || provider === null) {
         next.searchParams.set('error', url.searchParams.get('error') === 'access_denied' ? 'access_denied' : 'INVALID_TOKEN');
         endResponse(seeOther(next));
         return;
@@ -53,6 +53,15 @@ export function useSocialCallback(services: Services): Plugin {
       }
     },
   };
+}
+
+/** The path segment decoded; null when its percent-escapes are malformed (decodeURIComponent throws). */
+function decodedSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 /** 303 on, never cached, and no Referer: the code and state are in this URL. */

@@ -61,6 +61,8 @@ export class KeyRing {
   #byKid: ReadonlyMap<string, VerificationKey> = new Map();
   #jwks: { readonly keys: readonly JWK[] } = { keys: [] };
   #timer: NodeJS.Timeout | undefined;
+  /** The reload the last `keys` notification started (this instance's own ones included). */
+  #reloading: Promise<void> = Promise.resolve();
   readonly #onRemoved: (() => void)[] = [];
 
   private constructor(
@@ -77,7 +79,10 @@ export class KeyRing {
       for (const alg of algs.filter((a) => !current.some((row) => row.alg === a))) await tx.insert(signingKeys).values(await generateKey(alg));
     });
     await ring.reload();
-    invalidations.on('keys', () => void ring.reload().catch(() => {}));
+    invalidations.on('keys', () => {
+      ring.#reloading = ring.reload();
+      ring.#reloading.catch(() => {});
+    });
     return ring;
   }
 
@@ -145,8 +150,7 @@ export class KeyRing {
    */
   async rotate(alg: SigningAlg): Promise<string> {
     const kid = await this.#locked((tx) => rotateIn(tx, alg));
-    await this.reload();
-    await this.invalidations.publish('keys', [alg]);
+    await this.#tellEveryInstance();
     return kid;
   }
 
@@ -166,8 +170,7 @@ export class KeyRing {
         }
       }
     });
-    await this.reload();
-    await this.invalidations.publish('keys', [...this.algs]);
+    await this.#tellEveryInstance();
   }
 
   /** Rotates each algorithm whose newest key is older than `intervalMs`, and deletes keys past retention. */
@@ -185,8 +188,9 @@ export class KeyRing {
       }
       return due;
     });
-    await this.reload();
-    if (rotated.length > 0) await this.invalidations.publish('keys', rotated);
+    // Nothing rotated: reload all the same, in case a notification from another instance was missed.
+    if (rotated.length > 0) await this.#tellEveryInstance();
+    else await this.reload();
     return rotated;
   }
 
@@ -201,6 +205,12 @@ export class KeyRing {
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  /** Publishes the change (one message, one reload per instance); returns once this instance has reloaded. */
+  async #tellEveryInstance(): Promise<void> {
+    await this.invalidations.publish('keys', ['changed']);
+    await this.#reloading;
   }
 
   #locked<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {

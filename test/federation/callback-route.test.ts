@@ -66,6 +66,9 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
       expect(response.headers.getSetCookie()).toEqual([]);
     }
     expect((await app.fetch('/auth/callback/acme', { method: 'POST' })).status).toBe(405);
+    const malformed = await app.fetch('/auth/callback/%E0?code=x&state=y', { redirect: 'manual' });
+    expect(malformed.status).toBe(303);
+    expect(new URL(malformed.headers.get('location')!).searchParams.get('error')).toBe('INVALID_TOKEN');
   });
 
   it('accepts only its own callback of the same provider as a redirect URI besides ALLOWED_ORIGINS', async () => {
