@@ -4,9 +4,9 @@ import { MemoryRateLimiter } from '../../src/apikeys/rate-limit.ts';
 import { createKey, flushedUsage } from '../helpers/apikeys.ts';
 import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
+import { describeWithRedis, REDIS_URL } from '../helpers/redis.ts';
 import { signUpUser } from '../helpers/users.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const WHO = '{ viewer { credential } }';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,7 +39,7 @@ describe('the sliding window', () => {
 });
 
 for (const store of ['in-process', 'Redis'] as const) {
-  describe(`API-key rate limits, ${store} (${ENGINE})`, () => {
+  (store === 'Redis' ? describeWithRedis : describe)(`API-key rate limits, ${store} (${ENGINE})`, () => {
     let app: TestApp;
     let token: string;
     beforeAll(async () => {
@@ -88,7 +88,7 @@ for (const store of ['in-process', 'Redis'] as const) {
 }
 
 if (ENGINE === 'postgres') {
-  describe('a rate limit shared through Redis by two instances', () => {
+  describeWithRedis('a rate limit shared through Redis by two instances', () => {
     let one: TestApp;
     let two: TestApp;
     twoInstances({ env: { REDIS_URL } }, (apps) => ({ one, two } = apps));
