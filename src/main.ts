@@ -11,10 +11,10 @@ async function main(): Promise<void> {
   if (!loaded.ok) return exitWith(loaded.problems.map((problem) => `latchkey: bad configuration: ${problem}`));
   const { config } = loaded;
   // Loaded only once the configuration is known to be good: a typo is reported at once.
-  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }, { createHttpServer }] =
+  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }, { createHttpServer }, { RedisUnavailable }] =
     await Promise.all([
       import('pino'), import('./db/client.ts'), import('./db/migrate.ts'), import('./app.ts'),
-      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'), import('./http/server.ts'),
+      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'), import('./http/server.ts'), import('./services.ts'),
     ]);
   const logger = pino({ name: 'latchkey', level: config.logLevel });
 
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       const variable = error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
       return exitWith([`latchkey: bad configuration: ${variable}: ${error.message}`]);
     }
+    if (error instanceof RedisUnavailable) return exitWith([`latchkey: ${error.message}`]);
     logger.debug({ err: error }, 'start-up failed');
     return exitWith([`latchkey: start-up failed: ${oneLine(error)}`]);
   }
