@@ -1,10 +1,10 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
 import { useApiKeyUsage } from './api-key-usage.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useOneCredentialCheck } from './credential-checks.ts';
+import { useCsrfPrevention } from './csrf.ts';
 import { useMaskedErrors } from './masked-errors.ts';
 import { useSupportedMediaTypes } from './media-type.ts';
 import { useNoSuggestions } from './no-suggestions.ts';
@@ -29,7 +29,7 @@ export function plugins(services: Services): Plugin[] {
     useRoutes(services),
     useOAuthRoutes(services),
     useSocialCallback(services),
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+    useCsrfPrevention(['x-graphql-yoga-csrf', 'apollo-require-preflight']),
     useSupportedMediaTypes(),
     useOneCredentialCheck(),
     ...useOperationLimits(OPERATION_LIMITS),
