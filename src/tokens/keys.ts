@@ -100,6 +100,16 @@ export class KeyRing {
     return this.#byKid;
   }
 
+  /**
+   * The key a token's `kid` names, only when it is a key of `alg`: each kind of token is verified with
+   * the one algorithm it is signed with, so a key of another kind (the RS256 ID-token key) never vouches
+   * for it (RFC 8725 §3.1, §3.12).
+   */
+  verificationKey(kid: unknown, alg: SigningAlg): VerificationKey | undefined {
+    const key = typeof kid === 'string' ? this.#byKid.get(kid) : undefined;
+    return key?.alg === alg ? key : undefined;
+  }
+
   /** The public keys, as /.well-known/jwks.json serves them: upcoming, current and recently retired. */
   get jwks(): { readonly keys: readonly JWK[] } {
     return this.#jwks;
