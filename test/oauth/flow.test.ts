@@ -91,9 +91,14 @@ describe(`OAuth 2.0 and OpenID Connect through oauth4webapi (${ENGINE})`, () => 
     expect(refreshedId).not.toHaveProperty('nonce');
     expect(await introspect(tokens.refresh_token!)).toMatchObject({ active: false });
     expect(await introspect(refreshed.refresh_token!)).toMatchObject({ active: true, client_id: confidential.clientId, sub: user.userId });
-    expect(await introspect(refreshed.access_token)).toMatchObject({
+    const accessAnswer = await introspect(refreshed.access_token);
+    expect(accessAnswer).toMatchObject({
       active: true, client_id: confidential.clientId, sub: user.userId, scope: 'openid profile email', token_type: 'Bearer',
     });
+    // RFC 7662 §2.2: an active answer says when the token was issued.
+    expect(accessAnswer.iat).toBe(JSON.parse(Buffer.from(refreshed.access_token.split('.')[1]!, 'base64url').toString()).iat);
+    const refreshAnswer = await introspect(refreshed.refresh_token!);
+    expect(Math.abs(Number(refreshAnswer.iat) - Date.now() / 1000)).toBeLessThan(60);
 
     await oauth.processRevocationResponse(await oauth.revocationRequest(as, c, auth, refreshed.refresh_token!, INSECURE));
     expect(await introspect(refreshed.refresh_token!)).toEqual({ active: false });
