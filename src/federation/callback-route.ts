@@ -41,7 +41,8 @@ export function useSocialCallback(services: Services): Plugin {
         return;
       }
       try {
-        const userId = await completeUpstreamSignIn(services, meta, { provider, code, state });
+        // The whole answer is here, so RFC 9207 holds in full: `iss` is checked, and required when advertised.
+        const userId = await completeUpstreamSignIn(services, meta, { provider, code, state, iss: url.searchParams.get('iss') });
         const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, ...meta });
         if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
         next.searchParams.set('signed_in', provider);

@@ -9,6 +9,7 @@ import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { consentPage, errorPage, signInPage } from './consent-page.ts';
+import { repeatedParameters } from './parameters.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
 const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
@@ -67,10 +68,11 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   if (!isPost && request.method !== 'GET') return html(errorPage('Use GET or POST.'), 405);
   const source = isPost ? new URLSearchParams(await request.text()) : page.url.searchParams;
   const param = (name: string) => source.get(name);
+  const repeated = repeatedParameters(source);
   const params: AuthorizationParams = {
     clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
-    state: param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-    prompt: param('prompt'), maxAge: param('max_age'),
+    state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
+    prompt: param('prompt'), maxAge: param('max_age'), repeated,
   };
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
