@@ -1,10 +1,10 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
-import type { Screen } from '../pages/authorize-form.ts';
+import type { AuthorizeForm, Screen } from '../pages/authorize-form.ts';
 import { consentPage } from '../pages/consent.ts';
 import { errorPage } from '../pages/error.ts';
 import { forgotPasswordPage, type ForgotPasswordView } from '../pages/forgot-password.ts';
-import { pageResponse, seeOther } from '../pages/layout.ts';
+import { pageResponse, seeOther, type PageContent } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
 import { isForeignPost } from '../pages/post.ts';
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
@@ -76,7 +76,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const signInCsrf = (value: string) => hmac(page.csrfKey, `signin:${value}`);
   const consentCsrf = (sessionId: string) => hmac(page.csrfKey, `consent:${sessionId}`);
   /** Renders a screen of the sign-in family, with a fresh (or the same) pre-session binding cookie. */
-  const signInScreen = <V>(render: (form: { clientName: string; params: ReadonlyMap<string, string>; csrf: string }, view: V) => ReturnType<typeof signInPage>) =>
+  const signInScreen = <V>(render: (form: AuthorizeForm, view: V) => PageContent) =>
     (status: number, view: V) => {
       const value = binding ?? randomSecret();
       const cookie = `${CSRF_COOKIE}=${value}; Path=/; Max-Age=1800; HttpOnly; Secure; SameSite=Lax`;

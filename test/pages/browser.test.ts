@@ -270,7 +270,7 @@ describe(`the hosted pages in Chromium (${ENGINE})`, () => {
     }, 120_000);
   }
 
-  it('shows the theme of the PAGES_* variables on every page, within the pages\' CSP', async () => {
+  it('shows the theme of the PAGES_* variables on every page, within the pages\' CSP, and fits a phone', async () => {
     await withBrowser(true, async (page) => {
       for (const path of [(await start()).url, `${app.config.publicUrl}/verify-email?token=x`, `${app.config.publicUrl}/reset-password?token=x`]) {
         const response = await page.goto(path);
@@ -285,5 +285,13 @@ describe(`the hosted pages in Chromium (${ENGINE})`, () => {
         expect(await seriousViolations(page)).toEqual([]);
       }
     });
+    const phone = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true });
+    try {
+      const page = await phone.newPage();
+      await page.goto((await start()).url);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    } finally {
+      await phone.close();
+    }
   }, 60_000);
 });
