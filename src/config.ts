@@ -38,6 +38,19 @@ export interface Config {
   readonly requireVerifiedEmail: boolean;
   /** How old a signing key may grow before a new one replaces it, in days (SIGNING_KEY_ROTATION_DAYS); null: never. */
   readonly signingKeyRotationDays: number | null;
+  /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
+  readonly pages: PagesConfig;
+}
+
+export interface PagesConfig {
+  /** PAGES_PRODUCT_NAME: shown in every page's header and title. */
+  readonly productName: string;
+  /** PAGES_LOGO_URL: an http(s) image shown beside the name; its origin is added to the pages' CSP img-src. */
+  readonly logoUrl: string | null;
+  /** PAGES_PRIMARY_COLOR: `#rgb` or `#rrggbb`, the primary buttons and links. */
+  readonly primaryColor: string;
+  /** PAGES_STYLESHEET_URL: an http(s) stylesheet loaded after the default one; its origin is added to style-src. */
+  readonly stylesheetUrl: string | null;
 }
 
 export interface MailConfig {
@@ -101,6 +114,7 @@ export function loadConfig(env: Env): ConfigResult {
   const signingKeyRotationDays = /^\d{1,4}$/.test(rotationRaw) && +rotationRaw <= 3650
     ? (+rotationRaw === 0 ? null : +rotationRaw)
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
+  const pages = parsePages(value, fail);
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -109,7 +123,7 @@ export function loadConfig(env: Env): ConfigResult {
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
-    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined) {
+    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -117,7 +131,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays,
+      signingKeyRotationDays, pages,
     }),
   };
 }
@@ -257,6 +271,35 @@ function isAllowedIssuer(raw: string): boolean {
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Product names longer than this would not fit a page's header. */
+const PRODUCT_NAME_MAX_LENGTH = 60;
+
+function parsePages(value: (name: string) => string | undefined, fail: Fail): PagesConfig | undefined {
+  const productName = value('PAGES_PRODUCT_NAME') ?? 'Latchkey';
+  const badName = productName.length > PRODUCT_NAME_MAX_LENGTH || /\p{Cc}/u.test(productName);
+  if (badName) fail('PAGES_PRODUCT_NAME', `must have at most ${PRODUCT_NAME_MAX_LENGTH} characters and no control characters`);
+  const primaryColor = (value('PAGES_PRIMARY_COLOR') ?? '#2457c5').toLowerCase();
+  // Only a hex colour: the value is written into the pages' stylesheet, so nothing else may reach it.
+  const badColor = !/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/.test(primaryColor);
+  if (badColor) fail('PAGES_PRIMARY_COLOR', 'must be a hex colour: #rgb or #rrggbb');
+  const logoUrl = parseAssetUrl(value('PAGES_LOGO_URL'), 'PAGES_LOGO_URL', fail);
+  const stylesheetUrl = parseAssetUrl(value('PAGES_STYLESHEET_URL'), 'PAGES_STYLESHEET_URL', fail);
+  if (badName || badColor || logoUrl === undefined || stylesheetUrl === undefined) return undefined;
+  return { productName, logoUrl, primaryColor, stylesheetUrl };
+}
+
+/** An absolute http(s) URL without credentials (null when unset); undefined after naming the problem. */
+function parseAssetUrl(raw: string | undefined, name: string, fail: Fail): string | null | undefined {
+  if (raw === undefined) return null;
+  try {
+    const url = new URL(raw);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') return url.href;
+  } catch {
+    // named below
+  }
+  return fail(name, 'must be an absolute http(s) URL without credentials');
 }
 
 function parseBoolean(raw: string): boolean | undefined {

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' },
         requireVerifiedEmail: false,
         signingKeyRotationDays: 90,
+        pages: { productName: 'Latchkey', logoUrl: null, primaryColor: '#2457c5', stylesheetUrl: null },
       });
     });
 

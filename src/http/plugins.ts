@@ -15,6 +15,7 @@ import { useResponseEffects } from './response-effects.ts';
 import { useRoutes } from './routes.ts';
 import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
+import { usePages } from '../pages/routes.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
@@ -29,6 +30,7 @@ export function plugins(services: Services): Plugin[] {
     useRoutes(services),
     useOAuthRoutes(services),
     useSocialCallback(services),
+    usePages(services),
     useCsrfPrevention(['x-graphql-yoga-csrf', 'apollo-require-preflight']),
     useSupportedMediaTypes(),
     useOneCredentialCheck(),
