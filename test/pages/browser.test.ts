@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../../src/accounts/bootstrap-admin.ts';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { seriousViolations } from '../helpers/axe.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { linkIn, startMailbox, type Mailbox } from '../helpers/mailbox.ts';
 import { discover, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
@@ -27,7 +27,7 @@ const THEME = {
 };
 const NEW_PASSWORD = 'a fresh and long passphrase';
 
-describe(`the hosted pages in Chromium (${ENGINE})`, () => {
+describeWithBrowser(`the hosted pages in Chromium (${ENGINE})`, () => {
   let app: TestApp;
   let browser: Browser;
   let mailbox: Mailbox;
