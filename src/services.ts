@@ -13,6 +13,7 @@ import type { Database } from './db/client.ts';
 import { Invalidations } from './db/notify.ts';
 import { UpstreamProviders } from './federation/providers.ts';
 import { Janitor } from './janitor.ts';
+import { Lifecycle } from './runtime/lifecycle.ts';
 import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/start.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
@@ -54,6 +55,8 @@ export interface Services {
   readonly janitor: Janitor;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
   readonly providers: UpstreamProviders;
+  /** Serving or draining: what /readyz tells load balancers. */
+  readonly lifecycle: Lifecycle;
 }
 
 export async function createServices(config: Config, database: Database, logger: Logger): Promise<Services> {
@@ -85,6 +88,7 @@ export async function createServices(config: Config, database: Database, logger:
     socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
     janitor: new Janitor(database, logger),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
+    lifecycle: new Lifecycle(),
   };
 }
 

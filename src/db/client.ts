@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.ts';
+import { DataDirLocked, lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -66,10 +67,14 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
+  let lock: DataDirLock | null = null;
   let client: PGlite;
   try {
+    if (dataDir !== 'memory://') lock = await lockDataDir(dataDir);
     client = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
   } catch (error) {
+    await lock?.release();
+    if (error instanceof DataDirLocked) throw new DatabaseUnavailable(error.message);
     throw new DatabaseUnavailable(`cannot open the embedded database in ${dataDir}: ${reason(error)}`);
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
@@ -86,7 +91,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     notify: async (channel, payload) => {
       await db.execute(sql`select pg_notify(${channel}, ${payload})`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await lock?.release();
+    },
   };
 }
 
