@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -37,7 +38,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const lockPath = join(dataDir, LOCK_FILE);
   const me: Holder = { pid: process.pid, startTime: startTimeOf(process.pid), host: hostname() };
-  const mine = `${lockPath}.${process.pid}`;
+  const mine = `${lockPath}.${process.pid}.${randomBytes(6).toString('hex')}`;
   await writeFile(mine, JSON.stringify(me));
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
