@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DataDirLocked, LOCK_FILE, lockDataDir } from '../../src/db/data-dir-lock.ts';
 import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.ts';
 
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 150_000;
 type OnFinished = (cleanup: () => void | Promise<void>) => void;
 
 async function newDataDir(onFinished: OnFinished): Promise<string> {

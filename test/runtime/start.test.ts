@@ -15,7 +15,7 @@ import { freePort, spawnServer, type ServerProcess, type StartCommand } from '..
 import { PASSWORD, SIGN_UP, uniqueEmail } from '../helpers/users.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 150_000;
 type OnFinished = (cleanup: () => void | Promise<void>) => void;
 
 /** Every process whose parent chain leads to `root` (Linux /proc), the root included. */
