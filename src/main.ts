@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'),
     ]);
   const logger = pino({ name: 'latchkey', level: config.logLevel });
+  const tracing = config.otlpEndpoint === null ? null : (await import('./observability/tracing.ts')).startTracing(config.otlpEndpoint);
 
   let database;
   try {
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     close: async () => {
       await app.close();
       await database.close();
+      await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: the last spans could not be exported'));
     },
   });
 }

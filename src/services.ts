@@ -14,6 +14,8 @@ import { Invalidations } from './db/notify.ts';
 import { UpstreamProviders } from './federation/providers.ts';
 import { Janitor } from './janitor.ts';
 import { Lifecycle } from './runtime/lifecycle.ts';
+import { Metrics } from './observability/metrics.ts';
+import { inClientSpan } from './observability/spans.ts';
 import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/start.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
@@ -57,9 +59,12 @@ export interface Services {
   readonly providers: UpstreamProviders;
   /** Serving or draining: what /readyz tells load balancers. */
   readonly lifecycle: Lifecycle;
+  /** Prometheus metrics of this instance (served at /metrics when METRICS_TOKEN is set). */
+  readonly metrics: Metrics;
 }
 
 export async function createServices(config: Config, database: Database, logger: Logger): Promise<Services> {
+  const metrics = new Metrics();
   const invalidations = await Invalidations.start(database);
   const keys = await KeyRing.load(database, ['EdDSA', 'RS256'], invalidations);
   const revokedSessions = await RevokedSessions.start(database, invalidations, config.accessTokenTtl);
@@ -81,7 +86,7 @@ export async function createServices(config: Config, database: Database, logger:
     recoveryLimits: new RecoveryLimits(budgets),
     mail: await Mailer.create(config, database, logger),
     refreshKey: await loadServerSecret(database, 'refresh-successor'),
-    apiKeys: new ApiKeyVerifier(database, invalidations),
+    apiKeys: new ApiKeyVerifier(database, invalidations, (hit) => metrics.cacheLookups.inc({ cache: 'api_key', result: hit ? 'hit' : 'miss' })),
     rateLimiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
@@ -89,12 +94,19 @@ export async function createServices(config: Config, database: Database, logger:
     janitor: new Janitor(database, logger),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
     lifecycle: new Lifecycle(),
+    metrics,
   };
 }
 
 async function connectRedis(config: Config, logger: Logger): Promise<Redis | null> {
   if (config.redisUrl === null) return null;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true });
+  const sendCommand = redis.sendCommand.bind(redis);
+  // Each command reports a span when tracing is on (its name only: arguments hold keys and budgets).
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    void inClientSpan(`redis ${command.name}`, { 'db.system.name': 'redis', 'db.operation.name': command.name }, () => command.promise).catch(() => {});
+    return sendCommand(command, stream);
+  }) as Redis['sendCommand'];
   await redis.connect();
   // ioredis reconnects by itself; while it cannot, API-key limits answer 503 and budgets count in memory.
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable'));

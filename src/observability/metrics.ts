@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Distinct GraphQL operation names kept as labels; past this many, an operation is counted as "other". */
 export const MAX_OPERATION_NAMES = 100;
@@ -23,15 +23,6 @@ export class Metrics {
   readonly apiKeyChecks = this.#counter('latchkey_api_key_checks_total', 'API keys presented as a credential, by outcome (valid, MALFORMED, NOT_FOUND, REVOKED, EXPIRED, RATE_LIMITED, UNAVAILABLE).', ['outcome']);
   readonly rateLimitRefusals = this.#counter('latchkey_rate_limit_refusals_total', 'Requests refused by a rate limit, by limit.', ['limit']);
   readonly cacheLookups = this.#counter('latchkey_cache_lookups_total', 'In-process cache look-ups, by cache and result (hit or miss); the hit ratio is hits / all.', ['cache', 'result']);
-  readonly notifyLag = new Histogram({
-    name: 'latchkey_notify_lag_seconds', help: 'Time from publishing an invalidation to receiving it back over LISTEN/NOTIFY.',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
-  });
-  readonly databaseQueriesInFlight = new Gauge({ name: 'latchkey_database_queries_in_flight', help: 'Database statements sent and not yet answered (pool use).', registers: [this.registry] });
-  readonly databaseQueries = new Histogram({
-    name: 'latchkey_database_query_duration_seconds', help: 'Database statement time, including the wait for a pool connection.',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry],
-  });
 
   readonly #operationNames = new Set<string>();
 
