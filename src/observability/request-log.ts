@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { requestIdOf } from '../http/request-id.ts';
 import { credentialKindOf } from './credential-kind.ts';
 import type { Metrics } from './metrics.ts';
+import { operationNameOf } from './operation-name.ts';
 import { routeOf } from './route.ts';
 
 interface Observed {
@@ -23,7 +24,7 @@ export function useRequestObservation(metrics: Metrics, logger: Logger | null): 
       observed.set(request, { startedAt: performance.now(), operations: [] });
     },
     onParams({ request, params }) {
-      observed.get(request)?.operations.push(params.operationName ?? 'anonymous');
+      observed.get(request)?.operations.push(operationNameOf(params));
     },
     onResponse({ request, response }) {
       const seen = observed.get(request);
@@ -41,7 +42,7 @@ export function useRequestObservation(metrics: Metrics, logger: Logger | null): 
         status: response.status,
         durationMs: Math.round(seconds * 10_000) / 10,
         credential: credentialKindOf(request.headers),
-        ...(seen.operations.length > 0 ? { operations: seen.operations.map((name) => name.slice(0, 64)) } : {}),
+        ...(seen.operations.length > 0 ? { operations: seen.operations } : {}),
       }, 'request');
     },
   };

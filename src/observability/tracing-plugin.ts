@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { requestIdOf } from '../http/request-id.ts';
+import { operationNameOf } from './operation-name.ts';
 import { routeOf } from './route.ts';
 
 const tracer = trace.getTracer('latchkey');
@@ -26,7 +27,7 @@ export function useTracing(): Plugin {
         return context.with(trace.setSpan(parent, span), wrapped);
       },
       execute({ context: { params } }, wrapped) {
-        const name = params?.operationName ?? 'anonymous';
+        const name = params === undefined ? 'anonymous' : operationNameOf(params);
         const span = tracer.startSpan(`graphql ${name}`, { attributes: { 'graphql.operation.name': name } });
         return context.with(trace.setSpan(context.active(), span), async () => {
           try {
