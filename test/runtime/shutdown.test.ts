@@ -79,18 +79,15 @@ describe('shutting down under load', () => {
     // A slow request (argon2id) in flight when the signal comes.
     const inFlight = post(url, LOGIN, { input: { email, password: PASSWORD } });
     await sleep(5);
-    const signalledAt = Date.now();
     const stopped = server.stop('SIGTERM');
     await balancer;
-    const noticedAfterMs = Date.now() - signalledAt;
     await load;
 
     const login = await inFlight;
     expect(login.status).toBe(200);
     expect(((await login.json()) as any).data.login.__typename).toBe('AuthPayload');
     expect(sawReason).toBe('shutting_down');
-    // The balancer saw 503 while the listener was still open (it closes only after the drain time).
-    expect(noticedAfterMs).toBeLessThan(DRAIN_SECONDS * 1000);
+    // The balancer was answered 503 (a refused connection would have thrown): readiness turned before the listener closed.
     expect(failures).toEqual([]);
     expect(beforeSignal).toBeGreaterThan(0);
     expect(answers.length).toBeGreaterThan(beforeSignal);
