@@ -52,10 +52,12 @@ export class ApiKeyVerifier {
     const now = Date.now();
     // Keyed by the key itself (already in this process's memory): a hit costs no hashing.
     let entry = this.#cache.get(raw);
-    const hit = entry !== undefined && now - entry.at <= (entry.key === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS);
-    this.onLookup(hit);
-    if (!hit) entry = await this.#load(raw, now);
-    if (entry === undefined) throw new Error('unreachable: a look-up always yields an entry');
+    if (entry !== undefined && now - entry.at <= (entry.key === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS)) {
+      this.onLookup(true);
+    } else {
+      this.onLookup(false);
+      entry = await this.#load(raw, now);
+    }
     const { key, validUntil } = entry;
     if (key === null) return { ok: false, code: 'NOT_FOUND' };
     if (key.revokedAt !== null) return { ok: false, code: 'REVOKED' };
