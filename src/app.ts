@@ -6,6 +6,7 @@ import type { Database } from './db/client.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { corsPolicy } from './http/cors.ts';
 import { renderOfflineGraphiQL } from './http/graphiql.ts';
+import { countCredentialChecks } from './observability/graphql-metrics.ts';
 import { maskError } from './http/masked-errors.ts';
 import { plugins } from './http/plugins.ts';
 import { createServices, type Services } from './services.ts';
@@ -21,7 +22,7 @@ export interface App {
 export async function createApp(config: Config, database: Database, logger: Logger): Promise<App> {
   const services = await createServices(config, database, logger);
   const yoga = createYoga<ServerContext, Context>({
-    schema: buildSchema(),
+    schema: countCredentialChecks(buildSchema(), services.metrics),
     context: (initial) => buildContext(services, initial),
     plugins: plugins(services),
     graphqlEndpoint: '/graphql',

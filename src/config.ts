@@ -38,6 +38,14 @@ export interface Config {
   readonly requireVerifiedEmail: boolean;
   /** How old a signing key may grow before a new one replaces it, in days (SIGNING_KEY_ROTATION_DAYS); null: never. */
   readonly signingKeyRotationDays: number | null;
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (DRAIN_SECONDS). */
+  readonly drainSeconds: number;
+  /** One info line per request (ACCESS_LOG). */
+  readonly accessLog: boolean;
+  /** The bearer token /metrics asks for (METRICS_TOKEN); null: no /metrics. */
+  readonly metricsToken: string | null;
+  /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT, OTLP over HTTP); null: no tracing. */
+  readonly otlpEndpoint: string | null;
   /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
   readonly pages: PagesConfig;
 }
@@ -115,6 +123,13 @@ export function loadConfig(env: Env): ConfigResult {
     ? (+rotationRaw === 0 ? null : +rotationRaw)
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
   const pages = parsePages(value, fail);
+  const drainRaw = value('DRAIN_SECONDS') ?? '0';
+  const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
+  const accessLog = parseBoolean(value('ACCESS_LOG') ?? 'true') ?? fail('ACCESS_LOG', 'must be true or false');
+  const metricsToken = value('METRICS_TOKEN') ?? null;
+  // Prometheus sends it as a bearer token: at least 32 characters, so that it cannot be guessed.
+  if (metricsToken !== null && !/^[\x21-\x7e]{32,256}$/.test(metricsToken)) fail('METRICS_TOKEN', 'must be 32 to 256 printable characters without spaces');
+  const otlpEndpoint = parseOtlpEndpoint(value('OTEL_EXPORTER_OTLP_ENDPOINT'), fail);
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -123,7 +138,8 @@ export function loadConfig(env: Env): ConfigResult {
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
-    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined) {
+    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
+    || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -131,7 +147,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays, pages,
+      signingKeyRotationDays, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint,
     }),
   };
 }
@@ -300,6 +316,18 @@ function parseAssetUrl(raw: string | undefined, name: string, fail: Fail): strin
     // named below
   }
   return fail(name, 'must be an absolute http(s) URL without credentials');
+}
+
+/** The OTLP/HTTP base URL; traces go to <it>/v1/traces, as the OpenTelemetry exporters read the variable. */
+function parseOtlpEndpoint(raw: string | undefined, fail: Fail): string | null | undefined {
+  if (raw === undefined) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href.replace(/\/$/, '');
+  } catch {
+    // reported below
+  }
+  return fail('OTEL_EXPORTER_OTLP_ENDPOINT', 'must be an http(s) URL');
 }
 
 function parseBoolean(raw: string): boolean | undefined {

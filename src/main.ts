@@ -1,9 +1,8 @@
 import { loadConfig, type Config } from './config.ts';
-
-const DRAIN_MS = 10_000;
+import { stopOnSignals } from './runtime/shutdown.ts';
 
 /**
- * Start-up: config → database → migrations → app → listen; SIGTERM drains and exits 0. Anything that
+ * Start-up: config → database → migrations → app → listen; SIGTERM or SIGINT drains and exits 0 (runtime/shutdown.ts). Anything that
  * stops start-up is one line on stderr and exit code 1, never a stack trace.
  */
 async function main(): Promise<void> {
@@ -17,6 +16,7 @@ async function main(): Promise<void> {
       import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'), import('./http/server.ts'), import('./services.ts'),
     ]);
   const logger = pino({ name: 'latchkey', level: config.logLevel });
+  const tracing = config.otlpEndpoint === null ? null : (await import('./observability/tracing.ts')).startTracing(config.otlpEndpoint);
 
   let database;
   try {
@@ -56,23 +56,14 @@ async function main(): Promise<void> {
     logger.info({ url: `http://${config.host}:${config.port}`, publicUrl: config.publicUrl, database: describeDatabase(config, describeUrl) }, 'serving');
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
-    await drained;
-    clearTimeout(timer);
-    await app.close();
-    await database.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals({
+    server, lifecycle: app.services.lifecycle, logger, drainMs: config.drainSeconds * 1000,
+    close: async () => {
+      await app.close();
+      await database.close();
+      await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: the last spans could not be exported'));
+    },
+  });
 }
 
 function describeDatabase(config: Config, describeUrl: (url: string) => string): string {

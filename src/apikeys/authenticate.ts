@@ -16,9 +16,11 @@ export async function authenticateApiKey(services: Services, request: Request, r
     check = await services.apiKeys.check(raw);
   } catch (error) {
     services.logger.error({ err: error }, 'API key look-up failed');
+    services.metrics.apiKeyChecks.inc({ outcome: 'UNAVAILABLE' });
     throw unavailable();
   }
   if (!check.ok) {
+    services.metrics.apiKeyChecks.inc({ outcome: check.code });
     if (check.code === 'REVOKED') throw unauthenticated('revoked', 'The API key was revoked.');
     if (check.code === 'EXPIRED') throw unauthenticated('expired', 'The API key has expired.');
     throw unauthenticated('invalid', 'The API key is not valid.');
@@ -35,6 +37,8 @@ export async function authenticateApiKey(services: Services, request: Request, r
     }
     state.rateLimit = decision;
     if (!decision.allowed) {
+      services.metrics.apiKeyChecks.inc({ outcome: 'RATE_LIMITED' });
+      services.metrics.rateLimitRefusals.inc({ limit: 'api_key' });
       services.usage.record(key.id, 'rate_limited');
       await services.rateLimitAudit.refused(key, ip).catch((error: unknown) => services.logger.error({ err: error }, 'audit write failed'));
       throw new GraphQLError('The API key is over its rate limit.', {
@@ -46,5 +50,6 @@ export async function authenticateApiKey(services: Services, request: Request, r
     }
   }
   state.apiKeyId = key.id;
+  services.metrics.apiKeyChecks.inc({ outcome: 'valid' });
   return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
 }

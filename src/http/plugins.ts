@@ -16,6 +16,10 @@ import { useRoutes } from './routes.ts';
 import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
 import { usePages } from '../pages/routes.ts';
+import { useOperationMetrics } from '../observability/graphql-metrics.ts';
+import { useMetricsRoute } from '../observability/metrics-route.ts';
+import { useRequestObservation } from '../observability/request-log.ts';
+import { useTracing } from '../observability/tracing-plugin.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
@@ -26,7 +30,10 @@ export const MAX_BODY_BYTES = 100 * 1024;
 export function plugins(services: Services): Plugin[] {
   return [
     useRequestId(),
+    useRequestObservation(services.metrics, services.config.accessLog ? services.logger : null),
+    ...(services.config.otlpEndpoint === null ? [] : [useTracing()]),
     useBodyLimit(MAX_BODY_BYTES),
+    useMetricsRoute(services.metrics, services.config.metricsToken),
     useRoutes(services),
     useOAuthRoutes(services),
     useSocialCallback(services),
@@ -37,6 +44,7 @@ export function plugins(services: Services): Plugin[] {
     ...useOperationLimits(OPERATION_LIMITS),
     useNoNulCharacters(),
     ...(services.config.production ? [useNoIntrospection(), useNoSuggestions()] : []),
+    useOperationMetrics(services.metrics),
     useApiKeyUsage(services.usage),
     useResponseEffects(),
     useMaskedErrors(services.logger),

@@ -124,7 +124,10 @@ export async function refreshGrant(
   const outcome = await rotateRefreshToken(
     services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id), client.clientId);
   if (!outcome.ok) {
-    if (outcome.reason === 'reused') await recordRefreshReuse(services.database, outcome, meta, client.clientId);
+    if (outcome.reason === 'reused') {
+      services.metrics.refreshReuse.inc({ channel: 'oauth' });
+      await recordRefreshReuse(services.database, outcome, meta, client.clientId);
+    }
     return invalidGrant('The refresh token is not valid.');
   }
   const { session } = outcome;

@@ -153,7 +153,10 @@ builder.mutationField('refresh', (t) =>
       await services.addressThrottle.take(meta.ip);
       const outcome = await rotateRefreshToken(services.database, services.refreshKey, token, (id) => services.revoker.revokeById(id));
       if (!outcome.ok) {
-        if (outcome.reason === 'reused') await recordRefreshReuse(services.database, outcome, meta);
+        if (outcome.reason === 'reused') {
+          services.metrics.refreshReuse.inc({ channel: 'graphql' });
+          await recordRefreshReuse(services.database, outcome, meta);
+        }
         throw new InvalidTokenError();
       }
       await services.addressThrottle.giveBack(meta.ip);
