@@ -24,7 +24,7 @@ describe(`the DateTime scalar (${ENGINE})`, () => {
     expect(await expiresAt('2030-06-01t12:00:00z')).toBe('2030-06-01T12:00:00.000Z');
     expect(await expiresAt('2030-06-01T14:30:00+02:30')).toBe('2030-06-01T12:00:00.000Z');
     expect(await expiresAt('2030-06-01T12:00:00.123456-00:00')).toBe('2030-06-01T12:00:00.123Z');
-    expect(await expiresAt('2032-02-29T00:00:00Z')).toBe('2032-02-29T00:00:00.000Z');
+    expect(await expiresAt('2028-02-29T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
   });
 
   it('is announced as RFC 3339 in the schema, for code generators', async () => {
