@@ -45,8 +45,9 @@ describe(`GET and POST /oauth/authorize (${ENGINE})`, () => {
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...(origin === null ? {} : { origin }) },
   });
 
+  // A browser posts one form's fields: those of the page's first form (the sign-in or the Allow form).
   const hiddenFields = (html: string) => new URLSearchParams(
-    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
+    [...(html.match(/<form[\s\S]*?<\/form>/)?.[0] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
   );
   const cookiesOf = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
 
