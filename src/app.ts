@@ -7,6 +7,7 @@ import { buildSchema } from './graphql/schema.ts';
 import { corsPolicy } from './http/cors.ts';
 import { maskError } from './http/masked-errors.ts';
 import { plugins } from './http/plugins.ts';
+import { loadTrustedDocuments } from './http/trusted-documents.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface App {
@@ -18,11 +19,13 @@ export interface App {
 
 /** Builds the app on an open, migrated database. It never listens: main.ts and the tests do. */
 export async function createApp(config: Config, database: Database, logger: Logger): Promise<App> {
+  const schema = buildSchema();
+  const trustedDocuments = loadTrustedDocuments(config.trustedDocuments.files, schema);
   const services = await createServices(config, database, logger);
   const yoga = createYoga<ServerContext, Context>({
-    schema: buildSchema(),
+    schema,
     context: (initial) => buildContext(services, initial),
-    plugins: plugins(services),
+    plugins: plugins(services, trustedDocuments),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: !config.production,

@@ -38,6 +38,17 @@ export interface Config {
   readonly requireVerifiedEmail: boolean;
   /** How old a signing key may grow before a new one replaces it, in days (SIGNING_KEY_ROTATION_DAYS); null: never. */
   readonly signingKeyRotationDays: number | null;
+  readonly trustedDocuments: TrustedDocumentsConfig;
+}
+
+/**
+ * Persisted operations (src/http/trusted-documents.ts). `accept`: a known document id runs, and so does any
+ * query text; `only`: the allow-list, where only known ids run (ad-hoc text only for admins).
+ */
+export interface TrustedDocumentsConfig {
+  readonly mode: 'accept' | 'only';
+  /** Manifests of other apps' documents (TRUSTED_DOCUMENTS_FILES), besides the repository's own client's. */
+  readonly files: readonly string[];
 }
 
 export interface MailConfig {
@@ -101,6 +112,7 @@ export function loadConfig(env: Env): ConfigResult {
   const signingKeyRotationDays = /^\d{1,4}$/.test(rotationRaw) && +rotationRaw <= 3650
     ? (+rotationRaw === 0 ? null : +rotationRaw)
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
+  const trustedDocuments = parseTrustedDocuments(value('TRUSTED_DOCUMENTS'), value('TRUSTED_DOCUMENTS_FILES'), fail);
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -109,7 +121,8 @@ export function loadConfig(env: Env): ConfigResult {
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
-    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined) {
+    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined
+    || trustedDocuments === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -117,7 +130,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays,
+      signingKeyRotationDays, trustedDocuments,
     }),
   };
 }
@@ -257,6 +270,13 @@ function isAllowedIssuer(raw: string): boolean {
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseTrustedDocuments(mode: string | undefined, files: string | undefined, fail: Fail): TrustedDocumentsConfig | undefined {
+  if (mode !== undefined && mode !== 'accept' && mode !== 'only') return fail('TRUSTED_DOCUMENTS', 'must be accept or only');
+  const paths = (files ?? '').split(',').map((path) => path.trim()).filter((path) => path !== '');
+  if (paths.some((path) => !path.endsWith('.json'))) return fail('TRUSTED_DOCUMENTS_FILES', 'must list .json manifests, separated by commas');
+  return { mode: mode ?? 'accept', files: paths };
 }
 
 function parseBoolean(raw: string): boolean | undefined {

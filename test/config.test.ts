@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' },
         requireVerifiedEmail: false,
         signingKeyRotationDays: 90,
+        trustedDocuments: { mode: 'accept', files: [] },
       });
     });
 
@@ -107,6 +108,8 @@ describe('loadConfig', () => {
       ['USAGE_FLUSH_SECONDS', { USAGE_FLUSH_SECONDS: '0.5' }, { usageFlushSeconds: 0.5 }],
       ['SIGNING_KEY_ROTATION_DAYS', { SIGNING_KEY_ROTATION_DAYS: '30' }, { signingKeyRotationDays: 30 }],
       ['SIGNING_KEY_ROTATION_DAYS of 0 (never)', { SIGNING_KEY_ROTATION_DAYS: '0' }, { signingKeyRotationDays: null }],
+      ['TRUSTED_DOCUMENTS=only with two manifests', { TRUSTED_DOCUMENTS: 'only', TRUSTED_DOCUMENTS_FILES: 'a.json, /b/c.json' },
+        { trustedDocuments: { mode: 'only', files: ['a.json', '/b/c.json'] } }],
       ['SMTP_URL', { SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465' },
         { mail: { smtpUrl: 'smtps://mailer:pw@smtp.example.com:465', from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' } }],
       ['SMTP_URL smtp:// with options', { SMTP_URL: 'smtp://127.0.0.1:2525?ignoreTLS=true' },
@@ -164,6 +167,8 @@ describe('loadConfig', () => {
       ['USAGE_FLUSH_SECONDS of 0', { USAGE_FLUSH_SECONDS: '0' }, 'USAGE_FLUSH_SECONDS'],
       ['SIGNING_KEY_ROTATION_DAYS that is not whole', { SIGNING_KEY_ROTATION_DAYS: '1.5' }, 'SIGNING_KEY_ROTATION_DAYS'],
       ['SIGNING_KEY_ROTATION_DAYS over ten years', { SIGNING_KEY_ROTATION_DAYS: '4000' }, 'SIGNING_KEY_ROTATION_DAYS'],
+      ['TRUSTED_DOCUMENTS that is no mode', { TRUSTED_DOCUMENTS: 'strict' }, 'TRUSTED_DOCUMENTS'],
+      ['TRUSTED_DOCUMENTS_FILES that is no JSON manifest', { TRUSTED_DOCUMENTS_FILES: 'docs.graphql' }, 'TRUSTED_DOCUMENTS_FILES'],
       ['ADMIN_EMAIL without ADMIN_PASSWORD', { ADMIN_EMAIL: 'admin@example.com' }, 'ADMIN_PASSWORD'],
       ['ADMIN_PASSWORD without ADMIN_EMAIL', { ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
       ['ADMIN_EMAIL that is not an email', { ADMIN_EMAIL: 'admin', ADMIN_PASSWORD: 'correct horse battery staple' }, 'ADMIN_EMAIL'],
