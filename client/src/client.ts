@@ -105,7 +105,7 @@ export class LatchkeyClient {
   }
 
   /** Creates an account and signs in to it. */
-  async signUp(input: SignUpInput): Promise<Result<SignedIn>> {
+  async signUp(input: Omit<SignUpInput, 'delivery'>): Promise<Result<SignedIn>> {
     const sent = await send(this.#transport, SignUpDocument, { input: { ...input, delivery: this.#delivery } }, {});
     return sent.result.ok ? this.#startSession(sent.result.data.signUp) : sent.result;
   }
