@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generate } from '@graphql-codegen/cli';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,27 @@ describe('the generated client', () => {
     ]);
     for (const output of outputs) {
       expect(readFileSync(resolve(ROOT, output.filename), 'utf8'), output.filename).toBe(output.content);
+    }
+  }, 60_000);
+
+  it('builds as its own package: JavaScript and declarations from client/tsconfig.json', async () => {
+    const outDir = join(SCRATCH, `dist-${process.pid}`);
+    const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'client', 'tsconfig.json'), { outDir }, {
+      ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); },
+    })!;
+    try {
+      const program = ts.createProgram(parsed.fileNames, parsed.options);
+      const emitted = program.emit();
+      const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(diagnostics).toEqual([]);
+      // Relative imports are rewritten to .js, so the package runs in Node and in browsers as it is.
+      expect(readFileSync(join(outDir, 'index.js'), 'utf8')).toContain('from "./client.js"');
+      expect(readFileSync(join(outDir, 'index.d.ts'), 'utf8')).toContain('LatchkeyClient');
+      const built = await import(pathToFileURL(join(outDir, 'index.js')).href) as typeof import('../../client/src/index.ts');
+      expect(new built.LatchkeyClient({ url: 'http://localhost/graphql' }).tokens).toBeNull();
+      expect(built.ViewerDocument.__meta__?.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
     }
   }, 60_000);
 
