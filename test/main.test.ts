@@ -216,7 +216,7 @@ describe('main.ts, the server process', () => {
 
       const email = uniqueEmail('restart');
       const signUp = await first.gql(SIGN_UP, { input: { email, password: PASSWORD } });
-      expect(signUp.body.data?.signUp).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+      expect(signUp.body.data?.signUp).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
 
       expect(await first.stop()).toEqual({ code: 0, signal: null });
       expect(first.stderr()).toBe('');
@@ -224,7 +224,7 @@ describe('main.ts, the server process', () => {
       // Migrations already applied must not be applied again, and the account must still be there.
       const second = await startServer(onTestFinished, env);
       const login = await second.gql(LOGIN, { input: { email, password: PASSWORD } });
-      expect(login.body.data?.login).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+      expect(login.body.data?.login).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
       expect(await second.stop()).toEqual({ code: 0, signal: null });
       expect(second.stderr()).toBe('');
       if (secret !== undefined) expect(second.stdout()).not.toContain(secret);
@@ -246,7 +246,7 @@ describe('main.ts, the server process', () => {
     const results = await Promise.all(signUps);
     for (const [index, result] of results.entries()) {
       expect(result.status).toBe(200);
-      expect(result.body.data?.signUp).toMatchObject({ __typename: 'AuthPayload', user: { email: emails[index] } });
+      expect(result.body.data?.signUp).toMatchObject({ __typename: 'TokenAuthPayload', user: { email: emails[index] } });
     }
     expect(await exit).toEqual({ code: 0, signal: null });
     // Connections kept alive by the client are closed once their request is answered, not after the drain deadline.
@@ -262,7 +262,7 @@ describe('main.ts, the server process', () => {
     expect(server.logs().find((l) => l.msg === 'admin account')).toMatchObject({ email, outcome: 'created' });
 
     const login = await server.gql(LOGIN, { input: { email, password: PASSWORD } });
-    expect(login.body.data?.login).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+    expect(login.body.data?.login).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
     const me = await server.gql('{ me { email roles emailVerified } }', {}, login.body.data.login.tokens.accessToken);
     expect(me).toEqual({ status: 200, body: { data: { me: { email, roles: ['admin'], emailVerified: true } } } });
 

@@ -3,7 +3,7 @@ import { recordAuditEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
 import { EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
-import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
+import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
@@ -34,7 +34,7 @@ builder.queryField('me', (t) =>
   t.field({ type: UserRef, nullable: true, description: 'The signed-in user; null when anonymous.', resolve: currentUser }),
 );
 
-builder.objectField(AuthPayloadRef, 'user', (t) =>
+builder.interfaceField(AuthPayloadRef, 'user', (t) =>
   t.field({
     type: UserRef,
     description: 'The account that signed in.',
@@ -66,13 +66,9 @@ const LoginInput = builder.inputType('LoginInput', {
 });
 
 builder.mutationField('signUp', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('SignUpResult', 'The outcome of signUp.', [ValidationError, EmailTakenError, RateLimitedError, EmailNotVerifiedError]),
     description: 'Creates an account and signs it in.',
-    errors: {
-      types: [ValidationError, EmailTakenError, RateLimitedError, EmailNotVerifiedError],
-      union: { name: 'SignUpResult', description: 'The outcome of signUp.' },
-    },
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The new account.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
@@ -89,13 +85,9 @@ builder.mutationField('signUp', (t) =>
 );
 
 builder.mutationField('login', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('LoginResult', 'The outcome of login.', [InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError]),
     description: 'Signs in with an email and password.',
-    errors: {
-      types: [InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError],
-      union: { name: 'LoginResult', description: 'The outcome of login.' },
-    },
     args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();

@@ -4,7 +4,7 @@ import { builder } from '../graphql/builder.ts';
 import {
   EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, ValidationError,
 } from '../graphql/errors.ts';
-import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
+import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
@@ -98,14 +98,12 @@ builder.mutationField('startSocialLogin', (t) =>
 );
 
 builder.mutationField('completeSocialLogin', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('CompleteSocialLoginResult', 'The outcome of completeSocialLogin.', [
+      OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError,
+    ]),
     description:
       'Completes a sign-in through an upstream provider: the same provider account always signs in to the same Latchkey account; a new one makes an account, or is linked to the account of its email only when the provider is trusted and says the address is verified.',
-    errors: {
-      types: [OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError],
-      union: { name: 'CompleteSocialLoginResult', description: 'The outcome of completeSocialLogin.' },
-    },
     args: { input: t.arg({ type: CompleteSocialLoginInput, required: true, description: 'What the provider sent back.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();

@@ -87,7 +87,7 @@ describe(`budgets while Redis is down (${ENGINE})`, () => {
     const ip = newAddress();
     const login = await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } }, { headers: { 'x-forwarded-for': ip } });
     expect(login.status).toBe(200);
-    expect(outcome(login)).toBe('AuthPayload');
+    expect(outcome(login)).toBe('TokenAuthPayload');
     for (let batch = 0; batch < 10; batch += 1) {
       const replies = await Promise.all(Array.from({ length: 10 }, () => failLogin(app, ip)));
       expect(replies.map(outcome)).toEqual(Array(10).fill('InvalidCredentialsError'));

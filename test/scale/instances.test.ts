@@ -83,7 +83,7 @@ const apiKey = (secret: string) => ({ 'x-api-key': secret });
 
 async function signUp(instance: Instance): Promise<{ accessToken: string }> {
   const { body } = await instance.gql(SIGN_UP, { input: { email: uniqueEmail('scale'), password: PASSWORD } });
-  if (body.data?.signUp?.__typename !== 'AuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+  if (body.data?.signUp?.__typename !== 'TokenAuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
   return { accessToken: body.data.signUp.tokens.accessToken };
 }
 

@@ -121,7 +121,7 @@ describe(`rotateSigningKeys and signingKeys, for admins (${ENGINE})`, () => {
   const SIGNING_KEYS = '{ signingKeys { kid algorithm current retiredAt } }';
   const ROTATE = `mutation R($input: RotateSigningKeysInput) {
     rotateSigningKeys(input: $input) { keys { kid algorithm current retiredAt } } }`;
-  const REFRESH = 'mutation F($t: String!) { refresh(input: { refreshToken: $t }) { ... on AuthPayload { tokens { accessToken } } } }';
+  const REFRESH = 'mutation F($t: String!) { refresh(input: { refreshToken: $t }) { ... on TokenAuthPayload { tokens { accessToken } } } }';
   let app: TestApp;
   let admin: SignedUp;
   beforeAll(async () => {
