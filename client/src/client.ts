@@ -1,8 +1,9 @@
-import { failure, isFailureMember, type Failure, type RequestError, type Result, type UnauthenticatedReason } from './errors.ts';
+import { failure, isFailureMember, type RequestError, type Result, type UnauthenticatedReason } from './errors.ts';
 import {
   ApiKeysDocument, CreateApiKeyDocument, LoginDocument, LogoutDocument, RefreshDocument, RevokeApiKeyDocument, SignUpDocument,
   VerifyApiKeyDocument, ViewerDocument,
-  type ApiKeysQueryVariables, type CreateApiKeyInput, type LoginInput, type SignUpInput, type TypedDocumentString,
+  type ApiKeysQueryVariables, type CreateApiKeyInput, type LoginInput, type LoginMutation, type SignUpInput, type SignUpMutation,
+  type TypedDocumentString,
 } from './gql/graphql.ts';
 import { send, type DocumentMode, type Transport } from './transport.ts';
 
@@ -152,10 +153,16 @@ export class LatchkeyClient {
     return this.#transport.withCookies ? 'COOKIE' : 'TOKENS';
   }
 
-  #startSession(member: SignInMember): Result<SignedIn> {
-    if (!('session' in member)) return { ok: false, error: asFailure(member) };
-    if (member.tokens != null) this.#setTokens(member.tokens);
-    return { ok: true, data: { user: member.user, session: member.session } };
+  #startSession(member: SignUpMutation['signUp'] | LoginMutation['login']): Result<SignedIn> {
+    switch (member.__typename) {
+      case 'TokenAuthPayload':
+        this.#setTokens(member.tokens);
+        return { ok: true, data: { user: member.user, session: member.session } };
+      case 'CookieAuthPayload':
+        return { ok: true, data: { user: member.user, session: member.session } };
+      default:
+        return { ok: false, error: failure(member) };
+    }
   }
 
   /** One refresh at a time: every caller that finds the token expired awaits the same one. */
@@ -178,14 +185,14 @@ export class LatchkeyClient {
       return false;
     }
     const member = sent.result.data.refresh;
-    if (!('session' in member) || member.tokens == null) {
-      if (isFailureMember(member) && member.code === 'INVALID_TOKEN') {
-        this.#signedOut(Date.parse(tokens.refreshTokenExpiresAt) <= this.#now() ? 'expired' : 'revoked');
-      }
-      return false;
+    if (member.__typename === 'TokenAuthPayload') {
+      this.#setTokens(member.tokens);
+      return true;
     }
-    this.#setTokens(member.tokens);
-    return true;
+    if (member.__typename === 'InvalidTokenError') {
+      this.#signedOut(Date.parse(tokens.refreshTokenExpiresAt) <= this.#now() ? 'expired' : 'revoked');
+    }
+    return false;
   }
 
   #setTokens(tokens: Tokens): void {
@@ -211,16 +218,6 @@ export class LatchkeyClient {
     if (hadTokens) this.#options.onTokens?.(null);
     this.#options.onSignedOut?.(reason);
   }
-}
-
-/** What signUp, login and refresh answer: a payload with the session, or a failure. */
-type SignInMember =
-  | { readonly __typename: string; readonly session: SignedIn['session']; readonly user: SignedIn['user']; readonly tokens?: Tokens | null }
-  | { readonly __typename: string; readonly code: string; readonly message: string };
-
-function asFailure(member: unknown): Failure {
-  if (isFailureMember(member)) return failure(member);
-  throw new TypeError(`Latchkey answered ${JSON.stringify(member)}, which this client does not know.`);
 }
 
 function bearer(token: string | undefined): Record<string, string> {

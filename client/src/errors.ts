@@ -5,12 +5,18 @@
  * at all is `kind: 'network'`.
  */
 
-/** The codes of failures that arrive as union members in `data` (the schema's Error.code). */
+import type { ErrorCode } from './gql/graphql.ts';
+
+/** The codes of failures that arrive as union members in `data`: the schema's ErrorCode enum. */
+export type FailureCode = ErrorCode;
+
+/** Every ErrorCode at run time; the two checks below fail to compile when the schema gains or loses one. */
 export const FAILURE_CODES = [
   'EMAIL_NOT_VERIFIED', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS', 'INVALID_TOKEN', 'NOT_FOUND', 'OAUTH_ERROR', 'RATE_LIMITED',
   'VALIDATION_FAILED',
-] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
+] as const satisfies readonly ErrorCode[];
+const everyErrorCodeListed: [Exclude<ErrorCode, (typeof FAILURE_CODES)[number]>] extends [never] ? true : never = true;
+void everyErrorCodeListed;
 
 /** The `extensions.code` of top-level errors that the server sends, and what the client adds. */
 export const REQUEST_ERROR_CODES = [
@@ -116,7 +122,7 @@ export function requestError(error: GraphQLErrorBody, status: number, retryAfter
 /** A result union member that implements the schema's Error interface. */
 export interface FailureMember {
   readonly __typename: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly field?: string | null;
   readonly retryAfterSeconds?: number;
@@ -131,7 +137,7 @@ export function isFailureMember(value: unknown): value is FailureMember {
 export function failure(member: FailureMember): Failure {
   return {
     kind: 'failure',
-    code: member.code as FailureCode,
+    code: member.code,
     message: member.message,
     ...(member.field !== undefined ? { field: member.field } : {}),
     ...(member.retryAfterSeconds !== undefined ? { retryAfterSeconds: member.retryAfterSeconds } : {}),

@@ -27,7 +27,7 @@ async function signUpById(app: TestApp): Promise<SignedUp> {
   const email = uniqueEmail('trusted');
   const { body } = await post(app, { documentId: idOf('SignUp'), variables: { input: { email, password: PASSWORD } } });
   const result = body.data?.signUp;
-  if (result?.__typename !== 'AuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+  if (result?.__typename !== 'TokenAuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
   return { email, userId: result.user.id, sessionId: result.session.id, accessToken: result.tokens.accessToken, refreshToken: result.tokens.refreshToken };
 }
 

@@ -11,6 +11,19 @@ export type ApiKeyEnvironment =
   /** Tests and development (sk_test_). */
   | 'TEST';
 
+/** Why a key may not be used now. */
+export type ApiKeyVerificationCode =
+  /** Past its expiresAt, or an old secret of a rolled key past its overlap. */
+  | 'EXPIRED'
+  /** Not a key: wrong prefix, length or checksum (no database was asked). */
+  | 'MALFORMED'
+  /** Well-formed, but no such key exists. */
+  | 'NOT_FOUND'
+  /** Good, but over its rate limit until resetAt. */
+  | 'RATE_LIMITED'
+  /** Revoked by its owner or an admin. */
+  | 'REVOKED';
+
 /** A new key. */
 export type CreateApiKeyInput = {
   /** LIVE or TEST. */
@@ -35,6 +48,25 @@ export type CredentialKind =
   | 'API_KEY'
   /** The session cookie of a COOKIE sign-in. */
   | 'SESSION_COOKIE';
+
+/** What went wrong, for programs: the `code` of every Error. Stable across releases; new codes may be added. */
+export type ErrorCode =
+  /** The account signs in only once its address is verified (EmailNotVerifiedError). */
+  | 'EMAIL_NOT_VERIFIED'
+  /** The email address already belongs to an account (EmailTakenError). */
+  | 'EMAIL_TAKEN'
+  /** Wrong email or password (InvalidCredentialsError). */
+  | 'INVALID_CREDENTIALS'
+  /** A refresh token, link token, code or state that is unknown, expired, revoked or spent (InvalidTokenError). */
+  | 'INVALID_TOKEN'
+  /** The thing asked for does not exist, or the caller may not see it (NotFoundError). */
+  | 'NOT_FOUND'
+  /** An OAuth 2.0 failure; `error` holds its RFC 6749 error code (OAuthError). */
+  | 'OAUTH_ERROR'
+  /** Too many attempts; try again after `retryAfterSeconds` (RateLimitedError). */
+  | 'RATE_LIMITED'
+  /** The input breaks a rule (ValidationError); `field` names the input field to blame. */
+  | 'VALIDATION_FAILED';
 
 /** An email and password. */
 export type LoginInput = {
@@ -103,7 +135,7 @@ export type CreateApiKeyMutationVariables = Exact<{
 
 export type CreateApiKeyMutation = { createApiKey:
     | { __typename: 'CreateApiKeyPayload', secret: string, apiKey: { id: string, name: string, start: string, environment: ApiKeyEnvironment, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, rateLimit: { limit: number, windowSeconds: number } | null } }
-    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string | null }
    };
 
 export type RevokeApiKeyMutationVariables = Exact<{
@@ -113,7 +145,7 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey:
     | { __typename: 'ApiKey', id: string, name: string, start: string, environment: ApiKeyEnvironment, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, rateLimit: { limit: number, windowSeconds: number } | null }
-    | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
    };
 
 export type VerifyApiKeyMutationVariables = Exact<{
@@ -121,9 +153,16 @@ export type VerifyApiKeyMutationVariables = Exact<{
 }>;
 
 
-export type VerifyApiKeyMutation = { verifyApiKey: { valid: boolean, code: string | null, scopes: Array<string>, remaining: number | null, resetAt: string | null } };
+export type VerifyApiKeyMutation = { verifyApiKey: { valid: boolean, code: ApiKeyVerificationCode | null, scopes: Array<string>, remaining: number | null, resetAt: string | null } };
 
-export type SignedInFragment = { user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string }, tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string } | null };
+type SignedIn_CookieAuthPayload_Fragment = { user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } };
+
+type SignedIn_TokenAuthPayload_Fragment = { tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string }, user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } };
+
+export type SignedInFragment =
+  | SignedIn_CookieAuthPayload_Fragment
+  | SignedIn_TokenAuthPayload_Fragment
+;
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -131,11 +170,12 @@ export type SignUpMutationVariables = Exact<{
 
 
 export type SignUpMutation = { signUp:
-    | { __typename: 'AuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string }, tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string } | null }
-    | { __typename: 'EmailNotVerifiedError', code: string, message: string }
-    | { __typename: 'EmailTakenError', code: string, message: string }
-    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
-    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'CookieAuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
+    | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
+    | { __typename: 'EmailTakenError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string, retryAfterSeconds: number }
+    | { __typename: 'TokenAuthPayload', tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string }, user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string | null }
    };
 
 export type LoginMutationVariables = Exact<{
@@ -144,11 +184,12 @@ export type LoginMutationVariables = Exact<{
 
 
 export type LoginMutation = { login:
-    | { __typename: 'AuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string }, tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string } | null }
-    | { __typename: 'EmailNotVerifiedError', code: string, message: string }
-    | { __typename: 'InvalidCredentialsError', code: string, message: string }
-    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
-    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'CookieAuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
+    | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string, retryAfterSeconds: number }
+    | { __typename: 'TokenAuthPayload', tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string }, user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string | null }
    };
 
 export type RefreshMutationVariables = Exact<{
@@ -157,9 +198,10 @@ export type RefreshMutationVariables = Exact<{
 
 
 export type RefreshMutation = { refresh:
-    | { __typename: 'AuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string }, tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string } | null }
-    | { __typename: 'InvalidTokenError', code: string, message: string }
-    | { __typename: 'RateLimitedError', code: string, message: string, retryAfterSeconds: number }
+    | { __typename: 'CookieAuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
+    | { __typename: 'InvalidTokenError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string, retryAfterSeconds: number }
+    | { __typename: 'TokenAuthPayload', tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string }, user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
    };
 
 export type LogoutMutationVariables = Exact<{
@@ -221,11 +263,13 @@ export const SignedInFragmentDoc = new TypedDocumentString(`
     id
     expiresAt
   }
-  tokens {
-    accessToken
-    accessTokenExpiresAt
-    refreshToken
-    refreshTokenExpiresAt
+  ... on TokenAuthPayload {
+    tokens {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
   }
 }
     `, {"fragmentName":"SignedIn"}) as unknown as TypedDocumentString<SignedInFragment, unknown>;
@@ -360,13 +404,15 @@ export const SignUpDocument = new TypedDocumentString(`
     id
     expiresAt
   }
-  tokens {
-    accessToken
-    accessTokenExpiresAt
-    refreshToken
-    refreshTokenExpiresAt
+  ... on TokenAuthPayload {
+    tokens {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
   }
-}`, {"hash":"sha256:dbecca11c2ae8b8a6ba684bd424287b3f3fa118297604473762bfa13d317d220"}) as unknown as TypedDocumentString<SignUpMutation, SignUpMutationVariables>;
+}`, {"hash":"sha256:1d235e79936f17074a2d2d62143cab6fb053cc7317853112c10e882a9f2062e0"}) as unknown as TypedDocumentString<SignUpMutation, SignUpMutationVariables>;
 export const LoginDocument = new TypedDocumentString(`
     mutation Login($input: LoginInput!) {
   login(input: $input) {
@@ -395,13 +441,15 @@ export const LoginDocument = new TypedDocumentString(`
     id
     expiresAt
   }
-  tokens {
-    accessToken
-    accessTokenExpiresAt
-    refreshToken
-    refreshTokenExpiresAt
+  ... on TokenAuthPayload {
+    tokens {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
   }
-}`, {"hash":"sha256:daf2fc817d2ca229c32e34bdcea0a55166cb0d6eb6009f022d63ed6227e9bf7c"}) as unknown as TypedDocumentString<LoginMutation, LoginMutationVariables>;
+}`, {"hash":"sha256:581417e9f153d327da8bd4f4b5b84b9003557ea7c4750ca0bc4d8a8b58c9f033"}) as unknown as TypedDocumentString<LoginMutation, LoginMutationVariables>;
 export const RefreshDocument = new TypedDocumentString(`
     mutation Refresh($input: RefreshInput) {
   refresh(input: $input) {
@@ -427,13 +475,15 @@ export const RefreshDocument = new TypedDocumentString(`
     id
     expiresAt
   }
-  tokens {
-    accessToken
-    accessTokenExpiresAt
-    refreshToken
-    refreshTokenExpiresAt
+  ... on TokenAuthPayload {
+    tokens {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
   }
-}`, {"hash":"sha256:3d6694e13f49c67befd03b7d0d6e0b152aa1df9e11a8bb94dbbc522fd9dbe67b"}) as unknown as TypedDocumentString<RefreshMutation, RefreshMutationVariables>;
+}`, {"hash":"sha256:7266aa13a95ced36280aa7b8cd72c84fdeba6a40249b6da5ae263f58c27264cb"}) as unknown as TypedDocumentString<RefreshMutation, RefreshMutationVariables>;
 export const LogoutDocument = new TypedDocumentString(`
     mutation Logout($input: LogoutInput) {
   logout(input: $input) {
