@@ -5,6 +5,7 @@ import { buildContext, type Context, type ServerContext } from './context.ts';
 import type { Database } from './db/client.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { corsPolicy } from './http/cors.ts';
+import { renderOfflineGraphiQL } from './http/graphiql.ts';
 import { maskError } from './http/masked-errors.ts';
 import { plugins } from './http/plugins.ts';
 import { loadTrustedDocuments } from './http/trusted-documents.ts';
@@ -29,6 +30,7 @@ export async function createApp(config: Config, database: Database, logger: Logg
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: !config.production,
+    renderGraphiQL: renderOfflineGraphiQL,
     batching: { limit: 10 },
     // useBodyLimit (src/http/body-limit.ts) holds bodies to 100 KB on every path; no file uploads.
     maxRequestBodySize: false,

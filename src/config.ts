@@ -39,6 +39,8 @@ export interface Config {
   /** How old a signing key may grow before a new one replaces it, in days (SIGNING_KEY_ROTATION_DAYS); null: never. */
   readonly signingKeyRotationDays: number | null;
   readonly trustedDocuments: TrustedDocumentsConfig;
+  /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
+  readonly pages: PagesConfig;
 }
 
 /**
@@ -49,6 +51,17 @@ export interface TrustedDocumentsConfig {
   readonly mode: 'accept' | 'only';
   /** Manifests of other apps' documents (TRUSTED_DOCUMENTS_FILES), besides the repository's own client's. */
   readonly files: readonly string[];
+}
+
+export interface PagesConfig {
+  /** PAGES_PRODUCT_NAME: shown in every page's header and title. */
+  readonly productName: string;
+  /** PAGES_LOGO_URL: an http(s) image shown beside the name; its origin is added to the pages' CSP img-src. */
+  readonly logoUrl: string | null;
+  /** PAGES_PRIMARY_COLOR: `#rgb` or `#rrggbb`, the primary buttons and links. */
+  readonly primaryColor: string;
+  /** PAGES_STYLESHEET_URL: an http(s) stylesheet loaded after the default one; its origin is added to style-src. */
+  readonly stylesheetUrl: string | null;
 }
 
 export interface MailConfig {
@@ -113,6 +126,7 @@ export function loadConfig(env: Env): ConfigResult {
     ? (+rotationRaw === 0 ? null : +rotationRaw)
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
   const trustedDocuments = parseTrustedDocuments(value('TRUSTED_DOCUMENTS'), value('TRUSTED_DOCUMENTS_FILES'), fail);
+  const pages = parsePages(value, fail);
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -121,8 +135,7 @@ export function loadConfig(env: Env): ConfigResult {
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
-    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined
-    || trustedDocuments === undefined) {
+    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined || trustedDocuments === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -130,7 +143,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays, trustedDocuments,
+      signingKeyRotationDays, trustedDocuments, pages,
     }),
   };
 }
@@ -277,6 +290,35 @@ function parseTrustedDocuments(mode: string | undefined, files: string | undefin
   const paths = (files ?? '').split(',').map((path) => path.trim()).filter((path) => path !== '');
   if (paths.some((path) => !path.endsWith('.json'))) return fail('TRUSTED_DOCUMENTS_FILES', 'must list .json manifests, separated by commas');
   return { mode: mode ?? 'accept', files: paths };
+}
+
+/** Product names longer than this would not fit a page's header. */
+const PRODUCT_NAME_MAX_LENGTH = 60;
+
+function parsePages(value: (name: string) => string | undefined, fail: Fail): PagesConfig | undefined {
+  const productName = value('PAGES_PRODUCT_NAME') ?? 'Latchkey';
+  const badName = productName.length > PRODUCT_NAME_MAX_LENGTH || /\p{Cc}/u.test(productName);
+  if (badName) fail('PAGES_PRODUCT_NAME', `must have at most ${PRODUCT_NAME_MAX_LENGTH} characters and no control characters`);
+  const primaryColor = (value('PAGES_PRIMARY_COLOR') ?? '#2457c5').toLowerCase();
+  // Only a hex colour: the value is written into the pages' stylesheet, so nothing else may reach it.
+  const badColor = !/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/.test(primaryColor);
+  if (badColor) fail('PAGES_PRIMARY_COLOR', 'must be a hex colour: #rgb or #rrggbb');
+  const logoUrl = parseAssetUrl(value('PAGES_LOGO_URL'), 'PAGES_LOGO_URL', fail);
+  const stylesheetUrl = parseAssetUrl(value('PAGES_STYLESHEET_URL'), 'PAGES_STYLESHEET_URL', fail);
+  if (badName || badColor || logoUrl === undefined || stylesheetUrl === undefined) return undefined;
+  return { productName, logoUrl, primaryColor, stylesheetUrl };
+}
+
+/** An absolute http(s) URL without credentials (null when unset); undefined after naming the problem. */
+function parseAssetUrl(raw: string | undefined, name: string, fail: Fail): string | null | undefined {
+  if (raw === undefined) return null;
+  try {
+    const url = new URL(raw);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') return url.href;
+  } catch {
+    // named below
+  }
+  return fail(name, 'must be an absolute http(s) URL without credentials');
 }
 
 function parseBoolean(raw: string): boolean | undefined {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { loadConfig, type Config } from './config.ts';
 
 const DRAIN_MS = 10_000;
@@ -12,10 +11,10 @@ async function main(): Promise<void> {
   if (!loaded.ok) return exitWith(loaded.problems.map((problem) => `latchkey: bad configuration: ${problem}`));
   const { config } = loaded;
   // Loaded only once the configuration is known to be good: a typo is reported at once.
-  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }] =
+  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }, { createHttpServer }, { RedisUnavailable }] =
     await Promise.all([
       import('pino'), import('./db/client.ts'), import('./db/migrate.ts'), import('./app.ts'),
-      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'),
+      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'), import('./http/server.ts'), import('./services.ts'),
     ]);
   const logger = pino({ name: 'latchkey', level: config.logLevel });
 
@@ -44,11 +43,12 @@ async function main(): Promise<void> {
       const variable = error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
       return exitWith([`latchkey: bad configuration: ${variable}: ${error.message}`]);
     }
+    if (error instanceof RedisUnavailable) return exitWith([`latchkey: ${error.message}`]);
     logger.debug({ err: error }, 'start-up failed');
     return exitWith([`latchkey: start-up failed: ${oneLine(error)}`]);
   }
 
-  const server = createServer(app.yoga);
+  const server = createHttpServer(app.yoga);
   server.on('error', (error) => exitWith([`latchkey: cannot listen on ${config.host}:${config.port}: ${error.message}`]));
   server.listen(config.port, config.host, () => {
     app.services.janitor.start();

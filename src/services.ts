@@ -88,12 +88,35 @@ export async function createServices(config: Config, database: Database, logger:
   };
 }
 
+/** REDIS_URL is set but no Redis answers there at start-up: one line for the operator, no stack trace. */
+export class RedisUnavailable extends Error {}
+
+/**
+ * Connects to REDIS_URL once, within 2 s, or throws RedisUnavailable naming the variable and the host (never
+ * the password). Once started, ioredis reconnects by itself; while it cannot, API-key limits answer 503 and
+ * budgets count in memory.
+ */
 async function connectRedis(config: Config, logger: Logger): Promise<Redis | null> {
   if (config.redisUrl === null) return null;
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true });
-  await redis.connect();
-  // ioredis reconnects by itself; while it cannot, API-key limits answer 503 and budgets count in memory.
-  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable'));
+  let started = false;
+  let lastError: Error | undefined;
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true,
+    retryStrategy: (times) => (started ? Math.min(times * 200, 2000) : null),
+  });
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    if (started) logger.warn({ err: error.message }, 'redis unavailable');
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    const cause = lastError ?? error;
+    const host = new URL(config.redisUrl).host;
+    throw new RedisUnavailable(`REDIS_URL: cannot reach Redis at ${host}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`);
+  }
+  started = true;
   return redis;
 }
 

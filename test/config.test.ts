@@ -43,6 +43,7 @@ describe('loadConfig', () => {
         requireVerifiedEmail: false,
         signingKeyRotationDays: 90,
         trustedDocuments: { mode: 'accept', files: [] },
+        pages: { productName: 'Latchkey', logoUrl: null, primaryColor: '#2457c5', stylesheetUrl: null },
       });
     });
 

@@ -172,6 +172,15 @@ describe('main.ts, the server process', () => {
       noStackTrace(run.stderr + run.stdout);
     });
 
+    it('exits 1 with one line naming REDIS_URL, without the password, when Redis cannot be reached', async ({ onTestFinished }) => {
+      const run = await runToExit(onTestFinished, { DATA_DIR: await initializedDataDir(onTestFinished), REDIS_URL: 'redis://default:s3cret@127.0.0.1:1' });
+      expect(run.code).toBe(1);
+      expect(run.stderrLines).toHaveLength(1);
+      expect(run.stderrLines[0]).toMatch(/^latchkey: REDIS_URL: cannot reach Redis at 127\.0\.0\.1:1: /);
+      expect(run.stdout + run.stderr).not.toContain('s3cret');
+      noStackTrace(run.stderr + run.stdout);
+    }, 90_000);
+
     it('exits 1 with one line naming ADMIN_PASSWORD when it is too weak to sign up with', async ({ onTestFinished }) => {
       const run = await runToExit(onTestFinished, {
         DATA_DIR: await initializedDataDir(onTestFinished), ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'password',

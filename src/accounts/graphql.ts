@@ -9,7 +9,7 @@ import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
 import { login } from './login.ts';
 import { refuseUnverified } from './request-email-verification.ts';
-import { signUp, validateSignUp } from './sign-up.ts';
+import { createAccount } from './sign-up.ts';
 import type { UserRecord } from './users.ts';
 
 export const UserRef = builder.objectRef<UserRecord>('User').implement({
@@ -72,11 +72,7 @@ builder.mutationField('signUp', (t) =>
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The new account.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      validateSignUp(input);
-      await ctx.services.addressThrottle.take(ctx.meta.ip);
-      const user = await signUp(ctx.services.database, input);
-      await ctx.services.addressThrottle.giveBack(ctx.meta.ip);
-      await audit(ctx, 'user.signed_up', user.id);
+      const user = await createAccount(ctx.services, input, ctx.meta);
       // REQUIRE_VERIFIED_EMAIL: the account is made, but signs in only once its address is proved.
       if (ctx.services.config.requireVerifiedEmail) throw await refuseUnverified(ctx.services, user);
       return signIn(ctx, user.id, input.delivery ?? 'TOKENS');

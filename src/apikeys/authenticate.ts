@@ -3,7 +3,7 @@ import { unauthenticated, unavailable } from '../http/auth-errors.ts';
 import { requestState } from '../http/request-state.ts';
 import type { Services } from '../services.ts';
 import type { Viewer } from '../viewer.ts';
-import { rateLimitHeaders } from './rate-limit-headers.ts';
+import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts';
 
 /**
  * The API-key credential: checksum, cache, look-up (ApiKeyVerifier), then the key's rate limit. A bad
@@ -40,7 +40,7 @@ export async function authenticateApiKey(services: Services, request: Request, r
       throw new GraphQLError('The API key is over its rate limit.', {
         extensions: {
           code: 'RATE_LIMITED',
-          http: { status: 429, headers: { 'Retry-After': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))), ...rateLimitHeaders(decision) } },
+          http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds(decision)), ...rateLimitHeaders(decision) } },
         },
       });
     }

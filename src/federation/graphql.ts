@@ -50,12 +50,16 @@ const StartSocialLoginInput = builder.inputType('StartSocialLoginInput', {
   }),
 });
 
+const ISS_DESCRIPTION =
+  'The `iss` the provider sent back (RFC 9207), whenever the answer has one: it must be the provider\'s issuer exactly, else the sign-in fails.';
+
 const CompleteSocialLoginInput = builder.inputType('CompleteSocialLoginInput', {
   description: 'What the provider sent back to the redirect URI.',
   fields: (t) => ({
     provider: t.string({ required: true, description: 'The provider\'s id, as at the start.' }),
     code: t.string({ required: true, description: 'The authorization code the provider sent back.' }),
     state: t.string({ required: true, description: 'The state the provider sent back.' }),
+    iss: t.string({ required: false, description: ISS_DESCRIPTION }),
     delivery: t.field({ type: TokenDeliveryEnum, defaultValue: 'TOKENS', description: 'How to hand over the credentials.' }),
   }),
 });
@@ -66,6 +70,7 @@ const CompleteSocialLinkInput = builder.inputType('CompleteSocialLinkInput', {
     provider: t.string({ required: true, description: 'The provider\'s id, as at the start.' }),
     code: t.string({ required: true, description: 'The authorization code the provider sent back.' }),
     state: t.string({ required: true, description: 'The state the provider sent back.' }),
+    iss: t.string({ required: false, description: ISS_DESCRIPTION }),
   }),
 });
 
@@ -107,7 +112,7 @@ builder.mutationField('completeSocialLogin', (t) =>
     args: { input: t.arg({ type: CompleteSocialLoginInput, required: true, description: 'What the provider sent back.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, input);
+      const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined });
       return signIn(ctx, userId, input.delivery ?? 'TOKENS');
     },
   }),
@@ -141,7 +146,7 @@ builder.mutationField('completeSocialLink', (t) =>
       if (!isSignedIn(ctx.viewer)) throw new InvalidTokenError();
       ctx.claimCredentialCheck();
       const userId = ctx.viewer.userId;
-      const { claims } = await exchangeUpstream(ctx.services, ctx.meta, input, userId);
+      const { claims } = await exchangeUpstream(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined }, userId);
       try {
         const identity = await linkIdentity(ctx.services.database, userId, input.provider, claims);
         await audit(ctx, 'social.linked', userId, `provider: ${input.provider}`);

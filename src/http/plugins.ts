@@ -1,10 +1,10 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
 import { useApiKeyUsage } from './api-key-usage.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useOneCredentialCheck } from './credential-checks.ts';
+import { useCsrfPrevention } from './csrf.ts';
 import { useMaskedErrors } from './masked-errors.ts';
 import { useSupportedMediaTypes } from './media-type.ts';
 import { useNoSuggestions } from './no-suggestions.ts';
@@ -16,6 +16,7 @@ import { useRoutes } from './routes.ts';
 import { useTrustedDocuments } from './trusted-documents.ts';
 import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
+import { usePages } from '../pages/routes.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
@@ -30,7 +31,8 @@ export function plugins(services: Services, trustedDocuments: ReadonlyMap<string
     useRoutes(services),
     useOAuthRoutes(services),
     useSocialCallback(services),
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+    usePages(services),
+    useCsrfPrevention(['x-graphql-yoga-csrf', 'apollo-require-preflight']),
     useSupportedMediaTypes(),
     ...useTrustedDocuments(trustedDocuments, services.config.trustedDocuments),
     useOneCredentialCheck(),

@@ -78,13 +78,15 @@ export async function listGrantSessions(database: Database, userId: string): Pro
 /** The session of a refresh token (looked up by its hash), and whether the token could still be exchanged. */
 export async function findRefreshTokenSession(
   database: Database, token: string,
-): Promise<{ readonly session: SessionRecord; readonly active: boolean; readonly tokenExpiresAt: Date } | undefined> {
+): Promise<{ readonly session: SessionRecord; readonly active: boolean; readonly tokenExpiresAt: Date; readonly tokenIssuedAt: Date } | undefined> {
   if (token.length < 20 || token.length > 200) return undefined;
   const [row] = await database.db.select({
-    session: sessions, tokenExpiresAt: refreshTokens.expiresAt,
+    session: sessions, tokenExpiresAt: refreshTokens.expiresAt, tokenIssuedAt: refreshTokens.createdAt,
     active: sql<boolean>`${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now()
       and ${sessions.revokedAt} is null and ${sessions.expiresAt} > now()`,
   }).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.hash, hashSecret(token)));
-  return row === undefined ? undefined : { session: toSessionRecord(row.session), active: row.active, tokenExpiresAt: row.tokenExpiresAt };
+  return row === undefined ? undefined : {
+    session: toSessionRecord(row.session), active: row.active, tokenExpiresAt: row.tokenExpiresAt, tokenIssuedAt: row.tokenIssuedAt,
+  };
 }

@@ -40,7 +40,8 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
     const { body } = await app.gql(START, { input: { provider: 'acme', redirectUri: callback } });
     expect(body.data.startSocialLogin.__typename).toBe('SocialLoginStart');
     const answer = await signInAtProvider(body.data.startSocialLogin.authorizationUrl, login);
-    return new URLSearchParams({ code: answer.code!, state: answer.state! });
+    expect(answer.iss).toBe(upstream.issuer);
+    return new URLSearchParams({ code: answer.code!, state: answer.state!, iss: answer.iss! });
   }
   const back = (query: URLSearchParams) => app.fetch(`/auth/callback/acme?${query}`, { redirect: 'manual' });
 

@@ -51,7 +51,9 @@ describe(`GET and POST /oauth/authorize (${ENGINE})`, () => {
   const cookiesOf = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
 
   function expectPageHeaders(response: Response) {
-    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    const csp = response.headers.get('content-security-policy')!;
+    for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toContain('script-src');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
   }

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
@@ -82,7 +82,7 @@ interface PageResult {
   readonly body: { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] };
 }
 
-describe(`the session cookie in a browser (${ENGINE})`, () => {
+describeWithBrowser(`the session cookie in a browser (${ENGINE})`, () => {
   let browser: Browser;
   let app: TestApp;
   let frontend: PageServer;
