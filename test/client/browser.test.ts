@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { PASSWORD, uniqueEmail } from '../helpers/users.ts';
 
@@ -65,7 +65,7 @@ async function serveFrontend(page: () => string): Promise<{ origin: string; clos
   };
 }
 
-describe(`the client in a browser (${ENGINE})`, () => {
+describeWithBrowser(`the client in a browser (${ENGINE})`, () => {
   let browser: Browser;
   let app: TestApp;
   let delivery: 'COOKIE' | 'TOKENS' = 'COOKIE';
