@@ -26,6 +26,7 @@ import {
   CONNECTIONS, failures, fmt, isCleanPair, loadAverage, paired, SECONDS, SLICES, WARMUP, WORKERS, type Pair, type Side,
 } from './paired.ts';
 import { measureBetterAuth } from './peers.ts';
+import { ViewerDocument } from '../client/src/gql/graphql.ts';
 import { BARE_USER, CHECK_QUERY, CREATE_KEY, CREDENTIAL_QUERY, LOGIN, PASSWORD, REFRESH, TOP_KEYS, USER_QUERY } from './queries.ts';
 
 function expectEqual(what: string, actual: unknown, expected: unknown): void {
@@ -112,6 +113,9 @@ async function main(): Promise<number> {
   pairs.push(await paired('API key', ac,
     cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, tokenUserBody, keyHeader), cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody)));
 
+  // The client's Viewer operation as a trusted document (its id) against the same operation as text.
+  const trusted = await trustedDocumentPair(latchkeyUrl, latchkeyCpu, bearer);
+
   // --- Closed loops: refresh needs a new token per request, login costs an argon2id hash. -------------
   process.stdout.write(`closed loop, ${WORKERS} workers (Latchkey | bare Yoga { viewer { user { id email } } }):\n`);
   const bareSlots: (true | undefined)[] = Array.from({ length: WORKERS }, () => true);
@@ -168,6 +172,11 @@ async function main(): Promise<number> {
       `${fmt(p.latchkey.serverCpuUs)} (${fmt(p.latchkey.dbCpuUs)}) | ${failures(p.latchkey)} | ${fmt(p.other.requestsPerSecond)} | ` +
       `${fmt(p.other.p99Ms, 1)} | ${fmt(p.rpsRatio, 2)} | ${fmt(p.cpuRatio, 2)} |`),
     '',
+    `Trusted document: the client's Viewer operation with an access token, sent by id (${trusted.idBytes} bytes of body) ` +
+      `and as text (${trusted.textBytes} bytes), Latchkey against itself (${ac}): by id ${fmt(trusted.pair.latchkey.requestsPerSecond)} req/s, ` +
+      `CPU/req ${fmt(trusted.pair.latchkey.serverCpuUs)} µs; as text ${fmt(trusted.pair.other.requestsPerSecond)} req/s, ` +
+      `CPU/req ${fmt(trusted.pair.other.serverCpuUs)} µs; × text: ${fmt(trusted.pair.rpsRatio, 2)} req/s, ${fmt(trusted.pair.cpuRatio, 2)} CPU/req.`,
+    '',
     'Next to Better Auth, the same "who am I" request by session cookie (Latchkey: POST /graphql { viewer { user { id email } } }; ' +
       'Better Auth: GET /api/auth/get-session), each on its own database of the same PostgreSQL server; × BA = median of the per-slice ratios.',
     '',
@@ -183,7 +192,7 @@ async function main(): Promise<number> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const dirty = [...pairs, ...peers].filter((p) => !isCleanPair(p));
+  const dirty = [...pairs, trusted.pair, ...peers].filter((p) => !isCleanPair(p));
   if (dirty.length > 0) {
     process.stdout.write(`NOT CLEAN: ${dirty.map((p) => p.name).join(', ')}: these figures are not valid.\n`);
     return 1;
@@ -192,6 +201,32 @@ async function main(): Promise<number> {
 }
 
 runMain(main);
+
+/**
+ * The same operation by trusted-document id and as text, both against Latchkey, in alternating slices:
+ * what skipping the document's bytes, its parse-cache lookup and its validation-cache key saves per request.
+ */
+async function trustedDocumentPair(url: string, cpu: () => ReturnType<typeof readCpu>, headers: Record<string, string>) {
+  const byId = JSON.stringify({ documentId: ViewerDocument.__meta__?.hash });
+  const asText = JSON.stringify({ query: ViewerDocument.toString() });
+  const [idReply, textReply] = [await post(url, JSON.parse(byId), headers), await post(url, JSON.parse(asText), headers)];
+  expectEqual('trusted document: status', idReply.status, 200);
+  // The manifest holds the document as the client preset normalised it (fields sorted): the same answer,
+  // its keys in another order.
+  expectEqual('trusted document: the same answer by id and as text', sortedKeys(JSON.parse(idReply.text)), sortedKeys(JSON.parse(textReply.text)));
+  if (!idReply.text.includes('"credential":"ACCESS_TOKEN"')) throw new Error(`trusted document: unexpected answer ${idReply.text}`);
+  const side = (body: string, expectBody: string): Side => (seconds, warmupSeconds) =>
+    runCannon({ url, body, headers, expectBody, connections: CONNECTIONS, seconds, warmupSeconds, cpu });
+  process.stdout.write('autocannon (Latchkey by trusted-document id | Latchkey with the same operation as text):\n');
+  const pair = await paired('trusted document (by id)', `autocannon, ${CONNECTIONS} connections`, side(byId, idReply.text), side(asText, textReply.text), 'text');
+  return { pair, idBytes: Buffer.byteLength(byId), textBytes: Buffer.byteLength(asText) };
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortedKeys(v)]));
+}
 
 /**
  * Seeds a million usage rows (minute buckets of many keys over 30 days, plus the hourly and daily

@@ -9,6 +9,7 @@ import { renderOfflineGraphiQL } from './http/graphiql.ts';
 import { countCredentialChecks } from './observability/graphql-metrics.ts';
 import { maskError } from './http/masked-errors.ts';
 import { plugins } from './http/plugins.ts';
+import { loadTrustedDocuments } from './http/trusted-documents.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface App {
@@ -20,11 +21,13 @@ export interface App {
 
 /** Builds the app on an open, migrated database. It never listens: main.ts and the tests do. */
 export async function createApp(config: Config, database: Database, logger: Logger): Promise<App> {
+  const schema = buildSchema();
+  const trustedDocuments = loadTrustedDocuments(config.trustedDocuments.files, schema);
   const services = await createServices(config, database, logger);
   const yoga = createYoga<ServerContext, Context>({
-    schema: countCredentialChecks(buildSchema(), services.metrics),
+    schema: countCredentialChecks(schema, services.metrics),
     context: (initial) => buildContext(services, initial),
-    plugins: plugins(services),
+    plugins: plugins(services, trustedDocuments),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: !config.production,

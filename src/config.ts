@@ -46,8 +46,19 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT, OTLP over HTTP); null: no tracing. */
   readonly otlpEndpoint: string | null;
+  readonly trustedDocuments: TrustedDocumentsConfig;
   /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
   readonly pages: PagesConfig;
+}
+
+/**
+ * Persisted operations (src/http/trusted-documents.ts). `accept`: a known document id runs, and so does any
+ * query text; `only`: the allow-list, where only known ids run (ad-hoc text only for admins).
+ */
+export interface TrustedDocumentsConfig {
+  readonly mode: 'accept' | 'only';
+  /** Manifests of other apps' documents (TRUSTED_DOCUMENTS_FILES), besides the repository's own client's. */
+  readonly files: readonly string[];
 }
 
 export interface PagesConfig {
@@ -122,6 +133,7 @@ export function loadConfig(env: Env): ConfigResult {
   const signingKeyRotationDays = /^\d{1,4}$/.test(rotationRaw) && +rotationRaw <= 3650
     ? (+rotationRaw === 0 ? null : +rotationRaw)
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
+  const trustedDocuments = parseTrustedDocuments(value('TRUSTED_DOCUMENTS'), value('TRUSTED_DOCUMENTS_FILES'), fail);
   const pages = parsePages(value, fail);
   const drainRaw = value('DRAIN_SECONDS') ?? '0';
   const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
@@ -139,7 +151,7 @@ export function loadConfig(env: Env): ConfigResult {
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
-    || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined) {
+    || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -147,7 +159,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint,
+      signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint,
     }),
   };
 }
@@ -287,6 +299,13 @@ function isAllowedIssuer(raw: string): boolean {
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseTrustedDocuments(mode: string | undefined, files: string | undefined, fail: Fail): TrustedDocumentsConfig | undefined {
+  if (mode !== undefined && mode !== 'accept' && mode !== 'only') return fail('TRUSTED_DOCUMENTS', 'must be accept or only');
+  const paths = (files ?? '').split(',').map((path) => path.trim()).filter((path) => path !== '');
+  if (paths.some((path) => !path.endsWith('.json'))) return fail('TRUSTED_DOCUMENTS_FILES', 'must list .json manifests, separated by commas');
+  return { mode: mode ?? 'accept', files: paths };
 }
 
 /** Product names longer than this would not fit a page's header. */

@@ -1,4 +1,4 @@
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
 import { useApiKeyUsage } from './api-key-usage.ts';
@@ -13,6 +13,7 @@ import { OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import { useRequestId } from './request-id.ts';
 import { useResponseEffects } from './response-effects.ts';
 import { useRoutes } from './routes.ts';
+import { useTrustedDocuments } from './trusted-documents.ts';
 import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
 import { usePages } from '../pages/routes.ts';
@@ -27,7 +28,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * The request pipeline, in order (DESIGN §1). Set on Yoga itself: CORS, the batch limit, the context builder
  * and maskError (src/http/masked-errors.ts), which useMaskedErrors completes.
  */
-export function plugins(services: Services): Plugin[] {
+export function plugins(services: Services, trustedDocuments: ReadonlyMap<string, DocumentNode>): Plugin[] {
   return [
     useRequestId(),
     useRequestObservation(services.metrics, services.config.accessLog ? services.logger : null),
@@ -40,6 +41,7 @@ export function plugins(services: Services): Plugin[] {
     usePages(services),
     useCsrfPrevention(['x-graphql-yoga-csrf', 'apollo-require-preflight']),
     useSupportedMediaTypes(),
+    ...useTrustedDocuments(trustedDocuments, services.config.trustedDocuments),
     useOneCredentialCheck(),
     ...useOperationLimits(OPERATION_LIMITS),
     useNoNulCharacters(),
