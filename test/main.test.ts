@@ -144,7 +144,8 @@ async function startServer(onFinished: OnFinished, env: Record<string, string>):
 const noStackTrace = (output: string) => expect(output).not.toMatch(/^\s{4}at /m);
 
 describe('main.ts, the server process', () => {
-  describe.concurrent('when start-up fails', () => {
+  // Each test spawns the real server, which loads the whole app before it can fail: several at once on two cores take a while.
+  describe.concurrent('when start-up fails', { timeout: 90_000 }, () => {
     it('exits 1 with one line naming PORT when PORT is bad, and no stack trace', async ({ onTestFinished }) => {
       const run = await runToExit(onTestFinished, { PORT: 'abc' });
       expect(run.code).toBe(1);
