@@ -52,7 +52,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       operation: 'SignUp',
       variables: (c) => ({ input: { email: c.email, password: c.password } }),
       then: (data, c) => {
-        expect(data.signUp.__typename).toBe('AuthPayload');
+        expect(data.signUp.__typename).toBe('TokenAuthPayload');
         expect(data.signUp.user.email).toBe(c.email);
       },
     },
@@ -60,7 +60,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       operation: 'Login',
       variables: (c) => ({ input: { email: c.email, password: c.password } }),
       then: (data, c) => {
-        expect(data.login.__typename).toBe('AuthPayload');
+        expect(data.login.__typename).toBe('TokenAuthPayload');
         c.refreshToken = data.login.tokens.refreshToken;
       },
     },
@@ -68,7 +68,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       operation: 'Refresh',
       variables: (c) => ({ refreshToken: c.refreshToken }),
       then: (data, c) => {
-        expect(data.refresh.__typename).toBe('AuthPayload');
+        expect(data.refresh.__typename).toBe('TokenAuthPayload');
         c.accessToken = data.refresh.tokens.accessToken;
       },
     },
@@ -109,7 +109,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       operation: 'Login',
       variables: () => ({ input: admin }),
       then: (data, c) => {
-        expect(data.login.__typename).toBe('AuthPayload');
+        expect(data.login.__typename).toBe('TokenAuthPayload');
         c.adminToken = data.login.tokens.accessToken;
       },
     },

@@ -1,14 +1,17 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generate } from '@graphql-codegen/cli';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import config from '../../client/codegen.ts';
 import { FAILURE_CODES, REQUEST_ERROR_CODES } from '../../client/src/index.ts';
+import type * as ClientModule from '../../client/src/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRATCH = join(ROOT, 'test', '.codegen', 'client');
+/** The client's entry as the scratch files under SCRATCH import it. */
+const CLIENT_ENTRY = relative(SCRATCH, join(ROOT, 'client', 'src', 'index.ts')).split(sep).join('/');
 
 describe('the generated client', () => {
   it('is what client/codegen.ts generates from schema.graphql now (run npm run client:generate when this fails)', async () => {
@@ -34,7 +37,7 @@ describe('the generated client', () => {
       // Relative imports are rewritten to .js, so the package runs in Node and in browsers as it is.
       expect(readFileSync(join(outDir, 'index.js'), 'utf8')).toContain('from "./client.js"');
       expect(readFileSync(join(outDir, 'index.d.ts'), 'utf8')).toContain('LatchkeyClient');
-      const built = await import(pathToFileURL(join(outDir, 'index.js')).href) as typeof import('../../client/src/index.ts');
+      const built = await import(pathToFileURL(join(outDir, 'index.js')).href) as typeof ClientModule;
       expect(new built.LatchkeyClient({ url: 'http://localhost/graphql' }).tokens).toBeNull();
       expect(built.ViewerDocument.__meta__?.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     } finally {
@@ -44,7 +47,7 @@ describe('the generated client', () => {
 
   describe('under strict TypeScript', () => {
     const exhaustive = (codes: readonly string[]) => `
-      import type { LatchkeyError, Result } from '../../../client/src/index.ts';
+      import type { LatchkeyError, Result } from '${CLIENT_ENTRY}';
       export function explain(error: LatchkeyError): string {
         const code = error.code;
         switch (code) {

@@ -80,7 +80,7 @@ describe(`answers from upstream providers (${ENGINE})`, () => {
 
     const right = await answerFrom('acme', REDIRECT_URI);
     const signedIn = await app.gql(COMPLETE, { input: { provider: 'acme', code: right.code, state: right.state, iss: right.iss } });
-    expect(signedIn.body.data.completeSocialLogin).toEqual({ __typename: 'AuthPayload', user: { email: right.email } });
+    expect(signedIn.body.data.completeSocialLogin).toEqual({ __typename: 'TokenAuthPayload', user: { email: right.email } });
   });
 
   it('neither creates nor signs in an account with an ID token issued an hour in the future', async () => {

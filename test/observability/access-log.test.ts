@@ -35,7 +35,7 @@ describe(`the access log (${ENGINE})`, () => {
     const before = log.requests().length;
 
     const login = await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } }, { headers: { 'x-request-id': 'req-login-1' } });
-    expect(login.body.data.login.__typename).toBe('AuthPayload');
+    expect(login.body.data.login.__typename).toBe('TokenAuthPayload');
     await app.gql('query Me { viewer { credential } }', {}, { bearer: user.accessToken, headers: { 'x-request-id': 'req-token-1' } });
     await app.gql('query Me { viewer { credential } }', {}, { headers: { 'x-api-key': key.secret, 'x-request-id': 'req-key-1' } });
     await app.gql('query Me { viewer { credential } }', {}, { bearer: 'not-a-token', headers: { 'x-request-id': 'req-bad-1' } });

@@ -73,7 +73,7 @@ describe(`/metrics (${ENGINE})`, () => {
     const before = (await scrape()).samples;
 
     expect((await app.gql(LOGIN, { input: { email: user.email, password: 'wrong password here' } })).body.data.login.__typename).toBe('InvalidCredentialsError');
-    expect((await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).body.data.login.__typename).toBe('AuthPayload');
+    expect((await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).body.data.login.__typename).toBe('TokenAuthPayload');
     const withKey = () => app.gql('{ viewer { credential } }', {}, { headers: { 'x-api-key': key.secret } });
     expect((await withKey()).status).toBe(200);
     expect((await withKey()).status).toBe(200);

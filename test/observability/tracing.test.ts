@@ -87,7 +87,7 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
     }).then((r) => r.json() as Promise<any>);
     const email = uniqueEmail('trace');
-    expect((await post({ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } })).data.signUp.__typename).toBe('AuthPayload');
+    expect((await post({ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } })).data.signUp.__typename).toBe('TokenAuthPayload');
     const failed = await post({ query: LOGIN, variables: { input: { email, password: 'not the password' } } }, { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
     expect(failed.data.login.__typename).toBe('InvalidCredentialsError');
     expect(await server.stop()).toEqual({ code: 0, signal: null });

@@ -98,12 +98,12 @@ describe(`the hosted pages over HTTP (${ENGINE})`, () => {
       expect(html).toContain('role="alert"');
       expect(html).toContain(`name="token" value="${token}"`);
     }
-    expect(await login(user.email, PASSWORD)).toBe('AuthPayload');
+    expect(await login(user.email, PASSWORD)).toBe('TokenAuthPayload');
 
     const done = await form('/reset-password', { token, new_password: NEW_PASSWORD });
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('signed out everywhere');
-    expect(await login(user.email, NEW_PASSWORD)).toBe('AuthPayload');
+    expect(await login(user.email, NEW_PASSWORD)).toBe('TokenAuthPayload');
     expect(await login(user.email, PASSWORD)).toBe('InvalidCredentialsError');
     expect((await app.gql('{ viewer { credential } }', {}, { bearer: user.accessToken })).status).toBe(401);
     expect((await form('/reset-password', { token, new_password: 'another long passphrase' })).status).toBe(400);

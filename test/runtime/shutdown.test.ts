@@ -85,7 +85,7 @@ describe('shutting down under load', () => {
 
     const login = await inFlight;
     expect(login.status).toBe(200);
-    expect(((await login.json()) as any).data.login.__typename).toBe('AuthPayload');
+    expect(((await login.json()) as any).data.login.__typename).toBe('TokenAuthPayload');
     expect(sawReason).toBe('shutting_down');
     // The balancer was answered 503 (a refused connection would have thrown): readiness turned before the listener closed.
     expect(failures).toEqual([]);
