@@ -64,8 +64,8 @@ export interface Services {
 }
 
 export async function createServices(config: Config, database: Database, logger: Logger): Promise<Services> {
-  const metrics = new Metrics();
-  const invalidations = await Invalidations.start(database);
+  const metrics = new Metrics(() => database.poolUse());
+  const invalidations = await Invalidations.start(database, (kind, lagSeconds) => metrics.notifyLag.observe({ kind }, lagSeconds));
   const keys = await KeyRing.load(database, ['EdDSA', 'RS256'], invalidations);
   const revokedSessions = await RevokedSessions.start(database, invalidations, config.accessTokenTtl);
   const redis = await connectRedis(config, logger);
@@ -78,7 +78,8 @@ export async function createServices(config: Config, database: Database, logger:
     invalidations,
     users: new UserDirectory(database, invalidations),
     keys,
-    accessTokens: new AccessTokens(keys, { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtl }),
+    accessTokens: new AccessTokens(keys, { issuer: config.publicUrl, audience: config.publicUrl, ttlSeconds: config.accessTokenTtl },
+      (hit) => metrics.cacheLookups.inc({ cache: 'access_token', result: hit ? 'hit' : 'miss' })),
     revokedSessions,
     revoker: new SessionRevoker(database, invalidations),
     cookieSessions: new CookieSessions(database, revokedSessions),

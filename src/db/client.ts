@@ -24,7 +24,27 @@ export interface Database {
   /** Subscribes to a NOTIFY channel; resolves once listening. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
   notify(channel: string, payload: string): Promise<void>;
+  /** What the connections are doing now, for the metrics. */
+  poolUse(): PoolUse;
   close(): Promise<void>;
+}
+
+/** A snapshot of the connection pool's use. */
+export interface PoolUse {
+  /** Connections the pool may open; PGlite has one session, on which statements take turns. */
+  readonly max: number;
+  /** Statements sent outside a transaction and not yet answered, including those waiting for a connection. */
+  readonly statements: number;
+  /** Transactions begun and not yet ended (each holds a connection), including those waiting for one. */
+  readonly transactions: number;
+}
+
+/** Mutable in-flight counts behind `poolUse()`. */
+interface InFlight {
+  statements: number;
+  transactions: number;
+  /** True while postgres.js's `begin` sends its BEGIN. */
+  beginning?: boolean;
 }
 
 /** Thrown when the database cannot be reached; its message is one line for the operator. */
@@ -34,8 +54,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
 }
 
+const POSTGRES_MAX_CONNECTIONS = 10;
+
 async function openPostgres(url: string): Promise<Database> {
-  const client = traceStatements(postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} }));
+  const inFlight: InFlight = { statements: 0, transactions: 0 };
+  const client = countTransactions(traceStatements(postgres(url, { max: POSTGRES_MAX_CONNECTIONS, connect_timeout: 5, onnotice: () => {} }), inFlight), inFlight);
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   const dialect = new PgDialect();
   const database: Database = {
@@ -56,6 +79,7 @@ async function openPostgres(url: string): Promise<Database> {
     notify: async (channel, payload) => {
       await client`select pg_notify(${channel}, ${payload})`;
     },
+    poolUse: () => ({ max: POSTGRES_MAX_CONNECTIONS, statements: inFlight.statements, transactions: inFlight.transactions }),
     close: () => client.end({ timeout: 5 }),
   };
   try {
@@ -78,9 +102,12 @@ async function openPglite(dataDir: string): Promise<Database> {
     if (error instanceof DataDirLocked) throw new DatabaseUnavailable(error.message);
     throw new DatabaseUnavailable(`cannot open the embedded database in ${dataDir}: ${reason(error)}`);
   }
+  const inFlight: InFlight = { statements: 0, transactions: 0 };
   const query = client.query.bind(client);
-  client.query = ((text: string, ...rest: unknown[]) =>
-    inClientSpan(statementName(text), { 'db.system.name': 'postgresql', 'db.query.text': text }, () => (query as (...args: unknown[]) => Promise<unknown>)(text, ...rest))) as typeof client.query;
+  client.query = ((text: string, ...rest: unknown[]) => whileCounted(inFlight, 'statements', () =>
+    inClientSpan(statementName(text), { 'db.system.name': 'postgresql', 'db.query.text': text }, () => (query as (...args: unknown[]) => Promise<unknown>)(text, ...rest)))) as typeof client.query;
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: Parameters<PGlite['transaction']>[0]) => whileCounted(inFlight, 'transactions', () => transaction(fn))) as typeof client.transaction;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',
@@ -95,6 +122,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     notify: async (channel, payload) => {
       await db.execute(sql`select pg_notify(${channel}, ${payload})`);
     },
+    poolUse: () => ({ max: 1, statements: inFlight.statements, transactions: inFlight.transactions }),
     close: async () => {
       await client.close();
       await lock?.release();
@@ -102,14 +130,57 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-/** Every statement Drizzle and `rows` send (through `unsafe`) reports a span when tracing is on. */
-function traceStatements(client: postgres.Sql): postgres.Sql {
+/**
+ * Every statement Drizzle and `rows` send (through `unsafe`) reports a span when tracing is on, and is
+ * counted in flight from its start (postgres.js runs a query when it is awaited) until it settles.
+ */
+function traceStatements(client: postgres.Sql, inFlight: InFlight): postgres.Sql {
   const unsafe = client.unsafe.bind(client);
-  client.unsafe = ((text: string, ...rest: unknown[]) => traceThenable(
-    (unsafe as (...args: unknown[]) => PromiseLike<unknown>)(text, ...rest), statementName(text),
-    { 'db.system.name': 'postgresql', 'db.query.text': text },
-  )) as typeof client.unsafe;
+  client.unsafe = ((text: string, ...rest: unknown[]) => {
+    const traced = traceThenable(
+      (unsafe as (...args: unknown[]) => PromiseLike<unknown>)(text, ...rest), statementName(text),
+      { 'db.system.name': 'postgresql', 'db.query.text': text },
+    );
+    return inFlight.beginning ? traced : countThenable(traced, inFlight);
+  }) as typeof client.unsafe;
   return client;
+}
+
+/** Drizzle's transactions (`begin`) are counted while open; their statements run on the transaction's own client. */
+function countTransactions(client: postgres.Sql, inFlight: InFlight): postgres.Sql {
+  const begin = client.begin.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  client.begin = ((...args: unknown[]) => whileCounted(inFlight, 'transactions', () => {
+    // postgres.js sends its BEGIN through `unsafe`, synchronously within `begin`: part of the transaction, not a statement of its own.
+    inFlight.beginning = true;
+    try {
+      return begin(...args);
+    } finally {
+      inFlight.beginning = false;
+    }
+  })) as typeof client.begin;
+  return client;
+}
+
+function countThenable<T extends PromiseLike<unknown>>(pending: T, inFlight: InFlight): T {
+  const then = pending.then;
+  let started: Promise<unknown> | undefined;
+  Object.defineProperty(pending, 'then', {
+    configurable: true,
+    value(onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) {
+      started ??= whileCounted(inFlight, 'statements', () => new Promise((resolve, reject) => void then.call(pending, resolve, reject)));
+      return started.then(onFulfilled, onRejected);
+    },
+  });
+  return pending;
+}
+
+async function whileCounted<T>(inFlight: InFlight, kind: keyof InFlight, run: () => Promise<T>): Promise<T> {
+  inFlight[kind]++;
+  try {
+    return await run();
+  } finally {
+    inFlight[kind]--;
+  }
 }
 
 /** A span's name: the statement's first keyword (select, insert…), as OpenTelemetry's database conventions suggest. */

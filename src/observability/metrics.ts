@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolUse } from '../db/client.ts';
 
 /** Distinct GraphQL operation names kept as labels; past this many, an operation is counted as "other". */
 export const MAX_OPERATION_NAMES = 100;
@@ -22,13 +23,31 @@ export class Metrics {
   readonly refreshReuse = this.#counter('latchkey_refresh_token_reuse_detected_total', 'Retired refresh tokens presented again (the session was revoked), by channel (graphql or oauth).', ['channel']);
   readonly apiKeyChecks = this.#counter('latchkey_api_key_checks_total', 'API keys presented as a credential, by outcome (valid, MALFORMED, NOT_FOUND, REVOKED, EXPIRED, RATE_LIMITED, UNAVAILABLE).', ['outcome']);
   readonly rateLimitRefusals = this.#counter('latchkey_rate_limit_refusals_total', 'Requests refused by a rate limit, by limit.', ['limit']);
-  readonly cacheLookups = this.#counter('latchkey_cache_lookups_total', 'In-process cache look-ups, by cache and result (hit or miss); the hit ratio is hits / all.', ['cache', 'result']);
+  readonly cacheLookups = this.#counter('latchkey_cache_lookups_total', 'In-process cache look-ups, by cache (api_key, access_token) and result (hit or miss); the hit ratio is hits / all.', ['cache', 'result']);
+  readonly notifyLag = new Histogram({
+    name: 'latchkey_invalidation_notify_lag_seconds', help: 'Time from publishing an invalidation (NOTIFY) to its receipt on this instance, by kind (session, user, apikey, keys).',
+    labelNames: ['kind'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+  });
 
   readonly #operationNames = new Set<string>();
 
-  constructor() {
+  /** `poolUse` is read at each scrape. */
+  constructor(poolUse: () => PoolUse) {
     // Event-loop lag, heap and resident memory, CPU, handles: prom-client's process metrics.
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
+    new Gauge({
+      name: 'latchkey_db_pool_max_connections', help: 'Connections the database pool may open (1 for the embedded PGlite).', registers: [this.registry],
+      collect() { this.set(poolUse().max); },
+    });
+    new Gauge({
+      name: 'latchkey_db_in_flight', help: 'Database work begun and not yet finished, including any waiting for a connection: statements outside a transaction, and open transactions.',
+      labelNames: ['kind'], registers: [this.registry],
+      collect() {
+        const use = poolUse();
+        this.set({ kind: 'statement' }, use.statements);
+        this.set({ kind: 'transaction' }, use.transactions);
+      },
+    });
   }
 
   /** The operation's name as a label: bounded, so that clients cannot blow up the series count. */

@@ -37,7 +37,8 @@ export class AccessTokens {
   // remembered by its exact string until it expires. Revocation is checked by the caller every time.
   readonly #verified = new BoundedCache<string, AccessTokenClaims>(50_000);
 
-  constructor(private readonly keys: KeyRing, private readonly settings: AccessTokenSettings) {
+  /** `onLookup(hit)` is told whether each verification was answered from the cache (for the hit-ratio metric). */
+  constructor(private readonly keys: KeyRing, private readonly settings: AccessTokenSettings, private readonly onLookup: (hit: boolean) => void = () => {}) {
     keys.onRemoved(() => this.#verified.clear());
   }
 
@@ -70,6 +71,7 @@ export class AccessTokens {
    */
   async verify(token: string): Promise<VerifyResult> {
     const cached = this.#verified.get(token);
+    this.onLookup(cached !== undefined);
     if (cached !== undefined) {
       const expires = Math.min(cached.exp, cached.iat + this.settings.ttlSeconds);
       if (expires + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) return { ok: true, claims: cached };

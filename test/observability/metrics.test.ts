@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { INVALIDATION_CHANNEL } from '../../src/db/notify.ts';
 import { MAX_OPERATION_NAMES } from '../../src/observability/metrics.ts';
 import { createKey } from '../helpers/apikeys.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -91,6 +93,89 @@ describe(`/metrics (${ENGINE})`, () => {
     expect(delta(before, after, 'latchkey_cache_lookups_total{cache="api_key",result="miss"}')).toBe(1);
     expect(delta(before, after, 'latchkey_cache_lookups_total{cache="api_key",result="hit"}')).toBe(2);
     for (const id of [user.userId, user.sessionId, key.id, user.email]) expect(text).not.toContain(id);
+  });
+
+  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+  const WHO = '{ viewer { credential } }';
+  /** Scrapes until `sample` has grown from `before` (a NOTIFY arrives after the request that sent it has been answered). */
+  const scrapeUntilGrown = async (before: Map<string, number>, sample: string) => {
+    for (let attempt = 0; ; attempt++) {
+      const scraped = await scrape();
+      if (delta(before, scraped.samples, sample) > 0 || attempt === 100) return scraped;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('counts the verified access-token cache: the first use of a token misses, the next hits', async () => {
+    const user = await signUpUser(app);
+    const before = (await scrape()).samples;
+    expect((await app.gql(WHO, {}, bearer(user.accessToken))).body.data.viewer.credential).toBe('ACCESS_TOKEN');
+    expect((await app.gql(WHO, {}, bearer(user.accessToken))).body.data.viewer.credential).toBe('ACCESS_TOKEN');
+    const { samples: after, text } = await scrape();
+    expect(delta(before, after, 'latchkey_cache_lookups_total{cache="access_token",result="miss"}')).toBe(1);
+    expect(delta(before, after, 'latchkey_cache_lookups_total{cache="access_token",result="hit"}')).toBe(1);
+    expect(text).not.toContain(user.accessToken);
+  });
+
+  it('measures the NOTIFY lag of an invalidation, by kind: a logout is received once, on this instance too', async () => {
+    const user = await signUpUser(app);
+    const before = (await scrape()).samples;
+    expect((await app.gql('mutation { logout { revokedSessions } }', {}, bearer(user.accessToken))).body.data.logout).toEqual({ revokedSessions: 1 });
+    const { samples: after, text } = await scrapeUntilGrown(before, 'latchkey_invalidation_notify_lag_seconds_count{kind="session"}');
+    expect(delta(before, after, 'latchkey_invalidation_notify_lag_seconds_count{kind="session"}')).toBe(1);
+    expect(delta(before, after, 'latchkey_invalidation_notify_lag_seconds_bucket{le="+Inf",kind="session"}')).toBe(1);
+    expect(delta(before, after, 'latchkey_invalidation_notify_lag_seconds_sum{kind="session"}')).toBeGreaterThanOrEqual(0);
+    expect(delta(before, after, 'latchkey_invalidation_notify_lag_seconds_count{kind="apikey"}')).toBe(0);
+    expect(text).not.toContain(user.sessionId);
+  });
+
+  it('still applies an invalidation in the old format (no publish time), without counting a lag', async () => {
+    const user = await signUpUser(app);
+    expect((await app.gql(WHO, {}, bearer(user.accessToken))).body.data.viewer.credential).toBe('ACCESS_TOKEN');
+    const before = (await scrape()).samples;
+    // As an instance of the previous version sends it: `kind:id`. Only the message revokes: the row is untouched.
+    await app.database.notify(INVALIDATION_CHANNEL, `session:${user.sessionId}`);
+    let answer = await app.gql(WHO, {}, bearer(user.accessToken));
+    for (let attempt = 0; answer.status === 200 && attempt < 100; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answer = await app.gql(WHO, {}, bearer(user.accessToken));
+    }
+    expect(answer.status).toBe(401);
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'revoked' });
+    const after = (await scrape()).samples;
+    expect(delta(before, after, 'latchkey_invalidation_notify_lag_seconds_count{kind="session"}')).toBe(0);
+  });
+
+  it('reports the database pool: its size, and statements and transactions in flight', async () => {
+    const max = ENGINE === 'postgres' ? 10 : 1;
+    const idle = (await scrape()).samples;
+    expect(idle.get('latchkey_db_pool_max_connections')).toBe(max);
+    expect(idle.get('latchkey_db_in_flight{kind="statement"}')).toBe(0);
+    expect(idle.get('latchkey_db_in_flight{kind="transaction"}')).toBe(0);
+
+    // max + 1 transactions held open: all of the pool's connections, and one waiting for a connection.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    let begun = 0;
+    const transactions = Array.from({ length: max + 1 }, () => app.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      begun++;
+      await held;
+    }));
+    while (begun < max) await new Promise((resolve) => setTimeout(resolve, 10));
+    // A statement outside them waits for a connection too.
+    const statement = app.database.rows(sql`select 1 as one`);
+    const busy = (await scrape()).samples;
+    release();
+    await Promise.all(transactions);
+    expect(await statement).toEqual([{ one: 1 }]);
+    expect(begun).toBe(max + 1);
+    expect(busy.get('latchkey_db_in_flight{kind="transaction"}')).toBe(max + 1);
+    expect(busy.get('latchkey_db_in_flight{kind="statement"}')).toBe(1);
+
+    const after = (await scrape()).samples;
+    expect(after.get('latchkey_db_in_flight{kind="transaction"}')).toBe(0);
+    expect(after.get('latchkey_db_in_flight{kind="statement"}')).toBe(0);
   });
 
   it(`keeps at most ${MAX_OPERATION_NAMES} operation names as labels; the rest count as "other"`, async () => {
