@@ -42,7 +42,7 @@ export function useSocialCallback(services: Services): Plugin {
       }
       try {
         const userId = await completeUpstreamSignIn(services, meta, { provider, code, state });
-        const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, ...meta });
+        const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr: ['fed'], ...meta });
         if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
         next.searchParams.set('signed_in', provider);
         endResponse(seeOther(next, sessionCookieHeader(started.cookie, started.cookieExpiresAt)));

@@ -110,7 +110,7 @@ builder.mutationField('completeSocialLogin', (t) =>
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
       const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, input);
-      return signIn(ctx, userId, input.delivery ?? 'TOKENS');
+      return signIn(ctx, userId, input.delivery ?? 'TOKENS', ['fed']);
     },
   }),
 );
