@@ -38,10 +38,12 @@ export async function login(database: Database, throttle: AddressThrottle, input
   if (!ok) throw new InvalidCredentialsError();
   await throttle.giveBack(input.ip);
   const pending = (await input.secondFactorPending?.(user.id)) ?? false;
-  await database.db.update(users).set({
-    ...(pending ? {} : { failedLogins: 0, lastFailedLoginAt: null }),
+  const changes = {
+    // A right password with a second factor still to pass: only this attempt's count is given back.
+    ...(pending ? { failedLogins: sql`greatest(${users.failedLogins} - 1, 0)` } : { failedLogins: 0, lastFailedLoginAt: null }),
     ...(needsRehash(user.passwordHash!) ? { passwordHash: await hashPassword(input.password) } : {}),
-  }).where(eq(users.id, user.id));
+  };
+  await database.db.update(users).set(changes).where(eq(users.id, user.id));
   return toUserRecord(user);
 }
 
