@@ -1,4 +1,5 @@
 import { login } from '../accounts/login.ts';
+import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
@@ -9,6 +10,7 @@ import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { consentPage, errorPage, signInPage } from './consent-page.ts';
+import { secondFactorForm, submitSecondFactor, type SecondStepPage } from './second-factor-step.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
 const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
@@ -128,7 +130,15 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     if (binding === undefined || !constantTimeEqual(csrf, hmac(page.csrfKey, `signin:${binding}`))) {
       return html(errorPage('The form expired; go back and try again.'), 403);
     }
-    return signIn(services, page, authorization, kept, param('email') ?? '', param('password') ?? '', showSignIn);
+    return signIn(services, page, authorization, kept, param('email') ?? '', param('password') ?? '', showSignIn, binding);
+  }
+  if (action === 'second_factor') {
+    const binding = readCookie(cookieHeader, CSRF_COOKIE);
+    if (binding === undefined) return html(errorPage('The form expired; go back and try again.'), 403);
+    const step = secondStepOf(page, authorization, kept, binding);
+    const outcome = await submitSecondFactor(services, step, source);
+    if (!outcome.ok) return outcome.html === null ? showSignIn(outcome.status, outcome.error) : html(outcome.html, outcome.status);
+    return signedInNow(services, page, authorization, kept, outcome.passed.userId, outcome.passed.amr);
   }
   if (action !== 'allow' && action !== 'deny') return html(errorPage('Choose Allow or Deny.'), 400);
   if (mustSignIn) return showSignIn(200, 'Sign in first.');
@@ -141,23 +151,19 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
 
 async function signIn(
   services: Services, page: PageRequest, authorization: AuthorizationRequest, kept: ReadonlyMap<string, string>,
-  email: string, password: string, showSignIn: (status: number, error?: string) => Response,
+  email: string, password: string, showSignIn: (status: number, error?: string) => Response, binding: string,
 ): Promise<Response> {
   const userAgent = page.request.headers.get('user-agent');
   try {
-    const user = await login(services.database, services.addressThrottle, { email, password, ip: page.ip });
+    const { database } = services;
+    const user = await login(database, services.addressThrottle, { email, password, ip: page.ip, secondFactorPending: secondFactorPending(database) });
     if (services.config.requireVerifiedEmail && !user.emailVerified) return showSignIn(403, 'Confirm your email address first.');
-    await recordAuditEvent(services.database, { type: 'login.succeeded', userId: user.id, ip: page.ip, userAgent, detail: `on the authorization page of ${authorization.client.clientId}` });
-    const started = await startSession(services.database, { userId: user.id, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, userAgent, ip: page.ip });
-    if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
-    // Back to the request, signed in just now: whatever prompt=login or max_age asked for is satisfied.
-    const back = new URL('/oauth/authorize', services.config.publicUrl);
-    for (const [name, value] of kept) if (name !== 'prompt' && name !== 'max_age') back.searchParams.set(name, value);
-    if (authorization.prompt.has('consent')) back.searchParams.set('prompt', 'consent');
-    return seeOther(back.pathname + back.search, [
-      sessionCookieHeader(started.cookie, started.cookieExpiresAt),
-      `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
-    ]);
+    const held = await holdForSecondFactor(database, user.id, 'COOKIE', 'pwd');
+    if (held !== null) {
+      await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ip: page.ip, userAgent, detail: `on the authorization page of ${authorization.client.clientId}` });
+      return html(secondFactorForm(secondStepOf(page, authorization, kept, binding), held), 200);
+    }
+    return signedInNow(services, page, authorization, kept, user.id, ['pwd']);
   } catch (error) {
     if (error instanceof InvalidCredentialsError || error instanceof ValidationError) {
       await recordAuditEvent(services.database, { type: 'login.failed', ip: page.ip, userAgent, detail: `email: ${email.trim().slice(0, 254)}` });
@@ -168,16 +174,44 @@ async function signIn(
   }
 }
 
+/** Starts the first-party cookie session of a user who just signed in on the page, and goes back to the request. */
+async function signedInNow(
+  services: Services, page: PageRequest, authorization: AuthorizationRequest, kept: ReadonlyMap<string, string>,
+  userId: string, amr: readonly string[],
+): Promise<Response> {
+  const userAgent = page.request.headers.get('user-agent');
+  await recordAuditEvent(services.database, { type: 'login.succeeded', userId, ip: page.ip, userAgent, detail: `on the authorization page of ${authorization.client.clientId}` });
+  const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, userAgent, ip: page.ip, amr });
+  if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
+  // Back to the request, signed in just now: whatever prompt=login or max_age asked for is satisfied.
+  const back = new URL('/oauth/authorize', services.config.publicUrl);
+  for (const [name, value] of kept) if (name !== 'prompt' && name !== 'max_age') back.searchParams.set(name, value);
+  if (authorization.prompt.has('consent')) back.searchParams.set('prompt', 'consent');
+  return seeOther(back.pathname + back.search, [
+    sessionCookieHeader(started.cookie, started.cookieExpiresAt),
+    `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
+  ]);
+}
+
+function secondStepOf(page: PageRequest, authorization: AuthorizationRequest, kept: ReadonlyMap<string, string>, binding: string): SecondStepPage {
+  return {
+    clientName: authorization.client.name, params: kept, binding, csrfKey: page.csrfKey, ip: page.ip,
+    userAgent: page.request.headers.get('user-agent'),
+  };
+}
+
 interface SignIn {
   readonly userId: string;
   readonly sessionId: string;
   /** When the user signed in to this session: the ID token's auth_time. */
   readonly authTime: Date;
+  /** How the user signed in to this session (RFC 8176). */
+  readonly amr: readonly string[];
 }
 
 async function signInOf(services: Services, session: { sessionId: string; userId: string }): Promise<SignIn | undefined> {
   const record = await findSession(services.database, session.sessionId);
-  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt };
+  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt, amr: record.amr };
 }
 
 /** Signed in longer ago than the client's max_age allows (OIDC Core §3.1.2.1). */

@@ -96,7 +96,8 @@ export function authorizationError(redirectUri: string, issuer: string, error: s
  * `state` and `iss` (RFC 9207). The code is 256 random bits, kept only as its SHA-256, for 60 s.
  */
 export async function issueCode(
-  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date }, request: AuthorizationRequest,
+  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date; readonly amr?: readonly string[] },
+  request: AuthorizationRequest,
 ): Promise<string> {
   const code = randomSecret();
   await database.db.insert(oauthCodes).values({
@@ -104,6 +105,7 @@ export async function issueCode(
     clientId: request.client.clientId,
     userId: user.userId,
     authTime: user.authTime,
+    amr: [...(user.amr ?? [])],
     redirectUri: request.redirectUri,
     scopes: [...request.scopes],
     codeChallenge: request.codeChallenge,

@@ -1,0 +1,128 @@
+import * as oauth from 'oauth4webapi';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACR_MFA, ACR_SINGLE_FACTOR } from '../../src/factors/acr.ts';
+import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { ENGINE } from '../helpers/database.ts';
+import { enrolTotp, jwtClaims } from '../helpers/factors.ts';
+import { discover, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { awayFromStepEdge, codeAt } from '../helpers/totp.ts';
+import { PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
+
+// The authorization page with a second factor, driven by plain HTTP as a browser without JavaScript
+// would; the tokens are redeemed and the ID token validated by oauth4webapi.
+
+describe(`the authorization page asks for the second factor (${ENGINE})`, () => {
+  let app: TestApp;
+  let client: RegisteredClient;
+  let as: oauth.AuthorizationServer;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const admin = await signUpAdmin(app);
+    client = await registerClient(app, admin.accessToken, { scopes: ['openid', 'email'] });
+    as = await discover(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  beforeEach(() => awayFromStepEdge());
+
+  async function request() {
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const params = new URLSearchParams({
+      client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code', scope: 'openid email', state, nonce,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    return { verifier, params, state, nonce };
+  }
+  const post = (fields: URLSearchParams, cookie: string) => app.fetch('/oauth/authorize', {
+    method: 'POST', redirect: 'manual', body: fields.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: new URL(app.url).origin },
+  });
+  const hiddenFields = (html: string) => new URLSearchParams(
+    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
+  );
+  const cookiesOf = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
+
+  /** Signs in on the page with the password; returns the response and the pre-session cookie. */
+  async function passwordOnPage(user: SignedUp, params: URLSearchParams) {
+    const page = await app.fetch(`/oauth/authorize?${params}`, { redirect: 'manual' });
+    const csrfCookie = cookiesOf(page);
+    const form = hiddenFields(await page.text());
+    form.set('email', user.email);
+    form.set('password', PASSWORD);
+    form.set('action', 'signin');
+    return { response: await post(form, csrfCookie), csrfCookie };
+  }
+
+  /** From a 303 after sign-in: consent, allow, and redeem the code with oauth4webapi. */
+  async function consentAndRedeem(signedIn: Response, flow: Awaited<ReturnType<typeof request>>) {
+    const cookie = signedIn.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const consent = await app.fetch(signedIn.headers.get('location')!, { headers: { cookie } });
+    const consentForm = hiddenFields(await consent.text());
+    consentForm.set('action', 'allow');
+    const allowed = await post(consentForm, cookie);
+    expect(allowed.status).toBe(303);
+    return redeem(as, client, { redirectTo: allowed.headers.get('location')!, state: flow.state, nonce: flow.nonce, verifier: flow.verifier });
+  }
+
+  it('after the right password shows a code form, no session; the right code signs in and the tokens say mfa', async () => {
+    const user = await signUpUser(app);
+    const { secret } = await enrolTotp(app, user);
+    const flow = await request();
+    const { response, csrfCookie } = await passwordOnPage(user, flow.params);
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    const html = await response.text();
+    expect(html).toContain('autocomplete="one-time-code"');
+    expect(html).not.toContain('<script');
+    const form = hiddenFields(html);
+    expect(form.get('challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const wrong = new URLSearchParams(form);
+    wrong.set('code', codeAt(secret, 4));
+    wrong.set('action', 'second_factor');
+    const refused = await post(wrong, csrfCookie);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain('That code is wrong or already used.');
+
+    const forged = new URLSearchParams(wrong);
+    forged.set('csrf_token', 'x'.repeat(43));
+    forged.set('code', codeAt(secret));
+    expect((await post(forged, csrfCookie)).status).toBe(403);
+
+    const right = new URLSearchParams(wrong);
+    right.set('code', codeAt(secret));
+    const signedIn = await post(right, csrfCookie);
+    expect(signedIn.status).toBe(303);
+    const tokens = await consentAndRedeem(signedIn, flow);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, amr: ['pwd', 'otp', 'mfa'], acr: ACR_MFA });
+    expect(jwtClaims(tokens.access_token).amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
+  it('takes a recovery code on the same form', async () => {
+    const user = await signUpUser(app);
+    const { recoveryCodes } = await enrolTotp(app, user);
+    const flow = await request();
+    const { response, csrfCookie } = await passwordOnPage(user, flow.params);
+    const form = hiddenFields(await response.text());
+    form.set('code', recoveryCodes[0]!);
+    form.set('action', 'second_factor');
+    const signedIn = await post(form, csrfCookie);
+    expect(signedIn.status).toBe(303);
+    expect(oauth.getValidatedIdTokenClaims(await consentAndRedeem(signedIn, flow))).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
+  });
+
+  it('an account without a second factor signs in with its password; the ID token says pwd', async () => {
+    const user = await signUpUser(app);
+    const flow = await request();
+    const { response } = await passwordOnPage(user, flow.params);
+    expect(response.status).toBe(303);
+    const tokens = await consentAndRedeem(response, flow);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, amr: ['pwd'], acr: ACR_SINGLE_FACTOR });
+  });
+});
