@@ -26,14 +26,6 @@ export class ReauthenticationRequiredError extends AppError {
   }
 }
 
-/** REQUIRE_ADMIN_MFA: an admin without a second factor may not use admin operations. */
-export class SecondFactorEnrolmentRequiredError extends AppError {
-  readonly code = 'SECOND_FACTOR_ENROLMENT_REQUIRED';
-  constructor() {
-    super('Admin operations need an account with a second factor: enrol one first.');
-  }
-}
-
 export class TotpAlreadyEnabledError extends AppError {
   readonly code = 'TOTP_ALREADY_ENABLED';
   constructor() {
@@ -73,12 +65,6 @@ builder.objectType(ReauthenticationRequiredError, {
   name: 'ReauthenticationRequiredError',
   description:
     'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate, then try again. API keys cannot re-verify and always get this answer.',
-  ...errorFields,
-});
-
-builder.objectType(SecondFactorEnrolmentRequiredError, {
-  name: 'SecondFactorEnrolmentRequiredError',
-  description: 'The server requires admins to have a second factor (REQUIRE_ADMIN_MFA) and this account has none.',
   ...errorFields,
 });
 

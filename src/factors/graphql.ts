@@ -15,7 +15,8 @@ import {
 import { secondFactorMethods } from './methods.ts';
 import { deleteRecoveryCodes, recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes.ts';
 import { requireRecentVerification } from './step-up.ts';
-import { acceptTotpCode, deleteTotp, findTotp, startTotpEnrolment, type TotpEnrolment } from './totp-factor.ts';
+import { acceptTotpCode, deleteTotp, startTotpEnrolment, type TotpEnrolment } from './totp-factor.ts';
+import { findTotp } from './totp-status.ts';
 import { verifySecondFactor } from './verify-second-factor.ts';
 
 interface SecondFactors {

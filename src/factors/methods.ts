@@ -1,7 +1,7 @@
 import type { Database } from '../db/client.ts';
 import type { SecondFactorMethod } from './errors.ts';
 import { recoveryCodesLeft } from './recovery-codes.ts';
-import { findTotp } from './totp-factor.ts';
+import { findTotp } from './totp-status.ts';
 
 /** The second factors an account can sign in with; empty when it has none (the password alone signs it in). */
 export async function secondFactorMethods(database: Database, userId: string): Promise<SecondFactorMethod[]> {

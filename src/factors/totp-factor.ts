@@ -12,10 +12,6 @@ export interface TotpEnrolment {
   readonly qrCodeSvg: string;
 }
 
-export interface TotpStatus {
-  readonly confirmedAt: Date | null;
-}
-
 // The user id is the associated data: a sealed secret copied to another account's row does not open.
 const box = (config: Config) => new SecretBox(config.secrets.key, config.secrets.previousKeys);
 
@@ -61,12 +57,6 @@ export async function acceptTotpCode(
     or(isNull(totpFactors.lastUsedStep), lt(totpFactors.lastUsedStep, step)),
   )).returning({ userId: totpFactors.userId });
   return accepted.length > 0;
-}
-
-/** The account's authenticator, confirmed or not; null when it has none. */
-export async function findTotp(database: Database, userId: string): Promise<TotpStatus | null> {
-  const [row] = await database.db.select({ confirmedAt: totpFactors.confirmedAt }).from(totpFactors).where(eq(totpFactors.userId, userId));
-  return row ?? null;
 }
 
 /** Removes the account's authenticator; false when it had none. */

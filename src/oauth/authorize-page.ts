@@ -16,6 +16,7 @@ import { secondFactorForm, submitSecondFactor, type SecondStepPage } from './sec
 const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
 const PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
+  'acr_values',
 ] as const;
 
 /** RFC 9700 §4.16 (clickjacking) and §4.2.4 (no code or state leaks through Referer); pages are never cached. */
@@ -72,7 +73,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const params: AuthorizationParams = {
     clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
     state: param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-    prompt: param('prompt'), maxAge: param('max_age'),
+    prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'),
   };
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
@@ -103,7 +104,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const csrfFor = (sessionId: string) => hmac(page.csrfKey, `consent:${sessionId}`);
 
   const signedIn = session === undefined ? undefined : await signInOf(services, session);
-  const mustSignIn = signedIn === undefined || isStale(signedIn, authorization);
+  const mustSignIn = signedIn === undefined || isStale(signedIn, authorization) || (authorization.requireMfa && !signedIn.amr.includes('mfa'));
   const refuse = (error: string, message: string) =>
     seeOther(authorizationError(authorization.redirectUri, issuer, error, message, authorization.state));
 
@@ -159,6 +160,11 @@ async function signIn(
     const user = await login(database, services.addressThrottle, { email, password, ip: page.ip, secondFactorPending: secondFactorPending(database) });
     if (services.config.requireVerifiedEmail && !user.emailVerified) return showSignIn(403, 'Confirm your email address first.');
     const held = await holdForSecondFactor(database, user.id, 'COOKIE', 'pwd');
+    if (held === null && authorization.requireMfa) {
+      // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.
+      return seeOther(authorizationError(authorization.redirectUri, services.config.publicUrl, 'unmet_authentication_requirements',
+        'The application asks for a second factor and the account has none.', authorization.state));
+    }
     if (held !== null) {
       await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ip: page.ip, userAgent, detail: `on the authorization page of ${authorization.client.clientId}` });
       return html(secondFactorForm(secondStepOf(page, authorization, kept, binding), held), 200);

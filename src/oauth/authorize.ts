@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { ACR_MFA } from '../factors/acr.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { findClient, type OAuthClientRecord } from './clients.ts';
 import { isS256Challenge } from './pkce.ts';
@@ -22,6 +23,8 @@ export interface AuthorizationParams {
   readonly prompt?: string | null;
   /** OIDC Core §3.1.2.1: the longest time since the user signed in, in seconds. */
   readonly maxAge?: string | null;
+  /** OIDC Core §3.1.2.1: space-separated authentication context classes, e.g. urn:latchkey:acr:mfa. */
+  readonly acrValues?: string | null;
 }
 
 /** The prompt values Latchkey acts on; others are ignored, as OIDC Core §3.1.2.1 allows. */
@@ -39,6 +42,8 @@ export interface AuthorizationRequest {
   readonly prompt: ReadonlySet<Prompt>;
   /** Milliseconds; a session signed in longer ago must sign in again. */
   readonly maxAgeMs: number | null;
+  /** acr_values asked for a second factor (ACR_MFA): a session that did not pass one signs in again. */
+  readonly requireMfa: boolean;
 }
 
 export type AuthorizationCheck =
@@ -82,6 +87,7 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
     request: {
       client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce,
       prompt, maxAgeMs: maxAge === null ? null : Number(maxAge) * 1000,
+      requireMfa: (params.acrValues ?? '').split(' ').includes(ACR_MFA),
     },
   };
 }

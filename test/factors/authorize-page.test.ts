@@ -28,13 +28,13 @@ describe(`the authorization page asks for the second factor (${ENGINE})`, () => 
   });
   beforeEach(() => awayFromStepEdge());
 
-  async function request() {
+  async function request(extra: Record<string, string> = {}) {
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const nonce = oauth.generateRandomNonce();
     const params = new URLSearchParams({
       client_id: client.clientId, redirect_uri: client.redirectUri, response_type: 'code', scope: 'openid email', state, nonce,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
     });
     return { verifier, params, state, nonce };
   }
@@ -124,5 +124,41 @@ describe(`the authorization page asks for the second factor (${ENGINE})`, () => 
     expect(response.status).toBe(303);
     const tokens = await consentAndRedeem(response, flow);
     expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, amr: ['pwd'], acr: ACR_SINGLE_FACTOR });
+  });
+
+  it('honours acr_values asking for a second factor: a password-only session signs in again, with the code', async () => {
+    const user = await signUpUser(app);
+    const first = await request();
+    const { response: passwordOnly } = await passwordOnPage(user, first.params);
+    const cookie = passwordOnly.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const { secret } = await enrolTotp(app, user);
+
+    const flow = await request({ acr_values: ACR_MFA });
+    const again = await app.fetch(`/oauth/authorize?${flow.params}`, { redirect: 'manual', headers: { cookie } });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('name="password"');
+    const { response, csrfCookie } = await passwordOnPage(user, flow.params);
+    const form = hiddenFields(await response.text());
+    expect(form.get('acr_values')).toBe(ACR_MFA);
+    form.set('code', codeAt(secret));
+    form.set('action', 'second_factor');
+    const tokens = await consentAndRedeem(await post(form, csrfCookie), flow);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ acr: ACR_MFA, amr: ['pwd', 'otp', 'mfa'] });
+  });
+
+  it('answers unmet_authentication_requirements when acr_values wants a second factor the account lacks', async () => {
+    const user = await signUpUser(app);
+    const flow = await request({ acr_values: ACR_MFA });
+    const { response } = await passwordOnPage(user, flow.params);
+    expect(response.status).toBe(303);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    const location = new URL(response.headers.get('location')!);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'unmet_authentication_requirements', state: flow.state });
+  });
+
+  it('says which acr values it supports in its discovery document', async () => {
+    const document = await (await app.fetch('/.well-known/openid-configuration')).json();
+    expect(document.acr_values_supported).toEqual([ACR_MFA, ACR_SINGLE_FACTOR]);
+    expect(document.claims_supported).toEqual(expect.arrayContaining(['amr', 'acr']));
   });
 });

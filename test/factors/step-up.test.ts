@@ -131,3 +131,25 @@ describe(`step-up: sensitive operations want a recent sign-in (${ENGINE})`, () =
     expect((await app.gql(ROTATE, {}, as(admin))).body.data.rotateSigningKeys.keys.length).toBeGreaterThan(0);
   });
 });
+
+describe(`REQUIRE_ADMIN_MFA (${ENGINE})`, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { REQUIRE_ADMIN_MFA: 'true' } });
+  });
+  afterAll(() => app.close());
+  beforeEach(() => awayFromStepEdge());
+
+  it('refuses admin fields to an admin without a second factor until one is enrolled', async () => {
+    const admin = await signUpAdmin(app);
+    const before = await app.gql(`{ signingKeys { kid } }`, {}, { bearer: admin.accessToken });
+    expect(before.body.errors?.[0]?.extensions?.code).toBe('SECOND_FACTOR_ENROLMENT_REQUIRED');
+    await enrolTotp(app, admin);
+    const after = await app.gql(`{ signingKeys { kid } }`, {}, { bearer: admin.accessToken });
+    expect(after.body.errors).toBeUndefined();
+    expect(after.body.data.signingKeys.length).toBeGreaterThan(0);
+    // A user who is no admin still gets the plain refusal.
+    const user = await signUpUser(app);
+    expect((await app.gql(`{ signingKeys { kid } }`, {}, { bearer: user.accessToken })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
