@@ -7,6 +7,7 @@ import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { completeUpstreamSignIn } from './sign-in-upstream.ts';
+import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 export const CALLBACK_PATH = '/auth/callback/';
 
@@ -42,6 +43,13 @@ export function useSocialCallback(services: Services): Plugin {
       }
       try {
         const userId = await completeUpstreamSignIn(services, meta, { provider, code, state });
+        const held = await holdForSecondFactor(services.database, userId, 'COOKIE', 'fed');
+        if (held !== null) {
+          // No session yet: the front end finishes with verifySecondFactor(challenge, code).
+          next.searchParams.set('second_factor_challenge', held.challenge);
+          endResponse(seeOther(next));
+          return;
+        }
         const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr: ['fed'], ...meta });
         if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
         next.searchParams.set('signed_in', provider);

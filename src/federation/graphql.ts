@@ -10,6 +10,8 @@ import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
 import { auditUpstream, completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
 import { startSocialLogin, type SocialLoginStart } from './start.ts';
+import { SecondFactorRequired } from '../factors/errors.ts';
+import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({
   description: 'An upstream OpenID Connect provider users can sign in with (OIDC_PROVIDERS).',
@@ -103,13 +105,15 @@ builder.mutationField('completeSocialLogin', (t) =>
     description:
       'Completes a sign-in through an upstream provider: the same provider account always signs in to the same Latchkey account; a new one makes an account, or is linked to the account of its email only when the provider is trusted and says the address is verified.',
     errors: {
-      types: [OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError],
+      types: [OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError, SecondFactorRequired],
       union: { name: 'CompleteSocialLoginResult', description: 'The outcome of completeSocialLogin.' },
     },
     args: { input: t.arg({ type: CompleteSocialLoginInput, required: true, description: 'What the provider sent back.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
       const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, input);
+      const held = await holdForSecondFactor(ctx.services.database, userId, input.delivery ?? 'TOKENS', 'fed');
+      if (held !== null) throw held;
       return signIn(ctx, userId, input.delivery ?? 'TOKENS', ['fed']);
     },
   }),
