@@ -29,7 +29,7 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
         OIDC_PROVIDERS: JSON.stringify([{ id: 'acme', name: 'Acme', issuer: upstream.issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret }]),
       },
     });
-  }, 30_000);
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await upstream?.close();
