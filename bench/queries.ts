@@ -11,7 +11,7 @@ export const REFRESH = /* GraphQL */ `
   mutation Refresh($token: String!) {
     refresh(input: { refreshToken: $token }) {
       __typename
-      ... on AuthPayload { tokens { accessToken refreshToken } }
+      ... on TokenAuthPayload { tokens { accessToken refreshToken } }
       ... on Error { code message }
     }
   }`;

@@ -132,7 +132,7 @@ async function main(): Promise<number> {
     step: async (user) => {
       const reply = await gql(latchkey.base, REFRESH, { token: user.refreshToken });
       const result = reply.json?.data?.refresh;
-      const rotated = result?.__typename === 'AuthPayload' && typeof result.tokens?.refreshToken === 'string'
+      const rotated = result?.__typename === 'TokenAuthPayload' && typeof result.tokens?.refreshToken === 'string'
         && result.tokens.refreshToken !== user.refreshToken && typeof result.tokens.accessToken === 'string';
       return { status: reply.status, wrong: !rotated, next: rotated ? { ...user, ...result.tokens } : undefined };
     },
@@ -144,7 +144,7 @@ async function main(): Promise<number> {
     step: async (user) => {
       const reply = await gql(latchkey.base, LOGIN, { input: { email: user.email, password: PASSWORD } });
       const result = reply.json?.data?.login;
-      const ok = result?.__typename === 'AuthPayload' && result.user?.id === user.userId && typeof result.tokens?.accessToken === 'string';
+      const ok = result?.__typename === 'TokenAuthPayload' && result.user?.id === user.userId && typeof result.tokens?.accessToken === 'string';
       return { status: reply.status, wrong: !ok, next: ok ? user : undefined };
     },
   });

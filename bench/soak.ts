@@ -73,14 +73,14 @@ const fail = (reply: Reply, why: string): Outcome => ({ ok: false, why: `${why}:
 async function login(base: string, worker: Worker): Promise<Outcome> {
   const reply = await gql(base, LOGIN, { input: { email: worker.user.email, password: PASSWORD } }, { 'x-forwarded-for': worker.address });
   const result = reply.json?.data?.login;
-  if (reply.status !== 200 || result?.__typename !== 'AuthPayload') return fail(reply, 'login');
+  if (reply.status !== 200 || result?.__typename !== 'TokenAuthPayload') return fail(reply, 'login');
   return { ok: true };
 }
 
 async function refresh(base: string, worker: Worker): Promise<Outcome> {
   const reply = await gql(base, REFRESH, { token: worker.refreshToken }, { 'x-forwarded-for': worker.address });
   const result = reply.json?.data?.refresh;
-  if (reply.status !== 200 || result?.__typename !== 'AuthPayload') return fail(reply, 'refresh');
+  if (reply.status !== 200 || result?.__typename !== 'TokenAuthPayload') return fail(reply, 'refresh');
   worker.accessToken = result.tokens.accessToken;
   worker.refreshToken = result.tokens.refreshToken;
   return { ok: true };

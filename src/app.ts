@@ -5,6 +5,8 @@ import { buildContext, type Context, type ServerContext } from './context.ts';
 import type { Database } from './db/client.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { corsPolicy } from './http/cors.ts';
+import { renderOfflineGraphiQL } from './http/graphiql.ts';
+import { countCredentialChecks } from './observability/graphql-metrics.ts';
 import { maskError } from './http/masked-errors.ts';
 import { plugins } from './http/plugins.ts';
 import { createServices, type Services } from './services.ts';
@@ -20,12 +22,13 @@ export interface App {
 export async function createApp(config: Config, database: Database, logger: Logger): Promise<App> {
   const services = await createServices(config, database, logger);
   const yoga = createYoga<ServerContext, Context>({
-    schema: buildSchema(),
+    schema: countCredentialChecks(buildSchema(), services.metrics),
     context: (initial) => buildContext(services, initial),
     plugins: plugins(services),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: !config.production,
+    renderGraphiQL: renderOfflineGraphiQL,
     batching: { limit: 10 },
     // useBodyLimit (src/http/body-limit.ts) holds bodies to 100 KB on every path; no file uploads.
     maxRequestBodySize: false,

@@ -42,6 +42,27 @@ export interface Config {
   readonly secrets: SecretsConfig;
   /** When true, admin operations need an account with a second factor (REQUIRE_ADMIN_MFA). */
   readonly requireAdminMfa: boolean;
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (DRAIN_SECONDS). */
+  readonly drainSeconds: number;
+  /** One info line per request (ACCESS_LOG). */
+  readonly accessLog: boolean;
+  /** The bearer token /metrics asks for (METRICS_TOKEN); null: no /metrics. */
+  readonly metricsToken: string | null;
+  /** Where spans go (OTEL_EXPORTER_OTLP_ENDPOINT, OTLP over HTTP); null: no tracing. */
+  readonly otlpEndpoint: string | null;
+  /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
+  readonly pages: PagesConfig;
+}
+
+export interface PagesConfig {
+  /** PAGES_PRODUCT_NAME: shown in every page's header and title. */
+  readonly productName: string;
+  /** PAGES_LOGO_URL: an http(s) image shown beside the name; its origin is added to the pages' CSP img-src. */
+  readonly logoUrl: string | null;
+  /** PAGES_PRIMARY_COLOR: `#rgb` or `#rrggbb`, the primary buttons and links. */
+  readonly primaryColor: string;
+  /** PAGES_STYLESHEET_URL: an http(s) stylesheet loaded after the default one; its origin is added to style-src. */
+  readonly stylesheetUrl: string | null;
 }
 
 export interface SecretsConfig {
@@ -119,6 +140,14 @@ export function loadConfig(env: Env): ConfigResult {
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
   const secrets = parseSecrets(value('SECRETS_KEY'), value('SECRETS_KEY_PREVIOUS'), fail);
   const requireAdminMfa = parseBoolean(value('REQUIRE_ADMIN_MFA') ?? 'false') ?? fail('REQUIRE_ADMIN_MFA', 'must be true or false');
+  const pages = parsePages(value, fail);
+  const drainRaw = value('DRAIN_SECONDS') ?? '0';
+  const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
+  const accessLog = parseBoolean(value('ACCESS_LOG') ?? 'true') ?? fail('ACCESS_LOG', 'must be true or false');
+  const metricsToken = value('METRICS_TOKEN') ?? null;
+  // Prometheus sends it as a bearer token: at least 32 characters, so that it cannot be guessed.
+  if (metricsToken !== null && !/^[\x21-\x7e]{32,256}$/.test(metricsToken)) fail('METRICS_TOKEN', 'must be 32 to 256 printable characters without spaces');
+  const otlpEndpoint = parseOtlpEndpoint(value('OTEL_EXPORTER_OTLP_ENDPOINT'), fail);
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as LogLevel)
@@ -127,7 +156,8 @@ export function loadConfig(env: Env): ConfigResult {
   if (problems.length > 0 || port === undefined || database === undefined || publicUrl === undefined
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
-    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined
+    || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
+    || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined
     || secrets === undefined || requireAdminMfa === undefined) {
     return { ok: false, problems };
   }
@@ -136,7 +166,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays, secrets, requireAdminMfa,
+      signingKeyRotationDays, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint, secrets, requireAdminMfa,
     }),
   };
 }
@@ -287,6 +317,47 @@ function parseSecrets(key: string | undefined, previous: string | undefined, fai
     return fail('SECRETS_KEY_PREVIOUS', 'must be keys of 32 bytes in base64, separated by commas');
   }
   return { key: current, previousKeys: previousKeys as Buffer[], isDevelopmentKey: key === undefined };
+}
+
+/** Product names longer than this would not fit a page's header. */
+const PRODUCT_NAME_MAX_LENGTH = 60;
+
+function parsePages(value: (name: string) => string | undefined, fail: Fail): PagesConfig | undefined {
+  const productName = value('PAGES_PRODUCT_NAME') ?? 'Latchkey';
+  const badName = productName.length > PRODUCT_NAME_MAX_LENGTH || /\p{Cc}/u.test(productName);
+  if (badName) fail('PAGES_PRODUCT_NAME', `must have at most ${PRODUCT_NAME_MAX_LENGTH} characters and no control characters`);
+  const primaryColor = (value('PAGES_PRIMARY_COLOR') ?? '#2457c5').toLowerCase();
+  // Only a hex colour: the value is written into the pages' stylesheet, so nothing else may reach it.
+  const badColor = !/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/.test(primaryColor);
+  if (badColor) fail('PAGES_PRIMARY_COLOR', 'must be a hex colour: #rgb or #rrggbb');
+  const logoUrl = parseAssetUrl(value('PAGES_LOGO_URL'), 'PAGES_LOGO_URL', fail);
+  const stylesheetUrl = parseAssetUrl(value('PAGES_STYLESHEET_URL'), 'PAGES_STYLESHEET_URL', fail);
+  if (badName || badColor || logoUrl === undefined || stylesheetUrl === undefined) return undefined;
+  return { productName, logoUrl, primaryColor, stylesheetUrl };
+}
+
+/** An absolute http(s) URL without credentials (null when unset); undefined after naming the problem. */
+function parseAssetUrl(raw: string | undefined, name: string, fail: Fail): string | null | undefined {
+  if (raw === undefined) return null;
+  try {
+    const url = new URL(raw);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') return url.href;
+  } catch {
+    // named below
+  }
+  return fail(name, 'must be an absolute http(s) URL without credentials');
+}
+
+/** The OTLP/HTTP base URL; traces go to <it>/v1/traces, as the OpenTelemetry exporters read the variable. */
+function parseOtlpEndpoint(raw: string | undefined, fail: Fail): string | null | undefined {
+  if (raw === undefined) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href.replace(/\/$/, '');
+  } catch {
+    // reported below
+  }
+  return fail('OTEL_EXPORTER_OTLP_ENDPOINT', 'must be an http(s) URL');
 }
 
 function parseBoolean(raw: string): boolean | undefined {

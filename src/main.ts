@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
 import { loadConfig, type Config } from './config.ts';
-
-const DRAIN_MS = 10_000;
+import { stopOnSignals } from './runtime/shutdown.ts';
 
 /**
- * Start-up: config → database → migrations → app → listen; SIGTERM drains and exits 0. Anything that
+ * Start-up: config → database → migrations → app → listen; SIGTERM or SIGINT drains and exits 0 (runtime/shutdown.ts). Anything that
  * stops start-up is one line on stderr and exit code 1, never a stack trace.
  */
 async function main(): Promise<void> {
@@ -12,12 +10,13 @@ async function main(): Promise<void> {
   if (!loaded.ok) return exitWith(loaded.problems.map((problem) => `latchkey: bad configuration: ${problem}`));
   const { config } = loaded;
   // Loaded only once the configuration is known to be good: a typo is reported at once.
-  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }] =
+  const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }, { createHttpServer }, { RedisUnavailable }] =
     await Promise.all([
       import('pino'), import('./db/client.ts'), import('./db/migrate.ts'), import('./app.ts'),
-      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'),
+      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'), import('./http/server.ts'), import('./services.ts'),
     ]);
   const logger = pino({ name: 'latchkey', level: config.logLevel });
+  const tracing = config.otlpEndpoint === null ? null : (await import('./observability/tracing.ts')).startTracing(config.otlpEndpoint);
 
   let database;
   try {
@@ -47,11 +46,12 @@ async function main(): Promise<void> {
       const variable = error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
       return exitWith([`latchkey: bad configuration: ${variable}: ${error.message}`]);
     }
+    if (error instanceof RedisUnavailable) return exitWith([`latchkey: ${error.message}`]);
     logger.debug({ err: error }, 'start-up failed');
     return exitWith([`latchkey: start-up failed: ${oneLine(error)}`]);
   }
 
-  const server = createServer(app.yoga);
+  const server = createHttpServer(app.yoga);
   server.on('error', (error) => exitWith([`latchkey: cannot listen on ${config.host}:${config.port}: ${error.message}`]));
   server.listen(config.port, config.host, () => {
     app.services.janitor.start();
@@ -59,23 +59,14 @@ async function main(): Promise<void> {
     logger.info({ url: `http://${config.host}:${config.port}`, publicUrl: config.publicUrl, database: describeDatabase(config, describeUrl) }, 'serving');
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
-    await drained;
-    clearTimeout(timer);
-    await app.close();
-    await database.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals({
+    server, lifecycle: app.services.lifecycle, logger, drainMs: config.drainSeconds * 1000,
+    close: async () => {
+      await app.close();
+      await database.close();
+      await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: the last spans could not be exported'));
+    },
+  });
 }
 
 function describeDatabase(config: Config, describeUrl: (url: string) => string): string {

@@ -13,6 +13,9 @@ import type { Database } from './db/client.ts';
 import { Invalidations } from './db/notify.ts';
 import { UpstreamProviders } from './federation/providers.ts';
 import { Janitor } from './janitor.ts';
+import { Lifecycle } from './runtime/lifecycle.ts';
+import { Metrics } from './observability/metrics.ts';
+import { inClientSpan } from './observability/spans.ts';
 import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/start.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
@@ -54,9 +57,14 @@ export interface Services {
   readonly janitor: Janitor;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
   readonly providers: UpstreamProviders;
+  /** Serving or draining: what /readyz tells load balancers. */
+  readonly lifecycle: Lifecycle;
+  /** Prometheus metrics of this instance (served at /metrics when METRICS_TOKEN is set). */
+  readonly metrics: Metrics;
 }
 
 export async function createServices(config: Config, database: Database, logger: Logger): Promise<Services> {
+  const metrics = new Metrics();
   const invalidations = await Invalidations.start(database);
   const keys = await KeyRing.load(database, ['EdDSA', 'RS256'], invalidations);
   const revokedSessions = await RevokedSessions.start(database, invalidations, config.accessTokenTtl);
@@ -78,22 +86,53 @@ export async function createServices(config: Config, database: Database, logger:
     recoveryLimits: new RecoveryLimits(budgets),
     mail: await Mailer.create(config, database, logger),
     refreshKey: await loadServerSecret(database, 'refresh-successor'),
-    apiKeys: new ApiKeyVerifier(database, invalidations),
+    apiKeys: new ApiKeyVerifier(database, invalidations, (hit) => metrics.cacheLookups.inc({ cache: 'api_key', result: hit ? 'hit' : 'miss' })),
     rateLimiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
     socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
     janitor: new Janitor(database, logger),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
+    lifecycle: new Lifecycle(),
+    metrics,
   };
 }
 
+/** REDIS_URL is set but no Redis answers there at start-up: one line for the operator, no stack trace. */
+export class RedisUnavailable extends Error {}
+
+/**
+ * Connects to REDIS_URL once, within 2 s, or throws RedisUnavailable naming the variable and the host (never
+ * the password). Once started, ioredis reconnects by itself; while it cannot, API-key limits answer 503 and
+ * budgets count in memory.
+ */
 async function connectRedis(config: Config, logger: Logger): Promise<Redis | null> {
   if (config.redisUrl === null) return null;
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true });
-  await redis.connect();
-  // ioredis reconnects by itself; while it cannot, API-key limits answer 503 and budgets count in memory.
-  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable'));
+  let started = false;
+  let lastError: Error | undefined;
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true,
+    retryStrategy: (times) => (started ? Math.min(times * 200, 2000) : null),
+  });
+  const sendCommand = redis.sendCommand.bind(redis);
+  // Each command reports a span when tracing is on (its name only: arguments hold keys and budgets).
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    void inClientSpan(`redis ${command.name}`, { 'db.system.name': 'redis', 'db.operation.name': command.name }, () => command.promise).catch(() => {});
+    return sendCommand(command, stream);
+  }) as Redis['sendCommand'];
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    if (started) logger.warn({ err: error.message }, 'redis unavailable');
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    const cause = lastError ?? error;
+    const host = new URL(config.redisUrl).host;
+    throw new RedisUnavailable(`REDIS_URL: cannot reach Redis at ${host}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`);
+  }
+  started = true;
   return redis;
 }
 

@@ -44,6 +44,11 @@ describe('loadConfig', () => {
         signingKeyRotationDays: 90,
         secrets: { key: DEVELOPMENT_SECRETS_KEY, previousKeys: [], isDevelopmentKey: true },
         requireAdminMfa: false,
+        pages: { productName: 'Latchkey', logoUrl: null, primaryColor: '#2457c5', stylesheetUrl: null },
+        drainSeconds: 0,
+        accessLog: true,
+        metricsToken: null,
+        otlpEndpoint: null,
       });
     });
 
@@ -232,5 +237,27 @@ describe('loadConfig', () => {
     const problems = problemsOf({ SMTP_URL: 'http://mailer:smtp-secret@mail.example.com' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).not.toContain('smtp-secret');
+  });
+  describe('production settings (issue 16)', () => {
+    it('defaults to no drain, the access log on, no /metrics and no tracing', () => {
+      const loaded = loadConfig({});
+      if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+      expect(loaded.config).toMatchObject({ drainSeconds: 0, accessLog: true, metricsToken: null, otlpEndpoint: null });
+    });
+
+    it('reads DRAIN_SECONDS, ACCESS_LOG, METRICS_TOKEN and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+      const loaded = loadConfig({
+        DRAIN_SECONDS: '2.5', ACCESS_LOG: 'false', METRICS_TOKEN: 'x'.repeat(32), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/',
+      });
+      if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+      expect(loaded.config).toMatchObject({ drainSeconds: 2.5, accessLog: false, metricsToken: 'x'.repeat(32), otlpEndpoint: 'http://127.0.0.1:4318' });
+    });
+
+    it('refuses each bad value with one line naming it, never printing the metrics token', () => {
+      const token = 'short-secret-token';
+      const problems = problemsOf({ DRAIN_SECONDS: '301', ACCESS_LOG: 'sometimes', METRICS_TOKEN: token, OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' });
+      expect(problems.map((p) => p.split(':')[0])).toEqual(['DRAIN_SECONDS', 'ACCESS_LOG', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+      expect(problems.join('\n')).not.toContain(token);
+    });
   });
 });

@@ -25,7 +25,8 @@ describe(`the hourly purge of expired rows (${ENGINE})`, () => {
   async function resetLink(email: string): Promise<string> {
     await app.gql(REQUEST_PASSWORD_RESET, { email });
     const { body } = await app.gql(MAIL_OUTBOX, { first: 100 }, { bearer: admin.accessToken });
-    const mails = (body.data.mailOutbox as { to: string; text: string; createdAt: string }[]).filter((m) => m.to === email);
+    const mails = (body.data.mailOutbox.edges as { node: { to: string; text: string; createdAt: string } }[])
+      .map((edge) => edge.node).filter((m) => m.to === email);
     const newest = mails.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]!;
     return /token=([\w-]+)/.exec(newest.text)![1]!;
   }
@@ -46,7 +47,7 @@ describe(`the hourly purge of expired rows (${ENGINE})`, () => {
     const tokensOf = async (user: SignedUp) => count(sql`select count(*)::int as n from refresh_tokens where session_id = ${user.sessionId}`);
     expect([await left(live), await left(revokedLongAgo), await left(revokedLately), await left(expiredLongAgo)]).toEqual([1, 0, 1, 0]);
     expect([await tokensOf(revokedLongAgo), await tokensOf(expiredLongAgo)]).toEqual([0, 0]);
-    expect((await app.gql(REFRESH, { token: live.refreshToken })).body.data.refresh.__typename).toBe('AuthPayload');
+    expect((await app.gql(REFRESH, { token: live.refreshToken })).body.data.refresh.__typename).toBe('TokenAuthPayload');
     expect((await app.gql(REFRESH, { token: expiredLongAgo.refreshToken })).body.data.refresh.__typename).toBe('InvalidTokenError');
   });
 
@@ -64,7 +65,7 @@ describe(`the hourly purge of expired rows (${ENGINE})`, () => {
     expect(await count(sql`select count(*)::int as n from mail_outbox where "to" = ${user.email}`)).toBe(1);
     expect((await app.gql(RESET_PASSWORD, { token: fresh, newPassword: NEW_PASSWORD })).body.data.resetPassword.__typename).toBe('ResetPasswordPayload');
     const login = await app.gql(LOGIN, { input: { email: user.email, password: NEW_PASSWORD } });
-    expect(login.body.data.login.__typename).toBe('AuthPayload');
+    expect(login.body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('deletes authorization codes a day past their expiry and sign-in states past their ten minutes', async () => {

@@ -172,6 +172,15 @@ describe('main.ts, the server process', () => {
       noStackTrace(run.stderr + run.stdout);
     });
 
+    it('exits 1 with one line naming REDIS_URL, without the password, when Redis cannot be reached', async ({ onTestFinished }) => {
+      const run = await runToExit(onTestFinished, { DATA_DIR: await initializedDataDir(onTestFinished), REDIS_URL: 'redis://default:s3cret@127.0.0.1:1' });
+      expect(run.code).toBe(1);
+      expect(run.stderrLines).toHaveLength(1);
+      expect(run.stderrLines[0]).toMatch(/^latchkey: REDIS_URL: cannot reach Redis at 127\.0\.0\.1:1: /);
+      expect(run.stdout + run.stderr).not.toContain('s3cret');
+      noStackTrace(run.stderr + run.stdout);
+    }, 90_000);
+
     it('exits 1 with one line naming ADMIN_PASSWORD when it is too weak to sign up with', async ({ onTestFinished }) => {
       const run = await runToExit(onTestFinished, {
         DATA_DIR: await initializedDataDir(onTestFinished), ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'password',
@@ -216,7 +225,7 @@ describe('main.ts, the server process', () => {
 
       const email = uniqueEmail('restart');
       const signUp = await first.gql(SIGN_UP, { input: { email, password: PASSWORD } });
-      expect(signUp.body.data?.signUp).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+      expect(signUp.body.data?.signUp).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
 
       expect(await first.stop()).toEqual({ code: 0, signal: null });
       expect(first.stderr()).toBe('');
@@ -224,7 +233,7 @@ describe('main.ts, the server process', () => {
       // Migrations already applied must not be applied again, and the account must still be there.
       const second = await startServer(onTestFinished, env);
       const login = await second.gql(LOGIN, { input: { email, password: PASSWORD } });
-      expect(login.body.data?.login).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+      expect(login.body.data?.login).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
       expect(await second.stop()).toEqual({ code: 0, signal: null });
       expect(second.stderr()).toBe('');
       if (secret !== undefined) expect(second.stdout()).not.toContain(secret);
@@ -246,7 +255,7 @@ describe('main.ts, the server process', () => {
     const results = await Promise.all(signUps);
     for (const [index, result] of results.entries()) {
       expect(result.status).toBe(200);
-      expect(result.body.data?.signUp).toMatchObject({ __typename: 'AuthPayload', user: { email: emails[index] } });
+      expect(result.body.data?.signUp).toMatchObject({ __typename: 'TokenAuthPayload', user: { email: emails[index] } });
     }
     expect(await exit).toEqual({ code: 0, signal: null });
     // Connections kept alive by the client are closed once their request is answered, not after the drain deadline.
@@ -262,7 +271,7 @@ describe('main.ts, the server process', () => {
     expect(server.logs().find((l) => l.msg === 'admin account')).toMatchObject({ email, outcome: 'created' });
 
     const login = await server.gql(LOGIN, { input: { email, password: PASSWORD } });
-    expect(login.body.data?.login).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+    expect(login.body.data?.login).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
     const me = await server.gql('{ me { email roles emailVerified } }', {}, login.body.data.login.tokens.accessToken);
     expect(me).toEqual({ status: 200, body: { data: { me: { email, roles: ['admin'], emailVerified: true } } } });
 

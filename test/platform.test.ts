@@ -49,7 +49,12 @@ describe(`the platform (${ENGINE})`, () => {
 
   it('refuses a GET query without a CSRF-safe header, and serves one with it', async () => {
     const query = encodeURIComponent('{ viewer { credential } }');
-    expect((await app.fetch(`/graphql?query=${query}`)).status).toBe(403);
+    const refused = await app.fetch(`/graphql?query=${query}`);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).errors[0].extensions).toEqual({ code: 'CSRF_HEADER_REQUIRED' });
+    const form = await app.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ viewer { credential } }' }) });
+    expect(form.status).toBe(403);
+    expect((await form.json()).errors[0].extensions).toEqual({ code: 'CSRF_HEADER_REQUIRED' });
     const allowed = await app.fetch(`/graphql?query=${query}`, { headers: { 'x-graphql-yoga-csrf': '1' } });
     expect(allowed.status).toBe(200);
   });

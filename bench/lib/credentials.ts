@@ -17,7 +17,7 @@ export function benchEmail(prefix: string): string {
 export async function signUpTokens(base: string, email = benchEmail('tokens')): Promise<TokenUser> {
   const reply = await gql(base, SIGN_UP, { input: { email, password: PASSWORD, delivery: 'TOKENS' } });
   const result = reply.json?.data?.signUp;
-  if (reply.status !== 200 || result?.__typename !== 'AuthPayload') throw new Error(`sign-up (TOKENS) failed: ${reply.status} ${reply.text}`);
+  if (reply.status !== 200 || result?.__typename !== 'TokenAuthPayload') throw new Error(`sign-up (TOKENS) failed: ${reply.status} ${reply.text}`);
   return { email, userId: result.user.id, accessToken: result.tokens.accessToken, refreshToken: result.tokens.refreshToken };
 }
 
@@ -32,10 +32,10 @@ export interface CookieUser {
 export async function signUpCookie(base: string, email = benchEmail('cookie')): Promise<CookieUser> {
   const signUp = await gql(base, SIGN_UP, { input: { email, password: PASSWORD, delivery: 'COOKIE' } });
   const signedUp = signUp.json?.data?.signUp;
-  if (signUp.status !== 200 || signedUp?.__typename !== 'AuthPayload') throw new Error(`sign-up (COOKIE) failed: ${signUp.status} ${signUp.text}`);
-  if (signedUp.tokens !== null) throw new Error('sign-up with COOKIE delivery returned tokens in the body');
+  if (signUp.status !== 200 || signedUp?.__typename !== 'CookieAuthPayload') throw new Error(`sign-up (COOKIE) failed: ${signUp.status} ${signUp.text}`);
+  if ('tokens' in signedUp) throw new Error('sign-up with COOKIE delivery returned tokens in the body');
   const login = await gql(base, LOGIN, { input: { email, password: PASSWORD, delivery: 'COOKIE' } });
-  if (login.status !== 200 || login.json?.data?.login?.__typename !== 'AuthPayload') throw new Error(`login (COOKIE) failed: ${login.status} ${login.text}`);
+  if (login.status !== 200 || login.json?.data?.login?.__typename !== 'CookieAuthPayload') throw new Error(`login (COOKIE) failed: ${login.status} ${login.text}`);
   const setCookie = login.headers['set-cookie'] ?? [];
   const session = setCookie.map((c) => c.split(';')[0]!).find((c) => c.startsWith('__Host-latchkey-session='));
   if (session === undefined) throw new Error(`login (COOKIE) set no __Host-latchkey-session cookie: ${JSON.stringify(setCookie)}`);
@@ -46,7 +46,7 @@ export async function signUpCookie(base: string, email = benchEmail('cookie')): 
 export async function refreshOnce(base: string, refreshToken: string): Promise<{ accessToken: string; refreshToken: string }> {
   const reply = await gql(base, REFRESH, { token: refreshToken });
   const result = reply.json?.data?.refresh;
-  if (reply.status !== 200 || result?.__typename !== 'AuthPayload') throw new Error(`refresh failed: ${reply.status} ${reply.text}`);
+  if (reply.status !== 200 || result?.__typename !== 'TokenAuthPayload') throw new Error(`refresh failed: ${reply.status} ${reply.text}`);
   return { accessToken: result.tokens.accessToken, refreshToken: result.tokens.refreshToken };
 }
 

@@ -5,13 +5,13 @@ import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gat
 import { builder } from '../graphql/builder.ts';
 import { EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
-import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
+import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
 import { login } from './login.ts';
 import { refuseUnverified } from './request-email-verification.ts';
-import { signUp, validateSignUp } from './sign-up.ts';
+import { createAccount } from './sign-up.ts';
 import type { UserRecord } from './users.ts';
 
 export const UserRef = builder.objectRef<UserRecord>('User').implement({
@@ -36,7 +36,7 @@ builder.queryField('me', (t) =>
   t.field({ type: UserRef, nullable: true, description: 'The signed-in user; null when anonymous.', resolve: currentUser }),
 );
 
-builder.objectField(AuthPayloadRef, 'user', (t) =>
+builder.interfaceField(AuthPayloadRef, 'user', (t) =>
   t.field({
     type: UserRef,
     description: 'The account that signed in.',
@@ -68,21 +68,13 @@ const LoginInput = builder.inputType('LoginInput', {
 });
 
 builder.mutationField('signUp', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('SignUpResult', 'The outcome of signUp.', [ValidationError, EmailTakenError, RateLimitedError, EmailNotVerifiedError]),
     description: 'Creates an account and signs it in.',
-    errors: {
-      types: [ValidationError, EmailTakenError, RateLimitedError, EmailNotVerifiedError],
-      union: { name: 'SignUpResult', description: 'The outcome of signUp.' },
-    },
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The new account.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      validateSignUp(input);
-      await ctx.services.addressThrottle.take(ctx.meta.ip);
-      const user = await signUp(ctx.services.database, input);
-      await ctx.services.addressThrottle.giveBack(ctx.meta.ip);
-      await audit(ctx, 'user.signed_up', user.id);
+      const user = await createAccount(ctx.services, input, ctx.meta);
       // REQUIRE_VERIFIED_EMAIL: the account is made, but signs in only once its address is proved.
       if (ctx.services.config.requireVerifiedEmail) throw await refuseUnverified(ctx.services, user);
       return signIn(ctx, user.id, input.delivery ?? 'TOKENS');
@@ -91,13 +83,11 @@ builder.mutationField('signUp', (t) =>
 );
 
 builder.mutationField('login', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('LoginResult', 'The outcome of login.', [
+      InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired,
+    ]),
     description: 'Signs in with an email and password.',
-    errors: {
-      types: [InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired],
-      union: { name: 'LoginResult', description: 'The outcome of login.' },
-    },
     args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();

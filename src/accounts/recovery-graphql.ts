@@ -4,9 +4,9 @@ import { builder } from '../graphql/builder.ts';
 import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { UserRef } from './graphql.ts';
 import { requestEmailVerification } from './request-email-verification.ts';
-import { requestPasswordReset } from './request-password-reset.ts';
-import { resetPassword } from './reset-password.ts';
-import { verifyEmail } from './verify-email.ts';
+import { sendPasswordResetLink } from './request-password-reset.ts';
+import { completePasswordReset } from './reset-password.ts';
+import { confirmEmail } from './verify-email.ts';
 
 const RequestAcceptedPayloadRef = builder.objectRef<{ accepted: true }>('RequestAcceptedPayload').implement({
   description: 'Accepted: the same answer whether or not the address has an account.',
@@ -73,10 +73,7 @@ builder.mutationField('verifyEmail', (t) =>
     args: { input: t.arg({ type: VerifyEmailInput, required: true, description: 'The token.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      const user = await verifyEmail(ctx.services.database, input.token);
-      await ctx.services.users.changed(user.id);
-      await audit(ctx, 'email.verified', user.id);
-      return user;
+      return confirmEmail(ctx.services, input.token, ctx.meta);
     },
   }),
 );
@@ -92,8 +89,7 @@ builder.mutationField('requestPasswordReset', (t) =>
     },
     args: { input: t.arg({ type: RequestPasswordResetInput, required: true, description: 'The address.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const userId = await requestPasswordReset(ctx.services, { email: input.email, ip: ctx.meta.ip });
-      await audit(ctx, 'password.reset_requested', userId, userId === null ? 'no account has this address' : undefined);
+      await sendPasswordResetLink(ctx.services, input.email, ctx.meta);
       return accepted;
     },
   }),
@@ -110,12 +106,7 @@ builder.mutationField('resetPassword', (t) =>
     args: { input: t.arg({ type: ResetPasswordInput, required: true, description: 'The token and the new password.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      const { services } = ctx;
-      const userId = await resetPassword(services.database, input);
-      const revokedSessions = await services.revoker.revokeAll(userId);
-      await services.users.changed(userId);
-      await audit(ctx, 'password.reset', userId, `${revokedSessions} sessions ended`);
-      return { revokedSessions };
+      return completePasswordReset(ctx.services, input, ctx.meta);
     },
   }),
 );

@@ -1,3 +1,5 @@
+import { recordAuditEvent } from '../audit/record.ts';
+import type { RequestMeta } from '../context.ts';
 import { ValidationError } from '../graphql/errors.ts';
 import type { Services } from '../services.ts';
 import { normalizeEmail } from './email.ts';
@@ -21,4 +23,19 @@ export async function requestPasswordReset(
   if (issued === null) return null;
   services.mail.queue(passwordResetMail(services.config.mail.linkBaseUrl, issued));
   return issued.userId;
+}
+
+/**
+ * The requestPasswordReset use case, for the mutation and the sign-in page's "Forgot your password?"
+ * alike: requestPasswordReset, then password.reset_requested in the audit log (saying when no account
+ * has the address; the caller never learns it).
+ */
+export async function sendPasswordResetLink(
+  services: Pick<Services, 'database' | 'mail' | 'recoveryLimits' | 'config'>, email: string, meta: RequestMeta,
+): Promise<void> {
+  const userId = await requestPasswordReset(services, { email, ip: meta.ip });
+  await recordAuditEvent(services.database, {
+    type: 'password.reset_requested', userId, ip: meta.ip, userAgent: meta.userAgent,
+    detail: userId === null ? 'no account has this address' : null,
+  });
 }

@@ -1,8 +1,11 @@
 import { sql } from 'drizzle-orm';
+import { recordAuditEvent } from '../audit/record.ts';
+import type { RequestMeta } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { InvalidTokenError, ValidationError } from '../graphql/errors.ts';
 import { isPlausibleToken, peekEmailToken, spendEmailToken } from './email-tokens.ts';
 import { hashPassword, passwordProblem } from './password.ts';
+import type { Services } from '../services.ts';
 import { users } from './tables.ts';
 
 /**
@@ -29,4 +32,21 @@ export async function resetPassword(database: Database, input: { token: string; 
     returning ${users.id}`);
   if (reset === undefined) throw new InvalidTokenError();
   return reset.id;
+}
+
+/**
+ * The resetPassword use case, for the mutation and the /reset-password page alike: sets the password,
+ * ends every session of the account, drops the cached account, and records password.reset. Throws
+ * ValidationError (the password, link still usable) or InvalidTokenError.
+ */
+export async function completePasswordReset(
+  services: Pick<Services, 'database' | 'users' | 'revoker'>, input: { token: string; newPassword: string }, meta: RequestMeta,
+): Promise<{ revokedSessions: number }> {
+  const userId = await resetPassword(services.database, input);
+  const revokedSessions = await services.revoker.revokeAll(userId);
+  await services.users.changed(userId);
+  await recordAuditEvent(services.database, {
+    type: 'password.reset', userId, ip: meta.ip, userAgent: meta.userAgent, detail: `${revokedSessions} sessions ended`,
+  });
+  return { revokedSessions };
 }

@@ -1,4 +1,7 @@
+import { recordAuditEvent } from '../audit/record.ts';
+import type { RequestMeta } from '../context.ts';
 import type { Database } from '../db/client.ts';
+import type { Services } from '../services.ts';
 import { EmailTakenError, ValidationError } from '../graphql/errors.ts';
 import { normalizeEmail } from './email.ts';
 import { hashPassword, passwordProblem } from './password.ts';
@@ -37,4 +40,20 @@ export async function signUp(database: Database, input: SignUpInput): Promise<Us
   }).onConflictDoNothing().returning();
   if (row === undefined) throw new EmailTakenError();
   return toUserRecord(row);
+}
+
+/**
+ * The signUp use case, for the mutation and the sign-in page's "Create one" alike: checks the input,
+ * takes from the client address's login budget (a sign-up tests whether an address has an account),
+ * gives it back once the account is made, and records user.signed_up. The caller decides how to sign in.
+ */
+export async function createAccount(
+  services: Pick<Services, 'database' | 'addressThrottle'>, input: SignUpInput, meta: RequestMeta,
+): Promise<UserRecord> {
+  validateSignUp(input);
+  await services.addressThrottle.take(meta.ip);
+  const user = await signUp(services.database, input);
+  await services.addressThrottle.giveBack(meta.ip);
+  await recordAuditEvent(services.database, { type: 'user.signed_up', userId: user.id, ip: meta.ip, userAgent: meta.userAgent, detail: null });
+  return user;
 }

@@ -3,7 +3,7 @@ import { unauthenticated, unavailable } from '../http/auth-errors.ts';
 import { requestState } from '../http/request-state.ts';
 import type { Services } from '../services.ts';
 import type { Viewer } from '../viewer.ts';
-import { rateLimitHeaders } from './rate-limit-headers.ts';
+import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts';
 
 /**
  * The API-key credential: checksum, cache, look-up (ApiKeyVerifier), then the key's rate limit. A bad
@@ -16,9 +16,11 @@ export async function authenticateApiKey(services: Services, request: Request, r
     check = await services.apiKeys.check(raw);
   } catch (error) {
     services.logger.error({ err: error }, 'API key look-up failed');
+    services.metrics.apiKeyChecks.inc({ outcome: 'UNAVAILABLE' });
     throw unavailable();
   }
   if (!check.ok) {
+    services.metrics.apiKeyChecks.inc({ outcome: check.code });
     if (check.code === 'REVOKED') throw unauthenticated('revoked', 'The API key was revoked.');
     if (check.code === 'EXPIRED') throw unauthenticated('expired', 'The API key has expired.');
     throw unauthenticated('invalid', 'The API key is not valid.');
@@ -35,16 +37,19 @@ export async function authenticateApiKey(services: Services, request: Request, r
     }
     state.rateLimit = decision;
     if (!decision.allowed) {
+      services.metrics.apiKeyChecks.inc({ outcome: 'RATE_LIMITED' });
+      services.metrics.rateLimitRefusals.inc({ limit: 'api_key' });
       services.usage.record(key.id, 'rate_limited');
       await services.rateLimitAudit.refused(key, ip).catch((error: unknown) => services.logger.error({ err: error }, 'audit write failed'));
       throw new GraphQLError('The API key is over its rate limit.', {
         extensions: {
           code: 'RATE_LIMITED',
-          http: { status: 429, headers: { 'Retry-After': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))), ...rateLimitHeaders(decision) } },
+          http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds(decision)), ...rateLimitHeaders(decision) } },
         },
       });
     }
   }
   state.apiKeyId = key.id;
+  services.metrics.apiKeyChecks.inc({ outcome: 'valid' });
   return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
 }

@@ -32,9 +32,22 @@ const CreateApiKeyPayloadRef = builder.objectRef<IssuedKey>('CreateApiKeyPayload
   }),
 });
 
+type VerificationCode = KeyRefusal | 'RATE_LIMITED';
+
+const ApiKeyVerificationCodeEnum = builder.enumType('ApiKeyVerificationCode', {
+  description: 'Why a key may not be used now.',
+  values: {
+    MALFORMED: { description: 'Not a key: wrong prefix, length or checksum (no database was asked).' },
+    NOT_FOUND: { description: 'Well-formed, but no such key exists.' },
+    REVOKED: { description: 'Revoked by its owner or an admin.' },
+    EXPIRED: { description: 'Past its expiresAt, or an old secret of a rolled key past its overlap.' },
+    RATE_LIMITED: { description: 'Good, but over its rate limit until resetAt.' },
+  } satisfies Record<VerificationCode, { description: string }>,
+});
+
 interface Verification {
   readonly valid: boolean;
-  readonly code: KeyRefusal | 'RATE_LIMITED' | null;
+  readonly code: VerificationCode | null;
   readonly apiKey: ApiKeyRecord | null;
   readonly remaining: number | null;
   readonly resetAt: Date | null;
@@ -44,7 +57,7 @@ const ApiKeyVerificationRef = builder.objectRef<Verification>('ApiKeyVerificatio
   description: 'What another service learns when it asks whether a key it was handed is good.',
   fields: (t) => ({
     valid: t.exposeBoolean('valid', { description: 'Whether the key may be used now.' }),
-    code: t.exposeString('code', { nullable: true, description: 'Why not, when not valid: NOT_FOUND, REVOKED, EXPIRED, RATE_LIMITED or MALFORMED.' }),
+    code: t.expose('code', { type: ApiKeyVerificationCodeEnum, nullable: true, description: 'Why not, when not valid; null when valid.' }),
     apiKey: t.field({ type: ApiKeyRef, nullable: true, description: 'The key, when it is valid or only over its rate limit.', resolve: (v) => v.apiKey }),
     scopes: t.stringList({ description: 'What the key may do; empty when not valid.', resolve: (v) => (v.valid && v.apiKey !== null ? [...v.apiKey.scopes] : []) }),
     remaining: t.exposeInt('remaining', { nullable: true, description: 'Requests left in the current rate-limit window, when the key has a limit.' }),

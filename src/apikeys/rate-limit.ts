@@ -8,7 +8,10 @@ export interface RateLimitDecision {
   readonly remaining: number;
   /** Milliseconds until the current window ends. */
   readonly resetMs: number;
-  /** When refused: milliseconds until a request would be allowed. */
+  /**
+   * Milliseconds until the next request would be allowed: 0 while budget is left; when refused, or when
+   * this request spent the last of it, the exact wait (so Retry-After and RateLimit agree).
+   */
   readonly retryAfterMs: number;
 }
 
@@ -44,7 +47,7 @@ export function decide(counts: WindowCounts, limit: number, windowSeconds: numbe
   const resetMs = windowMs - elapsedMs;
   const used = estimate(previous, current, elapsedMs, windowMs);
   let retryAfterMs = 0;
-  if (!counts.allowed) {
+  if (used + 1 > limit) {
     if (current + 1 > limit) {
       // Wait for the next window, until this window's weight has shrunk enough for one more request.
       retryAfterMs = resetMs + Math.max(0, 1 - (limit - 1) / Math.max(current, 1)) * windowMs;

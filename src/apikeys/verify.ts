@@ -37,7 +37,8 @@ export class ApiKeyVerifier {
   readonly #secretsById = new Map<string, Set<string>>();
   readonly #lookup;
 
-  constructor(database: Database, invalidations: Invalidations) {
+  /** `onLookup(hit)` is told whether each check was answered from the cache (for the hit-ratio metric). */
+  constructor(database: Database, invalidations: Invalidations, private readonly onLookup: (hit: boolean) => void = () => {}) {
     invalidations.on('apikey', (id) => this.#forget(id));
     this.#lookup = database.db.select({ row: apiKeys, current: sql<boolean>`${apiKeys.hash} = ${sql.placeholder('hash')}` })
       .from(apiKeys)
@@ -51,7 +52,10 @@ export class ApiKeyVerifier {
     const now = Date.now();
     // Keyed by the key itself (already in this process's memory): a hit costs no hashing.
     let entry = this.#cache.get(raw);
-    if (entry === undefined || now - entry.at > (entry.key === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS)) {
+    if (entry !== undefined && now - entry.at <= (entry.key === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS)) {
+      this.onLookup(true);
+    } else {
+      this.onLookup(false);
       entry = await this.#load(raw, now);
     }
     const { key, validUntil } = entry;

@@ -5,6 +5,8 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.ts';
+import { DataDirLocked, lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { inClientSpan, traceThenable } from '../observability/spans.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -33,7 +35,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  const client = postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} });
+  const client = traceStatements(postgres(url, { max: 10, connect_timeout: 5, onnotice: () => {} }));
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   const dialect = new PgDialect();
   const database: Database = {
@@ -66,12 +68,19 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
+  let lock: DataDirLock | null = null;
   let client: PGlite;
   try {
+    if (dataDir !== 'memory://') lock = await lockDataDir(dataDir);
     client = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
   } catch (error) {
+    await lock?.release();
+    if (error instanceof DataDirLocked) throw new DatabaseUnavailable(error.message);
     throw new DatabaseUnavailable(`cannot open the embedded database in ${dataDir}: ${reason(error)}`);
   }
+  const query = client.query.bind(client);
+  client.query = ((text: string, ...rest: unknown[]) =>
+    inClientSpan(statementName(text), { 'db.system.name': 'postgresql', 'db.query.text': text }, () => (query as (...args: unknown[]) => Promise<unknown>)(text, ...rest))) as typeof client.query;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',
@@ -86,8 +95,26 @@ async function openPglite(dataDir: string): Promise<Database> {
     notify: async (channel, payload) => {
       await db.execute(sql`select pg_notify(${channel}, ${payload})`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await lock?.release();
+    },
   };
+}
+
+/** Every statement Drizzle and `rows` send (through `unsafe`) reports a span when tracing is on. */
+function traceStatements(client: postgres.Sql): postgres.Sql {
+  const unsafe = client.unsafe.bind(client);
+  client.unsafe = ((text: string, ...rest: unknown[]) => traceThenable(
+    (unsafe as (...args: unknown[]) => PromiseLike<unknown>)(text, ...rest), statementName(text),
+    { 'db.system.name': 'postgresql', 'db.query.text': text },
+  )) as typeof client.unsafe;
+  return client;
+}
+
+/** A span's name: the statement's first keyword (select, insert…), as OpenTelemetry's database conventions suggest. */
+function statementName(text: string): string {
+  return /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? 'statement';
 }
 
 /** host:port/database of a URL, never its password. */

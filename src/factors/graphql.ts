@@ -4,7 +4,7 @@ import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { InvalidCredentialsError, InvalidTokenError, NotFoundError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
-import { AuthPayloadRef } from '../sessions/graphql.ts';
+import { authResultUnion } from '../sessions/graphql.ts';
 import { markSessionVerified } from '../sessions/reverify.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
@@ -101,14 +101,12 @@ const ReauthenticateInput = builder.inputType('ReauthenticateInput', {
 });
 
 builder.mutationField('verifySecondFactor', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('VerifySecondFactorResult', 'The outcome of verifySecondFactor.', [
+      InvalidSecondFactorError, InvalidTokenError, RateLimitedError, ValidationError,
+    ]),
     description:
       'Completes a sign-in that answered SecondFactorRequired, with a code from the authenticator app or a recovery code; the session is delivered as the sign-in asked (TOKENS or COOKIE).',
-    errors: {
-      types: [InvalidSecondFactorError, InvalidTokenError, RateLimitedError, ValidationError],
-      union: { name: 'VerifySecondFactorResult', description: 'The outcome of verifySecondFactor.' },
-    },
     args: { input: t.arg({ type: VerifySecondFactorInput, required: true, description: 'The challenge and a code.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();

@@ -6,6 +6,7 @@ import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
+import { CLEARED_RETURN_COOKIE, readReturnTo } from './return-to.ts';
 import { completeUpstreamSignIn } from './sign-in-upstream.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
@@ -21,6 +22,8 @@ export function callbackUrl(publicUrl: string, provider: string): string {
  * browser here (startSocialLogin with redirectUri = this URL), Latchkey completes the sign-in exactly as
  * completeSocialLogin with COOKIE delivery does, sets the session cookie, and sends the browser on to
  * FRONTEND_URL (else PUBLIC_URL) with `signed_in=<provider>`, or with `error=<code>` and nothing changed.
+ * A sign-in started by one of this server's pages (see return-to.ts) goes back to that page instead, with
+ * `upstream_error=<code>` when it failed.
  */
 export function useSocialCallback(services: Services): Plugin {
   return {
@@ -33,31 +36,36 @@ export function useSocialCallback(services: Services): Plugin {
       const provider = decodedSegment(url.pathname.slice(CALLBACK_PATH.length));
       const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
       const meta = { ip, userAgent: request.headers.get('user-agent') };
-      const next = new URL(services.config.mail.linkBaseUrl);
       const code = url.searchParams.get('code');
       const state = url.searchParams.get('state');
+      const returnTo = state === null ? null : readReturnTo(request.headers.get('cookie'), state);
+      const next = returnTo === null ? new URL(services.config.mail.linkBaseUrl) : new URL(returnTo, services.config.publicUrl);
+      const errorParam = returnTo === null ? 'error' : 'upstream_error';
+      const cookies = returnTo === null ? [] : [CLEARED_RETURN_COOKIE];
       if (url.searchParams.has('error') || code === null || state === null || provider === null) {
-        next.searchParams.set('error', url.searchParams.get('error') === 'access_denied' ? 'access_denied' : 'INVALID_TOKEN');
-        endResponse(seeOther(next));
+        next.searchParams.set(errorParam, url.searchParams.get('error') === 'access_denied' ? 'access_denied' : 'INVALID_TOKEN');
+        endResponse(seeOther(next, cookies));
         return;
       }
       try {
-        const userId = await completeUpstreamSignIn(services, meta, { provider, code, state });
+        // The whole answer is here, so RFC 9207 holds in full: `iss` is checked, and required when advertised.
+        const userId = await completeUpstreamSignIn(services, meta, { provider, code, state, iss: url.searchParams.get('iss') });
         const held = await holdForSecondFactor(services.database, userId, 'COOKIE', 'fed');
         if (held !== null) {
-          // No session yet: the front end finishes with verifySecondFactor(challenge, code).
+          // No session yet: the front end finishes with verifySecondFactor(challenge, code); the authorization
+          // page, when the sign-in started there, shows its code step.
           next.searchParams.set('second_factor_challenge', held.challenge);
-          endResponse(seeOther(next));
+          endResponse(seeOther(next, cookies));
           return;
         }
         const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr: ['fed'], ...meta });
         if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
-        next.searchParams.set('signed_in', provider);
-        endResponse(seeOther(next, sessionCookieHeader(started.cookie, started.cookieExpiresAt)));
+        if (returnTo === null) next.searchParams.set('signed_in', provider);
+        endResponse(seeOther(next, [...cookies, sessionCookieHeader(started.cookie, started.cookieExpiresAt)]));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        next.searchParams.set('error', error.code);
-        endResponse(seeOther(next));
+        next.searchParams.set(errorParam, error.code);
+        endResponse(seeOther(next, cookies));
       }
     },
   };
@@ -73,8 +81,8 @@ function decodedSegment(segment: string): string | null {
 }
 
 /** 303 on, never cached, and no Referer: the code and state are in this URL. */
-function seeOther(location: URL, cookie?: string): Response {
+function seeOther(location: URL, cookies: readonly string[]): Response {
   const headers = new Headers({ location: location.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  if (cookie !== undefined) headers.append('set-cookie', cookie);
+  for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(null, { status: 303, headers });
 }

@@ -4,7 +4,7 @@ import { builder } from '../graphql/builder.ts';
 import {
   EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, ValidationError,
 } from '../graphql/errors.ts';
-import { AuthPayloadRef, TokenDeliveryEnum } from '../sessions/graphql.ts';
+import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
@@ -52,12 +52,16 @@ const StartSocialLoginInput = builder.inputType('StartSocialLoginInput', {
   }),
 });
 
+const ISS_DESCRIPTION =
+  'The `iss` the provider sent back (RFC 9207), whenever the answer has one: it must be the provider\'s issuer exactly, else the sign-in fails.';
+
 const CompleteSocialLoginInput = builder.inputType('CompleteSocialLoginInput', {
   description: 'What the provider sent back to the redirect URI.',
   fields: (t) => ({
     provider: t.string({ required: true, description: 'The provider\'s id, as at the start.' }),
     code: t.string({ required: true, description: 'The authorization code the provider sent back.' }),
     state: t.string({ required: true, description: 'The state the provider sent back.' }),
+    iss: t.string({ required: false, description: ISS_DESCRIPTION }),
     delivery: t.field({ type: TokenDeliveryEnum, defaultValue: 'TOKENS', description: 'How to hand over the credentials.' }),
   }),
 });
@@ -68,6 +72,7 @@ const CompleteSocialLinkInput = builder.inputType('CompleteSocialLinkInput', {
     provider: t.string({ required: true, description: 'The provider\'s id, as at the start.' }),
     code: t.string({ required: true, description: 'The authorization code the provider sent back.' }),
     state: t.string({ required: true, description: 'The state the provider sent back.' }),
+    iss: t.string({ required: false, description: ISS_DESCRIPTION }),
   }),
 });
 
@@ -100,18 +105,16 @@ builder.mutationField('startSocialLogin', (t) =>
 );
 
 builder.mutationField('completeSocialLogin', (t) =>
-  t.field({
-    type: AuthPayloadRef,
+  t.errorUnionField({
+    ...authResultUnion('CompleteSocialLoginResult', 'The outcome of completeSocialLogin.', [
+      OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError, SecondFactorRequired,
+    ]),
     description:
       'Completes a sign-in through an upstream provider: the same provider account always signs in to the same Latchkey account; a new one makes an account, or is linked to the account of its email only when the provider is trusted and says the address is verified.',
-    errors: {
-      types: [OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError, SecondFactorRequired],
-      union: { name: 'CompleteSocialLoginResult', description: 'The outcome of completeSocialLogin.' },
-    },
     args: { input: t.arg({ type: CompleteSocialLoginInput, required: true, description: 'What the provider sent back.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
-      const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, input);
+      const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined });
       const held = await holdForSecondFactor(ctx.services.database, userId, input.delivery ?? 'TOKENS', 'fed');
       if (held !== null) throw held;
       return signIn(ctx, userId, input.delivery ?? 'TOKENS', ['fed']);
@@ -147,7 +150,7 @@ builder.mutationField('completeSocialLink', (t) =>
       if (!isSignedIn(ctx.viewer)) throw new InvalidTokenError();
       ctx.claimCredentialCheck();
       const userId = ctx.viewer.userId;
-      const { claims } = await exchangeUpstream(ctx.services, ctx.meta, input, userId);
+      const { claims } = await exchangeUpstream(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined }, userId);
       try {
         const identity = await linkIdentity(ctx.services.database, userId, input.provider, claims);
         await audit(ctx, 'social.linked', userId, `provider: ${input.provider}`);

@@ -4,14 +4,12 @@ import type { OidcProviderConfig } from '../config.ts';
 import type { RequestMeta } from '../context.ts';
 import { InvalidTokenError, OAuthError } from '../graphql/errors.ts';
 import type { Services } from '../services.ts';
-import { consumeLoginState, exchangeCode, type UpstreamClaims } from './callback/complete.ts';
+import { consumeLoginState, exchangeCode, type AuthorizationAnswer, type UpstreamClaims } from './callback/complete.ts';
 import { resolveAccount } from './link.ts';
 
-/** What the provider sent back to the redirect URI. */
-export interface UpstreamAnswer {
+/** What the provider sent back to the redirect URI, and which provider it was for. */
+export interface UpstreamAnswer extends AuthorizationAnswer {
   readonly provider: string;
-  readonly code: string;
-  readonly state: string;
 }
 
 /** Spends the state, then exchanges the code: a bad state costs the provider nothing. */
@@ -28,7 +26,7 @@ export async function exchangeUpstream(
   const stored = await consumeLoginState(database, { provider: answer.provider, state: answer.state, linkUserId });
   const provider = await providers.get(answer.provider);
   try {
-    return { claims: await exchangeCode(provider, stored, answer.code, answer.state), config };
+    return { claims: await exchangeCode(provider, stored, answer), config };
   } catch (error) {
     if (error instanceof OAuthError) await auditUpstream(services, meta, 'social.refused', linkUserId, `provider: ${answer.provider}, reason: ${error.error}`);
     throw error;

@@ -1,11 +1,34 @@
 import { builder } from './builder.ts';
 
 /**
+ * Every code an expected failure can carry, and what it means: the schema's ErrorCode enum is made
+ * from this object. A new failure adds its code here first; its AppError subclass can then declare it,
+ * and no other (the type system refuses a code missing here, test/graphql/error-codes.test.ts one no
+ * class declares).
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 'The input breaks a rule (ValidationError); `field` names the input field to blame.',
+  INVALID_CREDENTIALS: 'Wrong email or password (InvalidCredentialsError).',
+  EMAIL_TAKEN: 'The email address already belongs to an account (EmailTakenError).',
+  INVALID_TOKEN: 'A refresh token, link token, code or state that is unknown, expired, revoked or spent (InvalidTokenError).',
+  RATE_LIMITED: 'Too many attempts; try again after `retryAfterSeconds` (RateLimitedError).',
+  EMAIL_NOT_VERIFIED: 'The account signs in only once its address is verified (EmailNotVerifiedError).',
+  NOT_FOUND: 'The thing asked for does not exist, or the caller may not see it (NotFoundError).',
+  OAUTH_ERROR: 'An OAuth 2.0 failure; `error` holds its RFC 6749 error code (OAuthError).',
+  SECOND_FACTOR_REQUIRED: 'The password was right and the account has a second factor: finish with verifySecondFactor (SecondFactorRequired).',
+  INVALID_SECOND_FACTOR: 'A second-factor code that is wrong, expired or already used (InvalidSecondFactorError).',
+  REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
+  TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
  * An expected failure: returned to the client as a member of the field's result union, with a
  * stable machine-readable `code`. Anything that is not an AppError is unexpected and is masked.
  */
 export abstract class AppError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
 }
 
 export class ValidationError extends AppError {
@@ -65,12 +88,19 @@ export class OAuthError extends AppError {
   }
 }
 
+export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  description: 'What went wrong, for programs: the `code` of every Error. Stable across releases; new codes may be added.',
+  values: Object.fromEntries(Object.entries(ERROR_CODES).map(([code, description]) => [code, { description }])) as {
+    [Code in ErrorCode]: { description: string };
+  },
+});
+
 export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
   description:
     'Every expected failure of a mutation comes back as data: a member of the mutation\'s result union that implements Error. `code` is stable and machine-readable; `message` is for people.',
   fields: (t) => ({
     message: t.exposeString('message', { description: 'What went wrong, for people.' }),
-    code: t.exposeString('code', { description: 'What went wrong, for programs: stable across releases.' }),
+    code: t.expose('code', { type: ErrorCodeEnum, description: 'What went wrong, for programs: stable across releases.' }),
   }),
 });
 

@@ -1,6 +1,9 @@
+import type { ObjectRef } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { isUuid } from '../lib/secrets.ts';
 import { builder } from './builder.ts';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 export interface PageInfoShape {
   readonly hasNextPage: boolean;
@@ -37,10 +40,11 @@ export function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
-export function decodeCursor(cursor: string): Position {
+/** Reads a cursor this server gave out; `isId` checks the id it holds (a uuid unless the list says otherwise). */
+export function decodeCursor(cursor: string, isId: (id: string) => boolean = isUuid): Position {
   const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at ?? '');
-  if (extra !== undefined || id === undefined || !isUuid(id) || Number.isNaN(date.getTime())) {
+  if (extra !== undefined || id === undefined || !isId(id) || Number.isNaN(date.getTime())) {
     throw badInput('The cursor is not one this list gave out.');
   }
   return { at: date, id };
@@ -66,4 +70,32 @@ export function connection<T>(rows: readonly T[], size: number, position: (row: 
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+export type Connection<Node> = ReturnType<typeof connection<Node>>;
+
+/** An empty first page, for a caller who has nothing to list. */
+export function emptyConnection<Node>(): Connection<Node> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+}
+
+/**
+ * The Relay connection type of a node type, named `<Node>Connection` with `<Node>Edge`s and PageInfo:
+ * the one shape of every list that can grow. `noun` names one node and `nouns` several, for descriptions.
+ */
+export function connectionType<Node>(node: ObjectRef<Types, Node>, words: { readonly noun: string; readonly nouns: string }) {
+  const edge = builder.objectRef<Connection<Node>['edges'][number]>(`${node.name}Edge`).implement({
+    description: `A ${words.noun} and its place in the list.`,
+    fields: (t) => ({
+      cursor: t.exposeString('cursor', { description: `Pass it as \`after\` to list what follows this ${words.noun}.` }),
+      node: t.expose('node', { type: node, description: `The ${words.noun}.` }),
+    }),
+  });
+  return builder.objectRef<Connection<Node>>(`${node.name}Connection`).implement({
+    description: `A page of ${words.nouns}, newest first.`,
+    fields: (t) => ({
+      edges: t.field({ type: [edge], description: `The ${words.nouns} of this page.`, resolve: (c) => c.edges }),
+      pageInfo: t.field({ type: PageInfoRef, description: 'Where this page stands.', resolve: (c) => c.pageInfo }),
+    }),
+  });
 }

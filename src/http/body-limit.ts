@@ -23,9 +23,12 @@ export function useBodyLimit(maxBytes: number): Plugin {
 }
 
 /**
- * The same request, whose body stream fails once more than `maxBytes` have come, with a GraphQL error
- * that Yoga's parsers pass on as it is (413). The stream classes must match the body's own (native or
- * @whatwg-node's), as in Yoga's own limit.
+ * The same request, whose body stream fails with a GraphQL error that Yoga's parsers pass on as it is
+ * (413) when more than `maxBytes` came. Past the limit the rest is read and dropped, and the error comes
+ * at its end: failing at once would cancel the request, and Node would reset the connection while the
+ * client is still sending, so that it sees the reset instead of the 413. The server's request timeout
+ * bounds how long that takes. The stream classes must match the body's own (native or @whatwg-node's),
+ * as in Yoga's own limit.
  */
 function withLimitedBody(request: Request, maxBytes: number, fetchAPI: FetchAPI): Request {
   const Transform = request.body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
@@ -33,12 +36,11 @@ function withLimitedBody(request: Request, maxBytes: number, fetchAPI: FetchAPI)
   const body = request.body!.pipeThrough(new Transform<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       read += chunk.byteLength;
+      if (read <= maxBytes) controller.enqueue(chunk);
+    },
+    flush(controller) {
       if (read > maxBytes) {
-        controller.error(new GraphQLError(tooLargeMessage(maxBytes), {
-          extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413, headers: { connection: 'close' } } },
-        }));
-      } else {
-        controller.enqueue(chunk);
+        controller.error(new GraphQLError(tooLargeMessage(maxBytes), { extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } } }));
       }
     },
   }));
@@ -48,7 +50,11 @@ function withLimitedBody(request: Request, maxBytes: number, fetchAPI: FetchAPI)
 
 const tooLargeMessage = (maxBytes: number) => `The request body is over ${maxBytes} bytes.`;
 
+/**
+ * No `Connection: close`: closing while a client is still uploading resets the connection, and the client
+ * then sees the reset instead of this answer. Node reads the rest of the body and discards it (bounded by
+ * the server's request timeout); a client that sent `Expect: 100-continue` sends none (src/http/server.ts).
+ */
 function refusal(status: number, code: string, message: string): Response {
-  // Connection: close, so that a client still sending is not read to its end.
-  return Response.json({ errors: [{ message, extensions: { code } }] }, { status, headers: { connection: 'close' } });
+  return Response.json({ errors: [{ message, extensions: { code } }] }, { status });
 }

@@ -1,10 +1,10 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
 import { useApiKeyUsage } from './api-key-usage.ts';
 import { useBodyLimit } from './body-limit.ts';
 import { useOneCredentialCheck } from './credential-checks.ts';
+import { useCsrfPrevention } from './csrf.ts';
 import { useMaskedErrors } from './masked-errors.ts';
 import { useSupportedMediaTypes } from './media-type.ts';
 import { useNoSuggestions } from './no-suggestions.ts';
@@ -15,6 +15,11 @@ import { useResponseEffects } from './response-effects.ts';
 import { useRoutes } from './routes.ts';
 import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
+import { usePages } from '../pages/routes.ts';
+import { useOperationMetrics } from '../observability/graphql-metrics.ts';
+import { useMetricsRoute } from '../observability/metrics-route.ts';
+import { useRequestObservation } from '../observability/request-log.ts';
+import { useTracing } from '../observability/tracing-plugin.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
@@ -25,16 +30,21 @@ export const MAX_BODY_BYTES = 100 * 1024;
 export function plugins(services: Services): Plugin[] {
   return [
     useRequestId(),
+    useRequestObservation(services.metrics, services.config.accessLog ? services.logger : null),
+    ...(services.config.otlpEndpoint === null ? [] : [useTracing()]),
     useBodyLimit(MAX_BODY_BYTES),
+    useMetricsRoute(services.metrics, services.config.metricsToken),
     useRoutes(services),
     useOAuthRoutes(services),
     useSocialCallback(services),
-    useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+    usePages(services),
+    useCsrfPrevention(['x-graphql-yoga-csrf', 'apollo-require-preflight']),
     useSupportedMediaTypes(),
     useOneCredentialCheck(),
     ...useOperationLimits(OPERATION_LIMITS),
     useNoNulCharacters(),
     ...(services.config.production ? [useNoIntrospection(), useNoSuggestions()] : []),
+    useOperationMetrics(services.metrics),
     useApiKeyUsage(services.usage),
     useResponseEffects(),
     useMaskedErrors(services.logger),

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Services } from '../services.ts';
+import { checkReadiness } from './readiness.ts';
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -13,12 +14,11 @@ export function useRoutes(services: Services): Plugin {
           endResponse(json({ status: 'ok' }));
           return;
         case '/readyz':
-          try {
-            await services.database.ping();
-            endResponse(json({ status: 'ready' }));
-          } catch (error) {
-            services.logger.warn({ err: error }, 'readiness check: the database does not answer');
-            endResponse(json({ status: 'unavailable', reason: 'database' }, 503));
+          {
+            const readiness = await checkReadiness(services);
+            endResponse(readiness.ready
+              ? json({ status: 'ready' }, 200, { 'cache-control': 'no-store' })
+              : json({ status: 'unavailable', reason: readiness.reason }, 503, { 'cache-control': 'no-store' }));
           }
           return;
         case '/.well-known/jwks.json':

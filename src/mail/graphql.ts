@@ -1,5 +1,8 @@
 import { builder } from '../graphql/builder.ts';
-import { listOutbox, OUTBOX_PAGE_MAX, type OutboxMail } from './outbox.ts';
+import {
+  connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize,
+} from '../graphql/pagination.ts';
+import { listOutbox, type OutboxMail } from './outbox.ts';
 
 const OutboxMailRef = builder.objectRef<OutboxMail>('OutboxMail').implement({
   description:
@@ -15,18 +18,24 @@ const OutboxMailRef = builder.objectRef<OutboxMail>('OutboxMail').implement({
   }),
 });
 
+const OutboxMailConnectionRef = connectionType(OutboxMailRef, { noun: 'mail', nouns: 'mails' });
+
 builder.queryField('mailOutbox', (t) =>
   t.field({
-    type: [OutboxMailRef],
-    description: 'The newest mails of the outbox, newest first (admins only).',
+    type: OutboxMailConnectionRef,
+    description: 'The mails of the outbox, newest first (admins only).',
     authScopes: { admin: true },
     args: {
-      first: t.arg.int({ defaultValue: 20, description: `How many mails, from 1 to ${OUTBOX_PAGE_MAX}.` }),
+      first: t.arg.int({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+      after: t.arg.string({ description: 'The endCursor of the previous page.' }),
     },
-    resolve: (_root, { first }, ctx) => {
+    resolve: async (_root, args, ctx) => {
+      const size = pageSize(args.first);
+      const after = args.after == null ? null : decodeCursor(args.after);
       // The bodies hold live links: no cache may keep them.
       ctx.state.noStore = true;
-      return listOutbox(ctx.services.database, first ?? 20);
+      const rows = await listOutbox(ctx.services.database, { after, limit: size + 1 });
+      return connection(rows, size, (mail) => ({ at: mail.createdAt, id: mail.id }), after !== null);
     },
   }),
 );

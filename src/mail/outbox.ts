@@ -1,13 +1,15 @@
 import { desc } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { olderThan } from '../db/keyset.ts';
 import { mailOutbox } from './tables.ts';
 
 export type OutboxMail = typeof mailOutbox.$inferSelect;
 
-export const OUTBOX_PAGE_MAX = 100;
-
-/** The newest `first` mails of the outbox (at most OUTBOX_PAGE_MAX), newest first. */
-export async function listOutbox(database: Database, first: number): Promise<OutboxMail[]> {
-  const limit = Math.min(Math.max(first, 1), OUTBOX_PAGE_MAX);
-  return database.db.select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt), desc(mailOutbox.id)).limit(limit);
+/** The outbox, newest first, after a cursor; `limit` is the page size plus one. */
+export async function listOutbox(
+  database: Database, page: { readonly after: { readonly at: Date; readonly id: string } | null; readonly limit: number },
+): Promise<OutboxMail[]> {
+  return database.db.select().from(mailOutbox)
+    .where(page.after === null ? undefined : olderThan(mailOutbox, mailOutbox.createdAt, mailOutbox.id, page.after))
+    .orderBy(desc(mailOutbox.createdAt), desc(mailOutbox.id)).limit(page.limit);
 }

@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import { ACR_MFA } from '../factors/acr.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { findClient, type OAuthClientRecord } from './clients.ts';
+import { repeatedMessage } from './parameters.ts';
 import { isS256Challenge } from './pkce.ts';
 import { withParameters } from './redirect-uri.ts';
 import { oauthCodes } from './tables.ts';
@@ -25,6 +26,8 @@ export interface AuthorizationParams {
   readonly maxAge?: string | null;
   /** OIDC Core §3.1.2.1: space-separated authentication context classes, e.g. urn:latchkey:acr:mfa. */
   readonly acrValues?: string | null;
+  /** Names the request sent more than once (RFC 6749 §3.1 forbids it); a repeated `state` is passed as null. */
+  readonly repeated?: readonly string[];
 }
 
 /** The prompt values Latchkey acts on; others are ignored, as OIDC Core §3.1.2.1 allows. */
@@ -54,11 +57,15 @@ export type AuthorizationCheck =
   | { readonly ok: true; readonly request: AuthorizationRequest };
 
 /**
- * Checks an authorization request (RFC 6749 §4.1.1): the client and the exact redirect URI first, then
- * response_type=code, PKCE with S256 (RFC 7636; `plain` refused, RFC 9700 §2.1.1), and scopes within
+ * Checks an authorization request (RFC 6749 §4.1.1): the client and the exact redirect URI first (sent
+ * once each), then no parameter repeated (§3.1), response_type=code, PKCE with S256 (RFC 7636; `plain` refused, RFC 9700 §2.1.1), and scopes within
  * the client's. Failures after the redirect URI is known go back to it with `state` and `iss` (RFC 9207).
  */
 export async function checkAuthorizationRequest(database: Database, issuer: string, params: AuthorizationParams): Promise<AuthorizationCheck> {
+  const repeated = params.repeated ?? [];
+  if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
+    return { ok: false, trusted: false, message: repeatedMessage(repeated) };
+  }
   const client = params.clientId === null ? undefined : await findClient(database, params.clientId);
   if (client === undefined) return { ok: false, trusted: false, message: 'The application is not registered here.' };
   if (params.redirectUri === null || !client.redirectUris.includes(params.redirectUri)) {
@@ -69,6 +76,7 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
     ok: false, trusted: true, error, message,
     redirectTo: authorizationError(redirectUri, issuer, error, message, params.state),
   });
+  if (repeated.length > 0) return refuse('invalid_request', repeatedMessage(repeated));
   if (params.responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
   if (params.codeChallenge === null) return refuse('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
   if (params.codeChallengeMethod !== 'S256') return refuse('invalid_request', 'Only code_challenge_method=S256 is supported.');

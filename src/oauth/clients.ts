@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { olderThan } from '../db/keyset.ts';
 import { ValidationError } from '../graphql/errors.ts';
 import { constantTimeEqual, hashSecret, randomSecret } from '../lib/secrets.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
@@ -69,9 +70,13 @@ export async function registerClient(database: Database, input: RegisterClientIn
   return { client: toRecord(row!), clientSecret: secret };
 }
 
-/** Every registered client, newest first. */
-export async function listClients(database: Database): Promise<OAuthClientRecord[]> {
-  const rows = await database.db.select().from(oauthClients).orderBy(desc(oauthClients.createdAt));
+/** Registered clients, newest first, after a cursor; `limit` is the page size plus one. */
+export async function listClients(
+  database: Database, page: { readonly after: { readonly at: Date; readonly id: string } | null; readonly limit: number },
+): Promise<OAuthClientRecord[]> {
+  const rows = await database.db.select().from(oauthClients)
+    .where(page.after === null ? undefined : olderThan(oauthClients, oauthClients.createdAt, oauthClients.id, page.after))
+    .orderBy(desc(oauthClients.createdAt), desc(oauthClients.id)).limit(page.limit);
   return rows.map(toRecord);
 }
 
@@ -80,9 +85,11 @@ export async function findClient(database: Database, clientId: string): Promise<
   return (await findRow(database, clientId)).map(toRecord)[0];
 }
 
-/** Client names by client_id, for listing grants. */
-export async function clientNames(database: Database): Promise<Map<string, string>> {
-  const rows = await database.db.select({ clientId: oauthClients.clientId, name: oauthClients.name }).from(oauthClients);
+/** The names of these clients by client_id, for listing grants. */
+export async function clientNames(database: Database, clientIds: readonly string[]): Promise<Map<string, string>> {
+  if (clientIds.length === 0) return new Map();
+  const rows = await database.db.select({ clientId: oauthClients.clientId, name: oauthClients.name }).from(oauthClients)
+    .where(inArray(oauthClients.clientId, [...clientIds]));
   return new Map(rows.map((row) => [row.clientId, row.name]));
 }
 

@@ -1,10 +1,12 @@
 import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, OAuthError, ValidationError } from '../graphql/errors.ts';
+import {
+  connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize,
+} from '../graphql/pagination.ts';
 import { FIRST_PARTY_CLIENT_ID } from '../scopes.ts';
-import { findSession, listGrantSessions } from '../sessions/list.ts';
+import { findSession, listGrants, type GrantSummary } from '../sessions/list.ts';
 import type { Viewer } from '../viewer.ts';
 import { checkAuthorizationRequest, issueCode } from './authorize.ts';
 import { recordGrant } from './authorize-page.ts';
@@ -86,12 +88,8 @@ const OAuthTokenPayloadRef = builder.objectRef<TokenResponse>('OAuthTokenPayload
   }),
 });
 
-interface Grant {
-  readonly clientId: string;
+interface Grant extends GrantSummary {
   readonly clientName: string;
-  readonly scopes: readonly string[];
-  readonly createdAt: Date;
-  readonly lastUsedAt: Date | null;
 }
 
 const OAuthGrantRef = builder.objectRef<Grant>('OAuthGrant').implement({
@@ -104,6 +102,9 @@ const OAuthGrantRef = builder.objectRef<Grant>('OAuthGrant').implement({
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'When it last refreshed its tokens.' }),
   }),
 });
+
+const OAuthClientConnectionRef = connectionType(OAuthClientRef, { noun: 'client', nouns: 'clients' });
+const OAuthGrantConnectionRef = connectionType(OAuthGrantRef, { noun: 'grant', nouns: 'grants' });
 
 const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revokedSessions: number }>('RevokeOAuthGrantPayload').implement({
   description: 'The application\'s access ended.',
@@ -121,35 +122,42 @@ function firstPartySession(viewer: Viewer): { readonly userId: string; readonly 
 
 const firstPartyUser = (viewer: Viewer): string => firstPartySession(viewer).userId;
 
-async function grantsOf(ctx: Context, userId: string): Promise<Grant[]> {
-  const [sessions, names] = await Promise.all([listGrantSessions(ctx.services.database, userId), clientNames(ctx.services.database)]);
-  const byClient = new Map<string, Grant>();
-  for (const session of sessions) {
-    const clientId = session.clientId!;
-    const seen = byClient.get(clientId);
-    byClient.set(clientId, {
-      clientId,
-      clientName: names.get(clientId) ?? clientId,
-      scopes: [...new Set([...(seen?.scopes ?? []), ...session.scopes])],
-      createdAt: seen === undefined || session.createdAt < seen.createdAt ? session.createdAt : seen.createdAt,
-      lastUsedAt: [seen?.lastUsedAt ?? null, session.lastUsedAt].reduce((a, b) => (b !== null && (a === null || b > a) ? b : a), null),
-    });
-  }
-  return [...byClient.values()];
-}
+/** A grant cursor holds a client_id (`lk_` and base64url), not a uuid. */
+const isClientId = (id: string) => /^[\w-]{1,100}$/.test(id);
 
 builder.queryFields((t) => ({
   oauthClients: t.field({
-    type: [OAuthClientRef],
-    description: 'Admin only.',
+    type: OAuthClientConnectionRef,
+    description: 'Admin only: the registered clients, newest first.',
     authScopes: { admin: true },
-    resolve: (_root, _args, ctx) => listClients(ctx.services.database),
+    args: {
+      first: t.arg.int({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+      after: t.arg.string({ description: 'The endCursor of the previous page.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const size = pageSize(args.first);
+      const after = args.after == null ? null : decodeCursor(args.after);
+      const rows = await listClients(ctx.services.database, { after, limit: size + 1 });
+      return connection(rows, size, (client) => ({ at: client.createdAt, id: client.id }), after !== null);
+    },
   }),
   oauthGrants: t.field({
-    type: [OAuthGrantRef],
+    type: OAuthGrantConnectionRef,
     description: 'The applications the caller granted access to, newest first.',
     authScopes: { scope: 'sessions:manage' },
-    resolve: (_root, _args, ctx) => grantsOf(ctx, firstPartyUser(ctx.viewer)),
+    args: {
+      first: t.arg.int({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+      after: t.arg.string({ description: 'The endCursor of the previous page.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const userId = firstPartyUser(ctx.viewer);
+      const size = pageSize(args.first);
+      const after = args.after == null ? null : decodeCursor(args.after, isClientId);
+      const grants = await listGrants(ctx.services.database, userId, { after, limit: size + 1 });
+      const names = await clientNames(ctx.services.database, grants.map((grant) => grant.clientId));
+      const rows = grants.map((grant) => ({ ...grant, clientName: names.get(grant.clientId) ?? grant.clientId }));
+      return connection(rows, size, (grant) => ({ at: grant.createdAt, id: grant.clientId }), after !== null);
+    },
   }),
 }));
 

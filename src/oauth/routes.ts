@@ -4,9 +4,10 @@ import { clientAddress } from '../http/client-address.ts';
 import type { Services } from '../services.ts';
 import { loadServerSecret } from '../tokens/server-secret.ts';
 import { authorizePage } from './authorize-page.ts';
-import { authenticateClientRequest } from './client-auth.ts';
+import { authenticateClientRequest, type ClientAuthentication } from './client-auth.ts';
 import { serverMetadata } from './discovery.ts';
 import { introspectToken } from './introspect.ts';
+import { repeatedMessage, repeatedParameters } from './parameters.ts';
 import { revokeToken } from './revoke.ts';
 import { clientCredentialsGrant, exchangeCode, refreshGrant, type GrantResult } from './token.ts';
 import { userinfo } from './userinfo.ts';
@@ -90,8 +91,10 @@ async function token(services: Services, request: Request, ip: string): Promise<
   if (request.method !== 'POST') return methodNotAllowed('POST');
   const form = await readForm(request);
   if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  const repeated = repeatedParameters(form);
+  if (repeated.length > 0) return oauthError('invalid_request', repeatedMessage(repeated));
   const auth = await authenticateClientRequest(services.database, request, form);
-  if (!auth.ok) return invalidClient(auth.basic);
+  if (!auth.ok) return refusedClient(auth);
   const meta = { ip, userAgent: request.headers.get('user-agent') };
   const grantType = form.get('grant_type');
   let result: GrantResult;
@@ -115,6 +118,12 @@ async function token(services: Services, request: Request, ip: string): Promise<
   return result.ok ? json(result.tokens) : oauthError(result.error, result.description);
 }
 
+function refusedClient(auth: Exclude<ClientAuthentication, { ok: true }>): Response {
+  return auth.error === 'invalid_request'
+    ? oauthError('invalid_request', 'Use one client authentication method: the Authorization header or client_secret in the body, not both.')
+    : invalidClient(auth.basic);
+}
+
 function invalidClient(basic: boolean): Response {
   return oauthError('invalid_client', 'Client authentication failed.', 401, basic ? { 'www-authenticate': 'Basic realm="latchkey"' } : {});
 }
@@ -124,8 +133,11 @@ async function revokeOrIntrospect(services: Services, request: Request, revoke: 
   if (request.method !== 'POST') return methodNotAllowed('POST');
   const form = await readForm(request);
   if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  const repeated = repeatedParameters(form);
+  if (repeated.length > 0) return oauthError('invalid_request', repeatedMessage(repeated));
   const auth = await authenticateClientRequest(services.database, request, form);
-  if (!auth.ok || (!revoke && auth.client.public)) return invalidClient(!auth.ok && auth.basic);
+  if (!auth.ok) return refusedClient(auth);
+  if (!revoke && auth.client.public) return invalidClient(false);
   const value = form.get('token');
   if (value === null) return oauthError('invalid_request', 'token is required.');
   if (revoke) {

@@ -35,11 +35,13 @@ const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 
 
 /**
  * The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is spent by one atomic update,
- * so of any number of concurrent exchanges one wins. It must be unexpired, the client's, for the same
- * redirect URI, and match the PKCE verifier. A code presented again revokes the grant issued from it
- * (RFC 6749 §4.1.2). Copies that race the winning exchange (a double submit, ten requests at once) fail
- * without revoking it: the grant is recorded only when the winner has its session, and one request
- * succeeds, as DESIGN §4 asks.
+ * so of any number of concurrent exchanges at most one wins. It must be unexpired, the client's, for the
+ * same redirect URI, and match the PKCE verifier. A code presented again revokes everything issued from
+ * it (RFC 6749 §4.1.2, RFC 9700 §4.5), whatever the timing: a replay marks the code and revokes the grant
+ * linked to it, and the winner links its grant by an update of the same row that reads that mark back.
+ * The row lock orders the two statements; if the replay came first the winner sees the mark, revokes its
+ * own grant and answers invalid_grant; if it came second it finds the grant and revokes it, and with it
+ * (through the revoked-session set, on every instance) the access token already handed out.
  */
 export async function exchangeCode(
   services: Services, client: OAuthClientRecord, input: { code: string; redirectUri: string; codeVerifier: string }, meta: RequestMeta,
@@ -62,7 +64,7 @@ export async function exchangeCode(
       if (replayed.sessionId !== null) await services.revoker.revokeById(replayed.sessionId);
       await recordAuditEvent(database, {
         type: 'oauth.code_replayed', userId: replayed.userId, ip: meta.ip, userAgent: meta.userAgent,
-        detail: `client ${replayed.clientId}: a used code came back; grant ${replayed.sessionId ?? '(none yet)'} revoked`,
+        detail: `client ${replayed.clientId}: a used code came back; grant ${replayed.sessionId ?? '(not linked yet: the redemption revokes it)'} revoked`,
       });
     }
     return invalidGrant('The code is unknown, expired or already used.');
@@ -79,7 +81,13 @@ export async function exchangeCode(
     authTime: code.authTime, amr: code.amr,
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
-  await database.db.update(oauthCodes).set({ sessionId: started.session.id }).where(eq(oauthCodes.id, code.id));
+  const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
+    .where(eq(oauthCodes.id, code.id))
+    .returning({ replayedAt: oauthCodes.replayedAt });
+  if (linked === undefined || linked.replayedAt !== null) {
+    await services.revoker.revokeById(started.session.id);
+    return invalidGrant('The code was presented more than once; everything issued from it is revoked.');
+  }
   const access = await services.accessTokens.issue({
     userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr,
   });
@@ -116,7 +124,10 @@ export async function refreshGrant(
   const outcome = await rotateRefreshToken(
     services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id), client.clientId);
   if (!outcome.ok) {
-    if (outcome.reason === 'reused') await recordRefreshReuse(services.database, outcome, meta, client.clientId);
+    if (outcome.reason === 'reused') {
+      services.metrics.refreshReuse.inc({ channel: 'oauth' });
+      await recordRefreshReuse(services.database, outcome, meta, client.clientId);
+    }
     return invalidGrant('The refresh token is not valid.');
   }
   const { session } = outcome;

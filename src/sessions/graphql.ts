@@ -2,7 +2,10 @@ import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
-import { InvalidTokenError, NotFoundError, RateLimitedError } from '../graphql/errors.ts';
+import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../graphql/errors.ts';
+import {
+  connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, emptyConnection, MAX_PAGE_SIZE, pageSize,
+} from '../graphql/pagination.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
@@ -51,19 +54,46 @@ const TokenPairRef = builder.objectRef<TokenPair>('TokenPair').implement({
   }),
 });
 
-/** The result of a sign-in or refresh; accounts/graphql.ts adds its `user` field. */
-export const AuthPayloadRef = builder.objectRef<AuthResult>('AuthPayload').implement({
-  description: 'A signed-in session and, for TOKENS delivery, its tokens.',
+/**
+ * What every successful sign-in or refresh answers; accounts/graphql.ts adds its `user` field. One
+ * object type per delivery, so that a TOKENS caller reads non-null tokens after narrowing on __typename.
+ */
+export const AuthPayloadRef = builder.interfaceRef<AuthResult>('AuthPayload').implement({
+  description: 'A signed-in session: what TokenAuthPayload (TOKENS delivery) and CookieAuthPayload (COOKIE delivery) share.',
+  resolveType: (result) => authPayloadTypeName(result),
   fields: (t) => ({
     session: t.field({ type: SessionRef, description: 'The session just started or refreshed.', resolve: (r) => r.session }),
-    tokens: t.field({
-      type: TokenPairRef,
-      nullable: true,
-      description: 'Null when the credentials were delivered as a cookie.',
-      resolve: (r) => r.tokens,
-    }),
   }),
 });
+
+const TokenAuthPayloadRef = builder.objectRef<Extract<AuthResult, { delivery: 'TOKENS' }>>('TokenAuthPayload').implement({
+  description: 'A sign-in or refresh with TOKENS delivery: the session and its tokens, in the body.',
+  interfaces: [AuthPayloadRef],
+  fields: (t) => ({
+    tokens: t.field({ type: TokenPairRef, description: 'The access token and the refresh token.', resolve: (r) => r.tokens }),
+  }),
+});
+
+const CookieAuthPayloadRef = builder.objectRef<Extract<AuthResult, { delivery: 'COOKIE' }>>('CookieAuthPayload').implement({
+  description: 'A sign-in or refresh with COOKIE delivery: the session cookie was set (HttpOnly), and nothing secret is in the body.',
+  interfaces: [AuthPayloadRef],
+});
+
+function authPayloadTypeName(result: AuthResult): 'TokenAuthPayload' | 'CookieAuthPayload' {
+  return result.delivery === 'TOKENS' ? 'TokenAuthPayload' : 'CookieAuthPayload';
+}
+
+/**
+ * The options of a sign-in field's result union: both payloads, then the field's other outcomes, thrown
+ * as AppErrors: its failures, and SecondFactorRequired where the sign-in needs a second step. Use it
+ * with `t.errorUnionField`, which answers a thrown outcome of these classes as data.
+ */
+export function authResultUnion(name: string, description: string, outcomes: readonly (new (...args: never[]) => AppError)[]) {
+  return {
+    types: [TokenAuthPayloadRef, CookieAuthPayloadRef, ...outcomes],
+    union: { name, description, resolveType: (value: unknown) => authPayloadTypeName(value as AuthResult) },
+  };
+}
 
 builder.objectField(ViewerRef, 'session', (t) =>
   t.field({
@@ -75,12 +105,24 @@ builder.objectField(ViewerRef, 'session', (t) =>
   }),
 );
 
+const SessionConnectionRef = connectionType(SessionRef, { noun: 'session', nouns: 'sessions' });
+
 builder.queryField('sessions', (t) =>
   t.field({
-    type: [SessionRef],
+    type: SessionConnectionRef,
     description: 'The caller\'s live sessions, newest first.',
     authScopes: { scope: 'sessions:manage' },
-    resolve: (_root, _args, ctx) => (isSignedIn(ctx.viewer) ? listSessions(ctx.services.database, ctx.viewer.userId) : []),
+    args: {
+      first: t.arg.int({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+      after: t.arg.string({ description: 'The endCursor of the previous page.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const size = pageSize(args.first);
+      const after = args.after == null ? null : decodeCursor(args.after);
+      if (!isSignedIn(ctx.viewer)) return emptyConnection<SessionRecord>();
+      const rows = await listSessions(ctx.services.database, ctx.viewer.userId, { after, limit: size + 1 });
+      return connection(rows, size, (session) => ({ at: session.createdAt, id: session.id }), after !== null);
+    },
   }),
 );
 
@@ -92,10 +134,11 @@ const RefreshInput = builder.inputType('RefreshInput', {
 });
 
 builder.mutationField('refresh', (t) =>
-  t.field({
-    type: AuthPayloadRef,
-    description: 'Exchanges a refresh token for a new access token and a new refresh token; the old one is retired.',
-    errors: { types: [InvalidTokenError, RateLimitedError], union: { name: 'RefreshResult', description: 'The outcome of refresh.' } },
+  t.errorUnionField({
+    ...authResultUnion('RefreshResult', 'The outcome of refresh: TokenAuthPayload for a refresh token, CookieAuthPayload for the cookie session.', [
+      InvalidTokenError, RateLimitedError,
+    ]),
+    description: 'Exchanges a refresh token for a new access token and a new refresh token; the old one is retired. Without one, it slides the cookie session.',
     args: { input: t.arg({ type: RefreshInput, description: 'The token; omit it to refresh the cookie session.' }) },
     resolve: async (_root, { input }, ctx): Promise<AuthResult> => {
       ctx.claimCredentialCheck();
@@ -105,17 +148,21 @@ builder.mutationField('refresh', (t) =>
         if (ctx.viewer.credential !== 'SESSION_COOKIE') throw new InvalidTokenError('No refresh token was given.');
         const session = await findSession(ctx.services.database, ctx.viewer.sessionId);
         if (session === undefined) throw new InvalidTokenError();
-        return { userId: session.userId, session, tokens: null };
+        return { delivery: 'COOKIE', userId: session.userId, session };
       }
       const { services, meta } = ctx;
       await services.addressThrottle.take(meta.ip);
       const outcome = await rotateRefreshToken(services.database, services.refreshKey, token, (id) => services.revoker.revokeById(id));
       if (!outcome.ok) {
-        if (outcome.reason === 'reused') await recordRefreshReuse(services.database, outcome, meta);
+        if (outcome.reason === 'reused') {
+          services.metrics.refreshReuse.inc({ channel: 'graphql' });
+          await recordRefreshReuse(services.database, outcome, meta);
+        }
         throw new InvalidTokenError();
       }
       await services.addressThrottle.giveBack(meta.ip);
       return {
+        delivery: 'TOKENS',
         userId: outcome.session.userId,
         session: outcome.session,
         tokens: await tokenPair(ctx, outcome.session, outcome.refreshToken, outcome.refreshTokenExpiresAt),

@@ -1,16 +1,63 @@
 import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { olderThan } from '../db/keyset.ts';
 import { toSessionRecord, type SessionRecord } from './session.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { refreshTokens, sessions } from './tables.ts';
 
-/** A user's live first-party sessions, newest first (apps' grants are listed by the oauth capability). */
-export async function listSessions(database: Database, userId: string): Promise<SessionRecord[]> {
+export interface ListPage {
+  /** Where the previous page ended; null for the first page. */
+  readonly after: { readonly at: Date; readonly id: string } | null;
+  /** How many to fetch: the page size plus one, to learn whether another page follows. */
+  readonly limit: number;
+}
+
+/** A user's live first-party sessions, newest first, after a cursor (apps' grants are listed by listGrants). */
+export async function listSessions(database: Database, userId: string, page: ListPage): Promise<SessionRecord[]> {
   const rows = await database.db.select().from(sessions).where(and(
     eq(sessions.userId, userId), isNull(sessions.revokedAt), isNull(sessions.clientId),
     sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
-  )).orderBy(desc(sessions.createdAt));
+    page.after === null ? undefined : olderThan(sessions, sessions.createdAt, sessions.id, page.after),
+  )).orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(page.limit);
   return rows.map(toSessionRecord);
+}
+
+/** An application's access to a user's account: its live sessions taken together. */
+export interface GrantSummary {
+  readonly clientId: string;
+  /** Every scope any of its live sessions holds. */
+  readonly scopes: readonly string[];
+  /** When the oldest of its live sessions started. */
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+}
+
+/**
+ * A user's live OAuth grants, one per client, newest first by when access was granted, after a cursor
+ * whose id is the client_id. Ordered by the millisecond a cursor can hold, then the client_id.
+ */
+export async function listGrants(
+  database: Database, userId: string, page: ListPage,
+): Promise<GrantSummary[]> {
+  const granted = sql`date_trunc('milliseconds', min(${sessions.createdAt}))`;
+  const rows = await database.db.select({
+    clientId: sql<string>`${sessions.clientId}`,
+    createdAt: sql<Date>`min(${sessions.createdAt})`.mapWith(sessions.createdAt),
+    lastUsedAt: sql<Date | null>`max(${sessions.lastUsedAt})`.mapWith(sessions.lastUsedAt),
+    // OAuth scope tokens hold no spaces (RFC 6749 §3.3): joined here, split and deduplicated below.
+    scopes: sql<string | null>`string_agg(array_to_string(${sessions.scopes}, ' '), ' ' order by ${sessions.createdAt})`,
+  }).from(sessions).where(and(
+    eq(sessions.userId, userId), isNotNull(sessions.clientId), isNull(sessions.revokedAt),
+    sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
+  )).groupBy(sessions.clientId)
+    .having(page.after === null ? undefined : sql`(${granted}, ${sessions.clientId}) < (${page.after.at.toISOString()}::timestamptz, ${page.after.id})`)
+    .orderBy(desc(granted), desc(sessions.clientId)).limit(page.limit);
+  return rows.map((row) => ({
+    clientId: row.clientId,
+    scopes: [...new Set((row.scopes ?? '').split(' ').filter((scope) => scope !== ''))],
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+  }));
 }
 
 /** One session by id, live or not; undefined when unknown. */
@@ -31,13 +78,15 @@ export async function listGrantSessions(database: Database, userId: string): Pro
 /** The session of a refresh token (looked up by its hash), and whether the token could still be exchanged. */
 export async function findRefreshTokenSession(
   database: Database, token: string,
-): Promise<{ readonly session: SessionRecord; readonly active: boolean; readonly tokenExpiresAt: Date } | undefined> {
+): Promise<{ readonly session: SessionRecord; readonly active: boolean; readonly tokenExpiresAt: Date; readonly tokenIssuedAt: Date } | undefined> {
   if (token.length < 20 || token.length > 200) return undefined;
   const [row] = await database.db.select({
-    session: sessions, tokenExpiresAt: refreshTokens.expiresAt,
+    session: sessions, tokenExpiresAt: refreshTokens.expiresAt, tokenIssuedAt: refreshTokens.createdAt,
     active: sql<boolean>`${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now()
       and ${sessions.revokedAt} is null and ${sessions.expiresAt} > now()`,
   }).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.hash, hashSecret(token)));
-  return row === undefined ? undefined : { session: toSessionRecord(row.session), active: row.active, tokenExpiresAt: row.tokenExpiresAt };
+  return row === undefined ? undefined : {
+    session: toSessionRecord(row.session), active: row.active, tokenExpiresAt: row.tokenExpiresAt, tokenIssuedAt: row.tokenIssuedAt,
+  };
 }

@@ -11,12 +11,15 @@ export interface TokenPair {
   readonly refreshTokenExpiresAt: Date;
 }
 
-/** What a successful sign-in or refresh returns: the account, its session and, for TOKENS, the tokens. */
-export interface AuthResult {
+interface SignedIn {
   readonly userId: string;
   readonly session: SessionRecord;
-  readonly tokens: TokenPair | null;
 }
+
+/** What a successful sign-in or refresh returns: the account, its session and, for TOKENS, the tokens. */
+export type AuthResult =
+  | (SignedIn & { readonly delivery: 'TOKENS'; readonly tokens: TokenPair })
+  | (SignedIn & { readonly delivery: 'COOKIE' });
 
 /**
  * Starts a first-party session for a user whose credentials were just checked, and hands over its
@@ -29,9 +32,10 @@ export async function signIn(ctx: Context, userId: string, delivery: Delivery, a
   ctx.state.noStore = true;
   if (started.delivery === 'COOKIE') {
     ctx.state.setCookies.push(sessionCookieHeader(started.cookie, started.cookieExpiresAt));
-    return { userId, session: started.session, tokens: null };
+    return { delivery: 'COOKIE', userId, session: started.session };
   }
   return {
+    delivery: 'TOKENS',
     userId,
     session: started.session,
     tokens: await tokenPair(ctx, started.session, started.refreshToken, started.refreshTokenExpiresAt),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 import { BoundedCache } from '../lib/lru.ts';
-import type { KeyRing } from './keys.ts';
+import type { KeyRing, SigningAlg } from './keys.ts';
 
 /** The claims of an RFC 9068 access token that Latchkey reads back. */
 export interface AccessTokenClaims {
@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   readonly scopes: readonly string[];
   /** Seconds since the epoch. */
   readonly exp: number;
+  /** When it was issued, in seconds since the epoch. */
+  readonly iat: number;
 }
 
 export type VerifyResult =
@@ -23,6 +25,8 @@ export interface AccessTokenSettings {
   readonly ttlSeconds: number;
 }
 
+/** Access tokens are signed with Ed25519 and with nothing else (RFC 8725 §3.1): no other key verifies one. */
+const ACCESS_TOKEN_ALG: SigningAlg = 'EdDSA';
 const MAX_TOKEN_BYTES = 8 * 1024;
 const CLOCK_TOLERANCE_SECONDS = 30;
 const INVALID: VerifyResult = Object.freeze({ ok: false, reason: 'invalid' });
@@ -46,7 +50,7 @@ export class AccessTokens {
    * and `amr` (RFC 8176, as RFC 9068 §2.2.1 allows) when the session knows how the user signed in.
    */
   async issue(input: { userId: string; sessionId: string; clientId: string; scopes: readonly string[]; amr?: readonly string[] }) {
-    const signer = this.keys.signer('EdDSA');
+    const signer = this.keys.signer(ACCESS_TOKEN_ALG);
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.ttlSeconds;
     const amr = input.amr === undefined || input.amr.length === 0 ? {} : { amr: [...input.amr] };
@@ -63,14 +67,16 @@ export class AccessTokens {
   }
 
   /**
-   * Verifies a token (RFC 8725): the algorithm is the one of our own key named by `kid` (no `jwk`, `jku`,
-   * `x5u` or `x5c` is ever followed), `typ` must be `at+jwt`, iss and aud must be ours, and a token of
-   * more than 8 KiB is refused unparsed. Never throws.
+   * Verifies a token (RFC 8725): only EdDSA, only with our own EdDSA key named by `kid` (the ID-token key
+   * and any `jwk`, `jku`, `x5u` or `x5c` are never used), `typ` must be `at+jwt`, iss and aud must be ours,
+   * `iat` may be neither in the future nor older than the access-token lifetime (beyond the 30 s clock
+   * tolerance), and a token of more than 8 KiB is refused unparsed. Never throws.
    */
   async verify(token: string): Promise<VerifyResult> {
     const cached = this.#verified.get(token);
     if (cached !== undefined) {
-      if (cached.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) return { ok: true, claims: cached };
+      const expires = Math.min(cached.exp, cached.iat + this.settings.ttlSeconds);
+      if (expires + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) return { ok: true, claims: cached };
       this.#verified.delete(token);
       return { ok: false, reason: 'expired' };
     }
@@ -81,23 +87,26 @@ export class AccessTokens {
     } catch {
       return INVALID;
     }
-    const key = typeof kid === 'string' ? this.keys.byKid.get(kid) : undefined;
+    const key = this.keys.verificationKey(kid, ACCESS_TOKEN_ALG);
     if (key === undefined) return INVALID;
     try {
       const { payload } = await jwtVerify(token, key.key, {
-        algorithms: [key.alg],
+        algorithms: [ACCESS_TOKEN_ALG],
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         typ: 'at+jwt',
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        // A token dated ahead of our clock was not issued by us as it claims (RFC 7519 §4.1.6); jose refuses
+        // an `iat` in the future or older than this, each beyond the tolerance.
+        maxTokenAge: this.settings.ttlSeconds,
         requiredClaims: ['sub', 'exp', 'iat', 'jti', 'sid', 'client_id'],
       });
-      const { sub, sid, client_id: clientId, scope, exp } = payload;
-      if (typeof sub !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string' || typeof exp !== 'number') {
+      const { sub, sid, client_id: clientId, scope, exp, iat } = payload;
+      if (typeof sub !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
         return INVALID;
       }
       const claims: AccessTokenClaims = Object.freeze({
-        sub, sid, clientId, exp,
+        sub, sid, clientId, exp, iat,
         scopes: Object.freeze(typeof scope === 'string' && scope !== '' ? scope.split(' ') : []),
       });
       this.#verified.set(token, claims);

@@ -100,6 +100,16 @@ export class KeyRing {
     return this.#byKid;
   }
 
+  /**
+   * The key a token's `kid` names, only when it is a key of `alg`: each kind of token is verified with
+   * the one algorithm it is signed with, so a key of another kind (the RS256 ID-token key) never vouches
+   * for it (RFC 8725 §3.1, §3.12).
+   */
+  verificationKey(kid: unknown, alg: SigningAlg): VerificationKey | undefined {
+    const key = typeof kid === 'string' ? this.#byKid.get(kid) : undefined;
+    return key?.alg === alg ? key : undefined;
+  }
+
   /** The public keys, as /.well-known/jwks.json serves them: upcoming, current and recently retired. */
   get jwks(): { readonly keys: readonly JWK[] } {
     return this.#jwks;
@@ -232,10 +242,16 @@ async function rotateIn(tx: Transaction, alg: SigningAlg): Promise<string> {
   return key.kid;
 }
 
+/**
+ * RSA keys of 3072 bits: 2048-bit keys are disallowed for signing after 2030 (NIST SP 800-57 Part 1 Rev. 5,
+ * table 4). A 2048-bit key made before is replaced at its next rotation.
+ */
+export const RSA_MODULUS_BITS = 3072;
+
 async function generateKey(alg: SigningAlg) {
   const { privateKey, publicKey } = await generateKeyPair(alg, {
     extractable: true,
-    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : { modulusLength: 2048 }),
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : { modulusLength: RSA_MODULUS_BITS }),
   });
   const kid = randomUUID();
   // Set here rather than by the database's clock: rotateIn times the hand-over with this same clock.

@@ -24,7 +24,7 @@ describe(`login (${ENGINE})`, () => {
   it('signs in with the right password', async () => {
     const user = await signUpUser(app);
     const { headers, body } = await login(user.email, PASSWORD, newAddress());
-    expect(body.data.login).toMatchObject({ __typename: 'AuthPayload', user: { id: user.userId } });
+    expect(body.data.login).toMatchObject({ __typename: 'TokenAuthPayload', user: { id: user.userId } });
     expect(body.data.login.session.id).not.toBe(user.sessionId);
     expect(headers.get('cache-control')).toBe('no-store');
   });
@@ -61,10 +61,10 @@ describe(`login (${ENGINE})`, () => {
     const email = uniqueEmail();
     const weak = await hash(PASSWORD, { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
     await app.database.rows(sql`insert into users (email, password_hash) values (${email}, ${weak})`);
-    expect((await login(email, PASSWORD, newAddress())).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(email, PASSWORD, newAddress())).body.data.login.__typename).toBe('TokenAuthPayload');
     const [row] = await app.database.rows<{ password_hash: string }>(sql`select password_hash from users where email = ${email}`);
     expect(row!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect((await login(email, PASSWORD, newAddress())).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(email, PASSWORD, newAddress())).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('makes an account wait after 10 consecutive failures, even for the right password', async () => {
@@ -84,10 +84,10 @@ describe(`login (${ENGINE})`, () => {
     const user = await signUpUser(app);
     const ip = newAddress();
     for (let i = 0; i < 9; i += 1) await login(user.email, `wrong ${i}!!`, ip);
-    expect((await login(user.email, PASSWORD, ip)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(user.email, PASSWORD, ip)).body.data.login.__typename).toBe('TokenAuthPayload');
     expect(await failedLogins(user.email)).toBe(0);
     for (let i = 0; i < 9; i += 1) await login(user.email, `wrong ${i}!!`, ip);
-    expect((await login(user.email, PASSWORD, ip)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(user.email, PASSWORD, ip)).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('counts attempts before checking the hash: of 50 concurrent guesses at most 10 are checked', async () => {

@@ -47,7 +47,7 @@ describe(`password reset by mail (${ENGINE})`, () => {
     expect(linkIn(mail.html).url).toBe(link.url);
 
     expect((await reset(link.token)).body.data.resetPassword).toMatchObject({ __typename: 'ResetPasswordPayload' });
-    expect((await login(user.email, NEW_PASSWORD)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(user.email, NEW_PASSWORD)).body.data.login.__typename).toBe('TokenAuthPayload');
     expect((await login(user.email, PASSWORD)).body.data.login.__typename).toBe('InvalidCredentialsError');
   });
 
@@ -77,7 +77,7 @@ describe(`password reset by mail (${ENGINE})`, () => {
     expect((await reset(token)).body.data.resetPassword.__typename).toBe('ResetPasswordPayload');
     expect((await reset(token, 'yet another passphrase')).body.data.resetPassword)
       .toMatchObject({ __typename: 'InvalidTokenError', code: 'INVALID_TOKEN' });
-    expect((await login(user.email, NEW_PASSWORD)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(user.email, NEW_PASSWORD)).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('spends a token once when ten requests present it at the same moment', async () => {
@@ -94,7 +94,7 @@ describe(`password reset by mail (${ENGINE})`, () => {
     const token = await resetToken(user.email);
     await app.database.rows(sql`update email_tokens set expires_at = now() - interval '1 second' where user_id = ${user.userId}`);
     expect((await reset(token)).body.data.resetPassword.__typename).toBe('InvalidTokenError');
-    expect((await login(user.email, PASSWORD)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(user.email, PASSWORD)).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('lets a link work for 30 minutes', async () => {
@@ -142,7 +142,7 @@ describe(`password reset by mail (${ENGINE})`, () => {
     for (let i = 0; i < 10; i += 1) await login(user.email, `wrong ${i}!!`);
     expect((await login(user.email, PASSWORD)).body.data.login.__typename).toBe('RateLimitedError');
     await reset(await resetToken(user.email));
-    expect((await login(user.email, NEW_PASSWORD)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(user.email, NEW_PASSWORD)).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('counts the address as verified: the link reached it', async () => {

@@ -33,7 +33,7 @@ describe(`REQUIRE_VERIFIED_EMAIL=true (${ENGINE})`, () => {
     const token = linkIn((await mailbox.next(email)).text).token;
 
     expect((await app.gql(VERIFY_EMAIL, { token })).body.data.verifyEmail.emailVerified).toBe(true);
-    expect((await login(email)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(email)).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('answers a right password of an unverified account with EmailNotVerifiedError and a fresh link', async () => {
@@ -69,7 +69,7 @@ describe(`REQUIRE_VERIFIED_EMAIL=true (${ENGINE})`, () => {
   it('counts the bootstrap admin as verified', async () => {
     const email = uniqueEmail('admin');
     await bootstrapAdmin(app.database, { email, password: PASSWORD });
-    expect((await login(email)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await login(email)).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 });
 
@@ -82,9 +82,9 @@ describe(`REQUIRE_VERIFIED_EMAIL unset (${ENGINE})`, () => {
 
   it('signs unverified accounts in', async () => {
     const email = uniqueEmail();
-    expect((await app.gql(SIGN_UP, { input: { email, password: PASSWORD } })).body.data.signUp.__typename).toBe('AuthPayload');
+    expect((await app.gql(SIGN_UP, { input: { email, password: PASSWORD } })).body.data.signUp.__typename).toBe('TokenAuthPayload');
     const { body } = await app.gql(LOGIN, { input: { email, password: PASSWORD } });
-    expect(body.data.login.__typename).toBe('AuthPayload');
+    expect(body.data.login.__typename).toBe('TokenAuthPayload');
     expect(app.config.requireVerifiedEmail).toBe(false);
   });
 });

@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { REQUEST_PASSWORD_RESET } from '../helpers/recovery.ts';
+import { describeWithRedis, describeWithRedisServer, REDIS_URL, redisServerPath } from '../helpers/redis.ts';
 import { freePort } from '../helpers/server-process.ts';
 import { LOGIN, PASSWORD, signUpUser, uniqueEmail } from '../helpers/users.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const env = { REDIS_URL, TRUST_PROXY: 'true' };
 
 /** A client address of its own per test: Redis outlives test runs, and budgets last up to an hour. */
@@ -20,7 +20,7 @@ const outcome = (reply: { body: { data?: Record<string, { __typename: string }> 
 
 // Two instances on one database need a database server; PGlite is one process's own.
 if (ENGINE === 'postgres') {
-  describe('sign-in and mail budgets shared through Redis by two instances', () => {
+  describeWithRedis('sign-in and mail budgets shared through Redis by two instances', () => {
     let one: TestApp;
     let two: TestApp;
     twoInstances({ env }, (apps) => ({ one, two } = apps));
@@ -58,12 +58,12 @@ if (ENGINE === 'postgres') {
   });
 }
 
-describe(`budgets while Redis is down (${ENGINE})`, () => {
+describeWithRedisServer(`budgets while Redis is down (${ENGINE})`, () => {
   let redis: ChildProcess;
   let app: TestApp;
   beforeAll(async () => {
     const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = spawn(redisServerPath(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const url = `redis://127.0.0.1:${port}`;
     for (let i = 0; ; i += 1) {
       try {
@@ -87,7 +87,7 @@ describe(`budgets while Redis is down (${ENGINE})`, () => {
     const ip = newAddress();
     const login = await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } }, { headers: { 'x-forwarded-for': ip } });
     expect(login.status).toBe(200);
-    expect(outcome(login)).toBe('AuthPayload');
+    expect(outcome(login)).toBe('TokenAuthPayload');
     for (let batch = 0; batch < 10; batch += 1) {
       const replies = await Promise.all(Array.from({ length: 10 }, () => failLogin(app, ip)));
       expect(replies.map(outcome)).toEqual(Array(10).fill('InvalidCredentialsError'));

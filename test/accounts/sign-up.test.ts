@@ -18,7 +18,7 @@ describe(`sign-up (${ENGINE})`, () => {
     const email = uniqueEmail();
     const { headers, body } = await signUp({ email, password: PASSWORD, name: 'Ada' });
     expect(headers.get('cache-control')).toBe('no-store');
-    expect(body.data.signUp).toMatchObject({ __typename: 'AuthPayload', user: { email }, tokens: { tokenType: 'Bearer' } });
+    expect(body.data.signUp).toMatchObject({ __typename: 'TokenAuthPayload', user: { email }, tokens: { tokenType: 'Bearer' } });
   });
 
   it('stores the password as argon2id with m = 19 MiB, t = 2, p = 1, never in clear', async () => {
@@ -35,7 +35,7 @@ describe(`sign-up (${ENGINE})`, () => {
     const again = await signUp({ email: email.toUpperCase(), password: PASSWORD });
     expect(again.body.data.signUp).toMatchObject({ __typename: 'EmailTakenError', code: 'EMAIL_TAKEN' });
     const login = await app.gql(LOGIN, { input: { email: email.toLowerCase(), password: PASSWORD } });
-    expect(login.body.data.login.__typename).toBe('AuthPayload');
+    expect(login.body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it.each([
@@ -58,11 +58,11 @@ describe(`sign-up (${ENGINE})`, () => {
   it('accepts any 8 to 128 Unicode characters, spaces included, without truncating', async () => {
     const long = '🔑'.repeat(128);
     const email = uniqueEmail();
-    expect((await signUp({ email, password: long })).body.data.signUp.__typename).toBe('AuthPayload');
-    expect((await app.gql(LOGIN, { input: { email, password: long } })).body.data.login.__typename).toBe('AuthPayload');
+    expect((await signUp({ email, password: long })).body.data.signUp.__typename).toBe('TokenAuthPayload');
+    expect((await app.gql(LOGIN, { input: { email, password: long } })).body.data.login.__typename).toBe('TokenAuthPayload');
     expect((await app.gql(LOGIN, { input: { email, password: '🔑'.repeat(127) } })).body.data.login.__typename).toBe('InvalidCredentialsError');
     const spaced = uniqueEmail();
-    expect((await signUp({ email: spaced, password: 'four words with spaces' })).body.data.signUp.__typename).toBe('AuthPayload');
+    expect((await signUp({ email: spaced, password: 'four words with spaces' })).body.data.signUp.__typename).toBe('TokenAuthPayload');
   });
 
   it('refuses a name with control characters or over 100 characters', async () => {

@@ -71,7 +71,7 @@ describe(`API keys (${ENGINE})`, () => {
     for (const mutation of [`mutation { rollApiKey(id: "${key.id}") { __typename } }`, `mutation { revokeApiKey(id: "${key.id}") { __typename } }`]) {
       expect((await app.gql(mutation, {}, { headers: { 'x-api-key': key.secret } })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
-    expect((await app.gql('{ sessions { id } }', {}, { headers: { 'x-api-key': key.secret } })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await app.gql('{ sessions { edges { node { id } } } }', {}, { headers: { 'x-api-key': key.secret } })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('lets a key with apikeys:manage create keys, but never with more scopes than itself or its owner', async () => {

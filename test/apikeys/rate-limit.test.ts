@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { rateLimitHeaders, retryAfterSeconds } from '../../src/apikeys/rate-limit-headers.ts';
 import { MemoryRateLimiter } from '../../src/apikeys/rate-limit.ts';
 import { createKey, flushedUsage } from '../helpers/apikeys.ts';
 import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
+import { describeWithRedis, REDIS_URL } from '../helpers/redis.ts';
 import { signUpUser } from '../helpers/users.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const WHO = '{ viewer { credential } }';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,10 +37,30 @@ describe('the sliding window', () => {
     const later = await Promise.all(Array.from({ length: 10 }, () => limiter.hit('k', 10, 60)));
     expect(later.filter((d) => d.allowed).length).toBe(5); // 10 - 10 × (29 / 60) ≈ 5.2 left
   });
+
+  it('tells in Retry-After and RateLimit t the second a refused client is served again, not earlier', async () => {
+    vi.useFakeTimers();
+    const base = 60_000 * 2000;
+    for (const [previousCount, startMs, limit] of [[0, 0, 5], [10, 1_000, 10], [7, 45_500, 10], [3, 59_900, 4], [0, 30_000, 1]] as const) {
+      const limiter = new MemoryRateLimiter();
+      const key = `k${previousCount}-${startMs}-${limit}`;
+      vi.setSystemTime(base - 60_000 + 30_000);
+      for (let i = 0; i < previousCount; i += 1) await limiter.hit(key, limit, 60);
+      vi.setSystemTime(base + startMs);
+      let refused = await limiter.hit(key, limit, 60);
+      while (refused.allowed) refused = await limiter.hit(key, limit, 60);
+      const seconds = retryAfterSeconds(refused);
+      expect(rateLimitHeaders(refused).RateLimit).toBe(`"key";r=0;t=${seconds}`);
+      vi.setSystemTime(base + startMs + refused.retryAfterMs - 1);
+      expect((await limiter.peek(key, limit, 60)).allowed, `${key}: 1 ms early`).toBe(false);
+      vi.setSystemTime(base + startMs + seconds * 1000);
+      expect((await limiter.hit(key, limit, 60)).allowed, `${key}: after Retry-After`).toBe(true);
+    }
+  });
 });
 
 for (const store of ['in-process', 'Redis'] as const) {
-  describe(`API-key rate limits, ${store} (${ENGINE})`, () => {
+  (store === 'Redis' ? describeWithRedis : describe)(`API-key rate limits, ${store} (${ENGINE})`, () => {
     let app: TestApp;
     let token: string;
     beforeAll(async () => {
@@ -47,6 +68,19 @@ for (const store of ['in-process', 'Redis'] as const) {
       token = (await signUpUser(app)).accessToken;
     });
     afterAll(() => app.close());
+
+    it('serves a refused client that waits as long as Retry-After and RateLimit t say, both the same', async () => {
+      const key = await createKey(app, token, { rateLimit: { limit: 2, windowSeconds: 2 } });
+      const ask = () => app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } });
+      let refused = await ask();
+      while (refused.status === 200) refused = await ask();
+      expect(refused.status).toBe(429);
+      const seconds = Number(refused.headers.get('retry-after'));
+      expect(seconds).toBeGreaterThanOrEqual(1);
+      expect(refused.headers.get('ratelimit')).toBe(`"key";r=0;t=${seconds}`);
+      await sleep(seconds * 1000);
+      expect((await ask()).status).toBe(200);
+    });
 
     it('answers 429 with Retry-After and RateLimit headers past the limit, and counts it', async () => {
       const key = await createKey(app, token, { rateLimit: { limit: 5, windowSeconds: 60 } });
@@ -58,7 +92,7 @@ for (const store of ['in-process', 'Redis'] as const) {
       const refused = await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(refused.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
+      expect(refused.headers.get('ratelimit')).toBe(`"key";r=0;t=${refused.headers.get('retry-after')}`);
       expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
       expect(refused.body.data).toBeUndefined();
       await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } });
@@ -88,7 +122,7 @@ for (const store of ['in-process', 'Redis'] as const) {
 }
 
 if (ENGINE === 'postgres') {
-  describe('a rate limit shared through Redis by two instances', () => {
+  describeWithRedis('a rate limit shared through Redis by two instances', () => {
     let one: TestApp;
     let two: TestApp;
     twoInstances({ env: { REDIS_URL } }, (apps) => ({ one, two } = apps));

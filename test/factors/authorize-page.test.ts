@@ -4,7 +4,7 @@ import { ACR_MFA, ACR_SINGLE_FACTOR } from '../../src/factors/acr.ts';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { enrolTotp, jwtClaims } from '../helpers/factors.ts';
+import { enrolTotp, jwtClaims, LOGIN_2FA } from '../helpers/factors.ts';
 import { discover, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
 import { awayFromStepEdge, codeAt } from '../helpers/totp.ts';
 import { PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
@@ -42,8 +42,9 @@ describe(`the authorization page asks for the second factor (${ENGINE})`, () => 
     method: 'POST', redirect: 'manual', body: fields.toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: new URL(app.url).origin },
   });
+  // A browser posts one form's fields: those of the page's first form (the sign-in, code or Allow form).
   const hiddenFields = (html: string) => new URLSearchParams(
-    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
+    [...(html.match(/<form[\s\S]*?<\/form>/)?.[0] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
   );
   const cookiesOf = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
 
@@ -76,8 +77,14 @@ describe(`the authorization page asks for the second factor (${ENGINE})`, () => 
     const { response, csrfCookie } = await passwordOnPage(user, flow.params);
     expect(response.status).toBe(200);
     expect(response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
-    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    // A hosted page like the others: the same strict CSP (no script at all) and the same layout.
+    const csp = response.headers.get('content-security-policy')!;
+    for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toContain('script-src');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
     const html = await response.text();
+    expect(html).toContain('<h1>Two-step verification</h1>');
+    expect(html).toContain('<header>');
     expect(html).toContain('autocomplete="one-time-code"');
     expect(html).not.toContain('<script');
     const form = hiddenFields(html);
@@ -115,6 +122,25 @@ describe(`the authorization page asks for the second factor (${ENGINE})`, () => 
     const signedIn = await post(form, csrfCookie);
     expect(signedIn.status).toBe(303);
     expect(oauth.getValidatedIdTokenClaims(await consentAndRedeem(signedIn, flow))).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
+  });
+
+  it('finishes a sign-in held for the code that comes back to the page (an upstream sign-in started there)', async () => {
+    const user = await signUpUser(app);
+    const { secret } = await enrolTotp(app, user);
+    const held = (await app.gql(LOGIN_2FA, { input: { email: user.email, password: PASSWORD, delivery: 'COOKIE' } })).body.data.login;
+    expect(held.__typename).toBe('SecondFactorRequired');
+    const flow = await request();
+    const page = await app.fetch(`/oauth/authorize?${flow.params}&second_factor_challenge=${held.challenge}`, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(page.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    const form = hiddenFields(await page.text());
+    expect(form.get('challenge')).toBe(held.challenge);
+    expect(form.has('second_factor_challenge')).toBe(false);
+    form.set('code', codeAt(secret));
+    form.set('action', 'second_factor');
+    const signedIn = await post(form, cookiesOf(page));
+    expect(signedIn.status).toBe(303);
+    expect(oauth.getValidatedIdTokenClaims(await consentAndRedeem(signedIn, flow))).toMatchObject({ sub: user.userId, amr: ['pwd', 'otp', 'mfa'] });
   });
 
   it('an account without a second factor signs in with its password; the ID token says pwd', async () => {

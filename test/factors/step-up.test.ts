@@ -67,7 +67,7 @@ describe(`step-up: sensitive operations want a recent sign-in (${ENGINE})`, () =
     // Gone: a second disable finds nothing, and the password alone signs in again.
     expect((await app.gql(DISABLE, {}, as(user))).body.data.disableTotp.code).toBe('NOT_FOUND');
     const login = await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } }, from);
-    expect(login.body.data.login.__typename).toBe('AuthPayload');
+    expect(login.body.data.login.__typename).toBe('TokenAuthPayload');
     expect(await auditTypes(user.userId)).toEqual(expect.arrayContaining(['reauthenticate.failed', 'reauthenticated', 'totp.disabled']));
   });
 
@@ -102,7 +102,7 @@ describe(`step-up: sensitive operations want a recent sign-in (${ENGINE})`, () =
     const old = await app.gql(VERIFY, { input: { challenge: await passwordStep(app, user.email, from), recoveryCode: recoveryCodes[0] } }, from);
     expect(old.body.data.verifySecondFactor.code).toBe('INVALID_SECOND_FACTOR');
     const next = await app.gql(VERIFY, { input: { challenge: await passwordStep(app, user.email, from), recoveryCode: fresh[0] } }, from);
-    expect(next.body.data.verifySecondFactor.__typename).toBe('AuthPayload');
+    expect(next.body.data.verifySecondFactor.__typename).toBe('TokenAuthPayload');
   });
 
   it('an API key holding admin is made only from a recent sign-in; other keys need none', async () => {

@@ -38,7 +38,7 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     expect(started.qrCodeSvg).not.toMatch(/<script|href=/);
     // Unconfirmed, it is no second factor: the password alone still signs in.
     expect((await app.gql(ME, {}, { bearer: user.accessToken })).body.data.me.secondFactors).toEqual({ methods: [], totpEnabledAt: null, recoveryCodesLeft: 0 });
-    expect((await app.gql(LOGIN_2FA, { input: { email: user.email, password: PASSWORD } }, from)).body.data.login.__typename).toBe('AuthPayload');
+    expect((await app.gql(LOGIN_2FA, { input: { email: user.email, password: PASSWORD } }, from)).body.data.login.__typename).toBe('TokenAuthPayload');
 
     const wrong = (await app.gql(CONFIRM_TOTP, { code: codeAt(started.secret, 3) }, { bearer: user.accessToken, ...from })).body.data.confirmTotp;
     expect(wrong).toMatchObject({ __typename: 'InvalidSecondFactorError', code: 'INVALID_SECOND_FACTOR' });
@@ -80,14 +80,14 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     expect(await sessionsOf(user.userId)).toBe(before);
 
     const signedIn = await verify(held.challenge, { totp: codeAt(secret) });
-    expect(signedIn).toMatchObject({ __typename: 'AuthPayload', user: { id: user.userId } });
+    expect(signedIn).toMatchObject({ __typename: 'TokenAuthPayload', user: { id: user.userId } });
     expect(jwtClaims(signedIn.tokens.accessToken).amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(await sessionsOf(user.userId)).toBe(before + 1);
     // The challenge is single use.
     expect((await verify(held.challenge, { totp: codeAt(secret, 1) })).code).toBe('INVALID_TOKEN');
 
     // A refreshed access token still says how the session signed in.
-    const refreshed = await app.gql(`mutation R($t: String!) { refresh(input: { refreshToken: $t }) { ... on AuthPayload { tokens { accessToken } } } }`,
+    const refreshed = await app.gql(`mutation R($t: String!) { refresh(input: { refreshToken: $t }) { ... on TokenAuthPayload { tokens { accessToken } } } }`,
       { t: signedIn.tokens.refreshToken });
     expect(jwtClaims(refreshed.body.data.refresh.tokens.accessToken).amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(jwtClaims(user.accessToken).amr).toEqual(['pwd']);
@@ -99,7 +99,7 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     const { secret } = await enrolTotp(app, user); // confirmed with the previous step's code
     expect((await verify(await passwordStep(app, user.email, from), { totp: codeAt(secret, 2) })).code).toBe('INVALID_SECOND_FACTOR');
     const challenge = await passwordStep(app, user.email, from);
-    expect((await verify(challenge, { totp: codeAt(secret, 1) })).__typename).toBe('AuthPayload');
+    expect((await verify(challenge, { totp: codeAt(secret, 1) })).__typename).toBe('TokenAuthPayload');
     // The current step is earlier than the one just used: a replay of a window already spent.
     expect((await verify(await passwordStep(app, user.email, from), { totp: codeAt(secret) })).code).toBe('INVALID_SECOND_FACTOR');
     expect((await verify(await passwordStep(app, user.email, from), { totp: codeAt(secret, 1) })).code).toBe('INVALID_SECOND_FACTOR');
@@ -111,7 +111,7 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     const challenges = [await passwordStep(app, user.email, from), await passwordStep(app, user.email, from)];
     const code = codeAt(secret);
     const results = await Promise.all(challenges.map((challenge) => verify(challenge, { totp: code })));
-    expect(results.map((r) => r.__typename).sort()).toEqual(['AuthPayload', 'InvalidSecondFactorError']);
+    expect(results.map((r) => r.__typename).sort()).toEqual(['InvalidSecondFactorError', 'TokenAuthPayload']);
   });
 
   it('signs in with a recovery code, once each', async () => {
@@ -119,7 +119,7 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     const { recoveryCodes } = await enrolTotp(app, user);
     const typed = recoveryCodes[3]!.toLowerCase().replace('-', ' ');
     const result = await verify(await passwordStep(app, user.email, from), { recoveryCode: typed });
-    expect(result.__typename).toBe('AuthPayload');
+    expect(result.__typename).toBe('TokenAuthPayload');
     expect(jwtClaims(result.tokens.accessToken).amr).toEqual(['pwd', 'otp', 'mfa']);
     expect((await verify(await passwordStep(app, user.email, from), { recoveryCode: recoveryCodes[3] })).code).toBe('INVALID_SECOND_FACTOR');
     expect((await app.gql(ME, {}, { bearer: result.tokens.accessToken })).body.data.me.secondFactors.recoveryCodesLeft).toBe(9);
@@ -131,7 +131,7 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     const challenge = await passwordStep(app, user.email, from);
     expect(await verify(challenge, {})).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
     expect((await verify(challenge, { totp: codeAt(secret), recoveryCode: recoveryCodes[0] })).code).toBe('VALIDATION_FAILED');
-    expect((await verify(challenge, { totp: codeAt(secret) })).__typename).toBe('AuthPayload');
+    expect((await verify(challenge, { totp: codeAt(secret) })).__typename).toBe('TokenAuthPayload');
   });
 
   it('refuses an unknown or expired challenge, and one worn out by five wrong codes', async () => {
@@ -177,7 +177,8 @@ describe(`TOTP second factor (${ENGINE})`, () => {
     const login = await app.gql(LOGIN_2FA, { input: { email: user.email, password: PASSWORD, delivery: 'COOKIE' } }, from);
     expect(login.headers.get('set-cookie')).toBeNull();
     const verified = await app.gql(VERIFY, { input: { challenge: login.body.data.login.challenge, totp: codeAt(secret) } }, from);
-    expect(verified.body.data.verifySecondFactor).toMatchObject({ __typename: 'AuthPayload', tokens: null });
+    expect(verified.body.data.verifySecondFactor).toMatchObject({ __typename: 'CookieAuthPayload', session: { id: expect.any(String) } });
+    expect(verified.body.data.verifySecondFactor).not.toHaveProperty('tokens');
     expect(verified.headers.get('set-cookie')).toMatch(/^__Host-/);
   });
 

@@ -42,7 +42,8 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
     const { body } = await app.gql(START, { input: { provider: 'acme', redirectUri: callback } });
     expect(body.data.startSocialLogin.__typename).toBe('SocialLoginStart');
     const answer = await signInAtProvider(body.data.startSocialLogin.authorizationUrl, login);
-    return new URLSearchParams({ code: answer.code!, state: answer.state! });
+    expect(answer.iss).toBe(upstream.issuer);
+    return new URLSearchParams({ code: answer.code!, state: answer.state!, iss: answer.iss! });
   }
   const back = (query: URLSearchParams) => app.fetch(`/auth/callback/acme?${query}`, { redirect: 'manual' });
 
@@ -74,7 +75,8 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
     const challenge = location.searchParams.get('second_factor_challenge')!;
     expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const verified = await app.gql(VERIFY, { input: { challenge, totp: codeAt(started.secret) } });
-    expect(verified.body.data.verifySecondFactor).toMatchObject({ __typename: 'AuthPayload', tokens: null });
+    expect(verified.body.data.verifySecondFactor).toMatchObject({ __typename: 'CookieAuthPayload', session: { id: expect.any(String) } });
+    expect(verified.body.data.verifySecondFactor).not.toHaveProperty('tokens');
     const sessionCookie = verified.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
     const { body } = await app.gql('{ viewer { credential user { email } } }', {}, { cookie: sessionCookie });
     expect(body.data.viewer).toEqual({ credential: 'SESSION_COOKIE', user: { email } });

@@ -24,7 +24,7 @@ const COMPLETE = /* GraphQL */ `
   mutation Complete($input: CompleteSocialLoginInput!) {
     completeSocialLogin(input: $input) {
       __typename
-      ... on AuthPayload { user { id email emailVerified name identities { provider subject email } } session { id } tokens { accessToken } }
+      ... on AuthPayload { user { id email emailVerified name identities { provider subject email } } session { id } } ... on TokenAuthPayload { tokens { accessToken } }
       ... on Error { code message }
       ... on OAuthError { error }
     }
@@ -133,7 +133,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
     const email = uniqueEmail('acme');
     const result = await signInWith('acme', trusted, as, { email, emailVerified: true, name: 'Ada Acme' });
     expect(result).toMatchObject({
-      __typename: 'AuthPayload',
+      __typename: 'TokenAuthPayload',
       user: { email, emailVerified: true, name: 'Ada Acme', identities: [{ provider: 'acme', subject: as, email }] },
     });
     expect(result.tokens.accessToken).toEqual(expect.any(String));
@@ -147,7 +147,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
   it('reads the email at userinfo when the provider keeps it out of the ID token, and keeps an unverified one unverified', async () => {
     const email = uniqueEmail('globex');
     const result = await signInWith('globex', untrusted, login(), { email, emailVerified: false });
-    expect(result).toMatchObject({ __typename: 'AuthPayload', user: { email, emailVerified: false } });
+    expect(result).toMatchObject({ __typename: 'TokenAuthPayload', user: { email, emailVerified: false } });
   });
 
   it('brings the same provider identity back to the same account, with a cookie when asked', async () => {
@@ -155,7 +155,8 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
     const first = await signInWith('acme', trusted, as, { email: uniqueEmail(), emailVerified: true });
     const { code, state } = await throughProvider('acme', trusted, as, { email: uniqueEmail('changed'), emailVerified: true });
     const again = await complete({ provider: 'acme', code, state, delivery: 'COOKIE' });
-    expect(again.body.data.completeSocialLogin).toMatchObject({ __typename: 'AuthPayload', user: { id: first.user.id }, tokens: null });
+    expect(again.body.data.completeSocialLogin).toMatchObject({ __typename: 'CookieAuthPayload', user: { id: first.user.id } });
+    expect(again.body.data.completeSocialLogin).not.toHaveProperty('tokens');
     expect(again.headers.get('set-cookie')).toMatch(/HttpOnly/i);
   });
 
@@ -168,7 +169,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
       .toBe('InvalidTokenError');
     expect(await users()).toBe(before);
     // The state was spent by nobody so far: it still works once, then never again.
-    expect((await complete({ provider: 'acme', code, state })).body.data.completeSocialLogin.__typename).toBe('AuthPayload');
+    expect((await complete({ provider: 'acme', code, state })).body.data.completeSocialLogin.__typename).toBe('TokenAuthPayload');
     expect((await complete({ provider: 'acme', code, state })).body.data.completeSocialLogin.__typename).toBe('InvalidTokenError');
     expect(await users()).toBe(before + 1);
   });
@@ -176,7 +177,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
   it('lets only one of two concurrent completions with the same state through', async () => {
     const { code, state } = await throughProvider('acme', trusted, login(), { email: uniqueEmail(), emailVerified: true });
     const answers = await Promise.all([complete({ provider: 'acme', code, state }), complete({ provider: 'acme', code, state })]);
-    expect(answers.map((a) => a.body.data.completeSocialLogin.__typename).sort()).toEqual(['AuthPayload', 'InvalidTokenError']);
+    expect(answers.map((a) => a.body.data.completeSocialLogin.__typename).sort()).toEqual(['InvalidTokenError', 'TokenAuthPayload']);
   });
 
   it('counts completeSocialLogin as a credential check: one per operation', async () => {
@@ -210,7 +211,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
     it('is linked when the provider is trusted and says the address is verified', async () => {
       const { email, userId } = await existing(true);
       const result = await signInWith('acme', trusted, login(), { email: email.toUpperCase(), emailVerified: true });
-      expect(result).toMatchObject({ __typename: 'AuthPayload', user: { id: userId, identities: [{ provider: 'acme' }] } });
+      expect(result).toMatchObject({ __typename: 'TokenAuthPayload', user: { id: userId, identities: [{ provider: 'acme' }] } });
       expect((await auditTypes(userId)).map((e) => e.type)).toEqual(expect.arrayContaining(['social.linked', 'social.signed_in']));
     });
 
@@ -330,7 +331,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
         return (await strict.gql(COMPLETE, { input: { provider: 'acme', code, state } })).body.data.completeSocialLogin;
       };
       expect((await through(uniqueEmail(), false)).__typename).toBe('EmailNotVerifiedError');
-      expect((await through(uniqueEmail(), true)).__typename).toBe('AuthPayload');
+      expect((await through(uniqueEmail(), true)).__typename).toBe('TokenAuthPayload');
     } finally {
       await strict.close();
     }
@@ -343,7 +344,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       const email = uniqueEmail('later');
       const result = await signInWith('later', later, login(), { email, emailVerified: true });
-      expect(result).toMatchObject({ __typename: 'AuthPayload', user: { email } });
+      expect(result).toMatchObject({ __typename: 'TokenAuthPayload', user: { email } });
       expect((await app.gql(PROVIDERS)).body.data.identityProviders.map((p: { available: boolean }) => p.available)).toEqual([true, true, true]);
     } finally {
       await later.close();

@@ -163,6 +163,9 @@ const BY_TYPE: Record<string, Malformed[]> = {
   DateTime: [
     { kind: 'words', value: 'yesterday' }, { kind: 'an impossible date', value: '2020-13-45T99:00:00Z' },
     { kind: 'no time zone', value: '2020-01-01T00:00:00' }, { kind: 'a number', value: 0 }, { kind: 'empty', value: '' },
+    // RFC 3339 (the scalar's @specifiedBy): seconds are required, and the calendar has the last word.
+    { kind: 'no seconds', value: '2030-01-01T00:00Z' }, { kind: 'a day February lacks', value: '2031-02-29T00:00:00Z' },
+    { kind: 'hour 24', value: '2030-01-01T24:00:00Z' },
   ],
 };
 const ENUM: Malformed[] = [{ kind: 'an unknown value', value: 'NOPE' }, { kind: 'lower case', value: 'live' }, { kind: 'a number', value: 1 }];

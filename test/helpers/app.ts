@@ -6,6 +6,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
+import { createHttpServer } from '../../src/http/server.ts';
 import { freshDatabase, type FreshDatabase } from './database.ts';
 
 export interface GqlResponse<T = any> {
@@ -48,7 +49,7 @@ const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** Starts the real app on a fresh database (or another app's), listening on an ephemeral loopback port. */
 export async function startTestApp(options: StartOptions = {}): Promise<TestApp> {
   let handler: Parameters<typeof createServer>[1] = (_req, res) => res.end();
-  const server = createServer((req, res) => handler!(req, res));
+  const server = createHttpServer((req, res) => handler!(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://localhost:${port}`;

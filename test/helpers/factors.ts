@@ -14,7 +14,8 @@ export const LOGIN_2FA = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
     login(input: $input) {
       __typename
-      ... on AuthPayload { user { id } session { id } tokens { accessToken refreshToken } }
+      ... on AuthPayload { user { id } session { id } }
+      ... on TokenAuthPayload { tokens { accessToken refreshToken } }
       ... on SecondFactorRequired { challenge methods expiresAt code message }
       ... on Error { code message }
       ... on RateLimitedError { retryAfterSeconds }
@@ -25,7 +26,8 @@ export const VERIFY = /* GraphQL */ `
   mutation Verify($input: VerifySecondFactorInput!) {
     verifySecondFactor(input: $input) {
       __typename
-      ... on AuthPayload { user { id } session { id } tokens { accessToken refreshToken } }
+      ... on AuthPayload { user { id } session { id } }
+      ... on TokenAuthPayload { tokens { accessToken refreshToken } }
       ... on Error { code message }
       ... on RateLimitedError { retryAfterSeconds }
     }

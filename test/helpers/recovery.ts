@@ -41,6 +41,9 @@ export const VERIFY_EMAIL = /* GraphQL */ `
   }`;
 
 export const MAIL_OUTBOX = /* GraphQL */ `
-  query Outbox($first: Int) {
-    mailOutbox(first: $first) { id to subject text html createdAt sentAt }
+  query Outbox($first: Int, $after: String) {
+    mailOutbox(first: $first, after: $after) {
+      edges { node { id to subject text html createdAt sentAt } }
+      pageInfo { hasNextPage endCursor }
+    }
   }`;

@@ -17,18 +17,31 @@ export interface ServerProcess {
   /** What the process has printed so far. */
   readonly out: { readonly stdout: string; readonly stderr: string };
   running(): boolean;
-  /** SIGTERM, then the exit, which must come within STOP_TIMEOUT_MS. */
-  stop(): Promise<Exit>;
+  /** SIGTERM (or the signal given), then the exit, which must come within STOP_TIMEOUT_MS. */
+  stop(signal?: NodeJS.Signals): Promise<Exit>;
   /** SIGKILL if still running (clean-up only). */
   kill(): Promise<void>;
 }
 
 /**
+ * How to start it: `npm start` minus npm (the default), `npm start` itself, or the production start
+ * (`node dist/main.js`, after `npm run build`).
+ */
+export type StartCommand = 'tsx' | 'npm-start' | 'dist';
+
+const COMMANDS: Record<StartCommand, [string, string[]]> = {
+  'tsx': [process.execPath, ['--import', 'tsx', 'src/main.ts']],
+  'npm-start': ['npm', ['start', '--silent']],
+  'dist': [process.execPath, ['dist/main.js']],
+};
+
+/**
  * The real server, `npm start` minus npm: `node --import tsx src/main.ts` with only the given
  * environment plus what Node needs to run (never the parent's DATABASE_URL and the like).
  */
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function spawnServer(env: Record<string, string>, command: StartCommand = 'tsx'): ServerProcess {
+  const [file, args] = COMMANDS[command];
+  const child = spawn(file, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,11 +53,11 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
     child, exited, out, running,
-    stop: async () => {
-      child.kill('SIGTERM');
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      child.kill(signal);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`main.ts did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`)), STOP_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error(`the server did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}`)), STOP_TIMEOUT_MS);
       });
       try {
         return await Promise.race([exited, timeout]);

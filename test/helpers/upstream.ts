@@ -29,6 +29,8 @@ export interface UpstreamOptions {
   readonly port?: number;
   /** Redirect URIs registered for Latchkey besides REDIRECT_URI. */
   readonly redirectUris?: readonly string[];
+  /** Date its ID tokens this many seconds ahead (`iat`), as a provider whose clock runs fast would. */
+  readonly idTokenClockAheadSeconds?: number;
 }
 
 /** Starts panva's oidc-provider on 127.0.0.1 as a real upstream provider, with a client registered for Latchkey. */
@@ -54,10 +56,12 @@ export async function startUpstream(options: UpstreamOptions): Promise<Upstream>
           sub: id,
           ...(account.email === undefined ? {} : { email: account.email, email_verified: account.emailVerified ?? false }),
           ...(account.name === undefined ? {} : { name: account.name }),
+          ...(options.idTokenClockAheadSeconds === undefined ? {} : { iat: Math.floor(Date.now() / 1000) + options.idTokenClockAheadSeconds }),
         }),
       };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    // oidc-provider signs a claims-provided `iat` as it is: listing it lets the clock-ahead option take effect.
+    claims: { openid: options.idTokenClockAheadSeconds === undefined ? ['sub'] : ['sub', 'iat'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: options.claimsOnlyAtUserinfo,
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ['upstream-cookie-key-0123456789abcdef'] },
@@ -78,6 +82,8 @@ export interface ProviderAnswer {
   readonly code: string | null;
   readonly state: string | null;
   readonly error: string | null;
+  /** RFC 9207: the issuer the provider names in its answer. */
+  readonly iss: string | null;
 }
 
 /**
@@ -93,7 +99,7 @@ export async function signInAtProvider(authorizationUrl: string, login: string):
   for (let step = 0; step < 20; step += 1) {
     if (new URL(url).origin !== origin) {
       const answer = new URL(url).searchParams;
-      return { code: answer.get('code'), state: answer.get('state'), error: answer.get('error') };
+      return { code: answer.get('code'), state: answer.get('state'), error: answer.get('error'), iss: answer.get('iss') };
     }
     const headers = new Headers(init.headers);
     if (jar.size > 0) headers.set('cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));

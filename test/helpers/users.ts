@@ -11,6 +11,8 @@ export const SIGN_UP = /* GraphQL */ `
       ... on AuthPayload {
         user { id email }
         session { id }
+      }
+      ... on TokenAuthPayload {
         tokens { accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt tokenType }
       }
       ... on Error { code message }
@@ -22,7 +24,7 @@ export const LOGIN = /* GraphQL */ `
   mutation Login($input: LoginInput!) {
     login(input: $input) {
       __typename
-      ... on AuthPayload { user { id email } session { id } tokens { accessToken refreshToken } }
+      ... on AuthPayload { user { id email } session { id } } ... on TokenAuthPayload { tokens { accessToken refreshToken } }
       ... on Error { code message }
       ... on RateLimitedError { retryAfterSeconds }
       ... on ValidationError { field }
@@ -45,7 +47,7 @@ export interface SignedUp {
 export async function signUpUser(app: TestApp, email = uniqueEmail()): Promise<SignedUp> {
   const { body } = await app.gql(SIGN_UP, { input: { email, password: PASSWORD } });
   const result = body.data?.signUp;
-  if (result?.__typename !== 'AuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+  if (result?.__typename !== 'TokenAuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
   return {
     email,
     userId: result.user.id,

@@ -94,7 +94,7 @@ describe(`the database going away (${ENGINE})`, () => {
     const response = await app.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}`, 'x-request-id': 'trace-db-down-1' },
-      body: JSON.stringify({ query: '{ sessions { id } }' }),
+      body: JSON.stringify({ query: '{ sessions { edges { node { id } } } }' }),
     });
     const text = await response.text();
     expect(response.status).toBe(503);
@@ -107,7 +107,7 @@ describe(`the database going away (${ENGINE})`, () => {
   });
 
   it('is logged in full under the same request id', async () => {
-    const response = await app.gql('{ sessions { id } }', {}, { bearer: user.accessToken });
+    const response = await app.gql('{ sessions { edges { node { id } } } }', {}, { bearer: user.accessToken });
     const requestId = response.body.errors?.[0]?.extensions?.requestId;
     expect(requestId).toMatch(UUID);
     expect(response.headers.get('x-request-id')).toBe(requestId);

@@ -45,13 +45,16 @@ describe(`GET and POST /oauth/authorize (${ENGINE})`, () => {
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...(origin === null ? {} : { origin }) },
   });
 
+  // A browser posts one form's fields: those of the page's first form (the sign-in or the Allow form).
   const hiddenFields = (html: string) => new URLSearchParams(
-    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
+    [...(html.match(/<form[\s\S]*?<\/form>/)?.[0] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))]),
   );
   const cookiesOf = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
 
   function expectPageHeaders(response: Response) {
-    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    const csp = response.headers.get('content-security-policy')!;
+    for (const directive of ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toContain('script-src');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
   }

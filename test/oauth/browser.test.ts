@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/sessions/cookie.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
@@ -38,7 +38,7 @@ const answer = async (response) => ({ status: response.status, body: await respo
 </script>`;
 }
 
-describe(`the authorization pages in a browser (${ENGINE})`, () => {
+describeWithBrowser(`the authorization pages in a browser (${ENGINE})`, () => {
   let app: TestApp;
   let browser: Browser;
   let callback: Server;

@@ -31,8 +31,8 @@ describe(`registering OAuth clients (${ENGINE})`, () => {
     expect(row!.secret_hash).not.toContain(clientSecret);
     expect(row!.secret_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const listed = await app.gql('{ oauthClients { clientId public } }', {}, { bearer: admin.accessToken });
-    expect(listed.body.data.oauthClients).toContainEqual({ clientId: client.clientId, public: false });
+    const listed = await app.gql('{ oauthClients { edges { node { clientId public } } } }', {}, { bearer: admin.accessToken });
+    expect(listed.body.data.oauthClients.edges).toContainEqual({ node: { clientId: client.clientId, public: false } });
     expect(JSON.stringify(listed.body)).not.toContain(clientSecret);
     const events = await app.database.rows<{ type: string }>(sql`select type from audit_events where user_id = ${admin.userId}`);
     expect(events.map((e) => e.type)).toContain('oauth.client_registered');
@@ -63,7 +63,7 @@ describe(`registering OAuth clients (${ENGINE})`, () => {
 
   it('is for admins only', async () => {
     const user = await signUpUser(app);
-    for (const query of [REGISTER_CLIENT, '{ oauthClients { id } }']) {
+    for (const query of [REGISTER_CLIENT, '{ oauthClients { edges { node { id } } } }']) {
       for (const bearer of [user.accessToken, undefined]) {
         const { body } = await app.gql(query, query === REGISTER_CLIENT ? input() : {}, bearer === undefined ? {} : { bearer });
         expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

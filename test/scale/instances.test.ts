@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { CREATE_KEY } from '../helpers/apikeys.ts';
 import { ENGINE, freshDatabase, type FreshDatabase } from '../helpers/database.ts';
+import { describeWithRedis, REDIS_URL } from '../helpers/redis.ts';
 import { freePort, spawnServer, type Exit } from '../helpers/server-process.ts';
 import { PASSWORD, SIGN_UP, uniqueEmail } from '../helpers/users.ts';
 
@@ -17,7 +18,6 @@ import { PASSWORD, SIGN_UP, uniqueEmail } from '../helpers/users.ts';
  * On PGlite two processes cannot share the embedded database, so the file shows instead what one
  * process can: usage counted across a graceful restart is exact.
  */
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const START_TIMEOUT_MS = 45_000;
 const PROPAGATION_MS = 1_000;
 const WHO = '{ viewer { credential apiKey { id } } }';
@@ -83,7 +83,7 @@ const apiKey = (secret: string) => ({ 'x-api-key': secret });
 
 async function signUp(instance: Instance): Promise<{ accessToken: string }> {
   const { body } = await instance.gql(SIGN_UP, { input: { email: uniqueEmail('scale'), password: PASSWORD } });
-  if (body.data?.signUp?.__typename !== 'AuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
+  if (body.data?.signUp?.__typename !== 'TokenAuthPayload') throw new Error(`sign-up failed: ${JSON.stringify(body)}`);
   return { accessToken: body.data.signUp.tokens.accessToken };
 }
 
@@ -115,7 +115,7 @@ const revoked = (answer: Answer) => answer.status === 401
 const USAGE_TABLES = ['api_key_usage', 'api_key_usage_hourly', 'api_key_usage_daily'] as const;
 
 if (ENGINE === 'postgres') {
-  describe('two instances on one PostgreSQL database, sharing Redis', () => {
+  describeWithRedis('two instances on one PostgreSQL database, sharing Redis', () => {
     let database: FreshDatabase;
     let a: Instance;
     let b: Instance;

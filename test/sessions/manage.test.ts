@@ -6,7 +6,7 @@ import { LOGIN, PASSWORD, signUpUser, type SignedUp } from '../helpers/users.ts'
 
 const LOGOUT = 'mutation Logout($everywhere: Boolean) { logout(input: { everywhere: $everywhere }) { revokedSessions } }';
 const REFRESH = 'mutation Refresh($token: String!) { refresh(input: { refreshToken: $token }) { __typename } }';
-const SESSIONS = '{ sessions { id current userAgent ip createdAt expiresAt lastUsedAt } }';
+const SESSIONS = '{ sessions { edges { node { id current userAgent ip createdAt expiresAt lastUsedAt } } } }';
 const CHANGE_PASSWORD = /* GraphQL */ `
   mutation Change($input: ChangePasswordInput!) {
     changePassword(input: $input) {
@@ -42,9 +42,30 @@ describe(`managing sessions (${ENGINE})`, () => {
     const user = await signUpUser(app);
     const other = await loginAgain(user);
     const { body } = await app.gql(SESSIONS, {}, { bearer: user.accessToken });
-    expect(body.data.sessions.map((s: { id: string }) => s.id).sort()).toEqual([user.sessionId, other.sessionId].sort());
-    expect(body.data.sessions.find((s: { id: string }) => s.id === user.sessionId).current).toBe(true);
-    expect(body.data.sessions.find((s: { id: string }) => s.id === other.sessionId)).toMatchObject({ current: false, userAgent: 'second-device', ip: '127.0.0.1' });
+    const sessions = body.data.sessions.edges.map((edge: { node: { id: string } }) => edge.node);
+    expect(sessions.map((s: { id: string }) => s.id).sort()).toEqual([user.sessionId, other.sessionId].sort());
+    expect(sessions.find((s: { id: string }) => s.id === user.sessionId).current).toBe(true);
+    expect(sessions.find((s: { id: string }) => s.id === other.sessionId)).toMatchObject({ current: false, userAgent: 'second-device', ip: '127.0.0.1' });
+  });
+
+  it('pages through the sessions newest first, each once, with cursors', async () => {
+    const user = await signUpUser(app);
+    const second = await loginAgain(user);
+    const third = await loginAgain(user);
+    const PAGE = `query P($first: Int, $after: String) { sessions(first: $first, after: $after) {
+      edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    const page = async (variables: Record<string, unknown>) => (await app.gql(PAGE, variables, { bearer: user.accessToken })).body;
+    const one = (await page({ first: 2 })).data.sessions;
+    expect(one.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([third.sessionId, second.sessionId]);
+    expect(one.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: one.edges[0].cursor, endCursor: one.edges[1].cursor });
+    const two = (await page({ first: 2, after: one.pageInfo.endCursor })).data.sessions;
+    expect(two.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([user.sessionId]);
+    expect(two.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    for (const bad of [{ first: 0 }, { first: 101 }, { after: 'not-a-cursor' }]) {
+      const refused = await page(bad);
+      expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(bad)).toBe('BAD_USER_INPUT');
+      expect(refused.data).toBeNull();
+    }
   });
 
   it('refuses the session list to an anonymous caller with FORBIDDEN', async () => {
@@ -113,7 +134,7 @@ describe(`managing sessions (${ENGINE})`, () => {
     expect(await viewerStatus(other.accessToken)).toBe('revoked');
     expect(await viewerStatus(third.accessToken)).toBe('revoked');
     expect((await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).body.data.login.__typename).toBe('InvalidCredentialsError');
-    expect((await app.gql(LOGIN, { input: { email: user.email, password: newPassword } })).body.data.login.__typename).toBe('AuthPayload');
+    expect((await app.gql(LOGIN, { input: { email: user.email, password: newPassword } })).body.data.login.__typename).toBe('TokenAuthPayload');
     const events = await app.database.rows<{ type: string }>(sql`select type from audit_events where user_id = ${user.userId} and type = 'password.changed'`);
     expect(events).toHaveLength(1);
   });
@@ -126,7 +147,7 @@ describe(`managing sessions (${ENGINE})`, () => {
     const weak = await app.gql(CHANGE_PASSWORD, { input: { currentPassword: PASSWORD, newPassword: 'football' } }, { bearer: user.accessToken });
     expect(weak.body.data.changePassword).toMatchObject({ __typename: 'ValidationError', field: 'newPassword' });
     expect(await viewerStatus(other.accessToken)).toBe('ACCESS_TOKEN');
-    expect((await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).body.data.login.__typename).toBe('AuthPayload');
+    expect((await app.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).body.data.login.__typename).toBe('TokenAuthPayload');
   });
 
   it('changePassword is refused to an anonymous caller', async () => {
@@ -164,7 +185,7 @@ if (ENGINE === 'postgres') {
     it('a refresh-token family rotates across instances without forking', async () => {
       const user = await signUpUser(one);
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? one : two).gql(
-        'mutation R($t: String!) { refresh(input: { refreshToken: $t }) { ... on AuthPayload { tokens { refreshToken } } } }', { t: user.refreshToken })));
+        'mutation R($t: String!) { refresh(input: { refreshToken: $t }) { ... on TokenAuthPayload { tokens { refreshToken } } } }', { t: user.refreshToken })));
       expect(new Set(results.map((r) => r.body.data.refresh.tokens.refreshToken)).size).toBe(1);
     });
   });

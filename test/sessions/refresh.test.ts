@@ -8,7 +8,7 @@ const REFRESH = /* GraphQL */ `
   mutation Refresh($token: String) {
     refresh(input: { refreshToken: $token }) {
       __typename
-      ... on AuthPayload { session { id } tokens { accessToken refreshToken refreshTokenExpiresAt } user { id } }
+      ... on AuthPayload { session { id } user { id } } ... on TokenAuthPayload { tokens { accessToken refreshToken refreshTokenExpiresAt } }
       ... on Error { code message }
     }
   }`;
@@ -32,7 +32,7 @@ describe(`refresh-token rotation (${ENGINE})`, () => {
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('no-store');
     const result = body.data.refresh;
-    expect(result.__typename).toBe('AuthPayload');
+    expect(result.__typename).toBe('TokenAuthPayload');
     expect(result.session.id).toBe(user.sessionId);
     expect(result.tokens.refreshToken).not.toBe(user.refreshToken);
     expect(result.tokens.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -48,11 +48,11 @@ describe(`refresh-token rotation (${ENGINE})`, () => {
     const user = await signUpUser(app);
     const results = await Promise.all(Array.from({ length: 20 }, () => refresh(user.refreshToken)));
     const successors = new Set(results.map((r) => r.body.data.refresh.tokens?.refreshToken));
-    expect(results.map((r) => r.body.data.refresh.__typename)).toEqual(Array(20).fill('AuthPayload'));
+    expect(results.map((r) => r.body.data.refresh.__typename)).toEqual(Array(20).fill('TokenAuthPayload'));
     expect(successors.size).toBe(1);
     expect(await liveTokens(user.sessionId)).toBe(1);
     const next = await refresh([...successors][0]!);
-    expect(next.body.data.refresh.__typename).toBe('AuthPayload');
+    expect(next.body.data.refresh.__typename).toBe('TokenAuthPayload');
   });
 
   it('keeps the session within 90 days however often it is refreshed', async () => {
@@ -83,7 +83,7 @@ describe(`refresh-token rotation (${ENGINE})`, () => {
     const { body } = await app.gql(`mutation Many($token: String) { ${fields} }`, { token: user.refreshToken });
     expect(body.data).toBeUndefined();
     expect(body.errors?.[0]?.extensions?.code).toBe('TOO_MANY_CREDENTIAL_CHECKS');
-    expect((await refresh(user.refreshToken)).body.data.refresh.__typename).toBe('AuthPayload');
+    expect((await refresh(user.refreshToken)).body.data.refresh.__typename).toBe('TokenAuthPayload');
   });
 
   it('checks one refresh token per request across a batch', async () => {
@@ -95,7 +95,7 @@ describe(`refresh-token rotation (${ENGINE})`, () => {
     });
     const results = (await response.json()) as { data?: { refresh: { __typename: string } }; errors?: unknown[] }[];
     expect(results).toHaveLength(5);
-    expect(results.filter((r) => r.data?.refresh?.__typename === 'AuthPayload')).toHaveLength(1);
+    expect(results.filter((r) => r.data?.refresh?.__typename === 'TokenAuthPayload')).toHaveLength(1);
     expect(results.filter((r) => r.errors !== undefined)).toHaveLength(4);
   });
 

@@ -46,8 +46,9 @@ describe(`access tokens (${ENGINE})`, () => {
     const header = decodeProtectedHeader(alice.accessToken);
     expect(header).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: app.app.services.keys.signer('EdDSA').kid });
     const claims = decodeJwt(alice.accessToken);
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub'].sort());
-    expect(claims).toMatchObject({ iss: app.url, aud: app.url, sub: alice.userId, sid: alice.sessionId, client_id: 'latchkey' });
+    // RFC 9068's claims, and amr (RFC 8176): how the session signed in.
+    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub'].sort());
+    expect(claims).toMatchObject({ iss: app.url, aud: app.url, sub: alice.userId, sid: alice.sessionId, client_id: 'latchkey', amr: ['pwd'] });
     expect(claims.exp! - claims.iat!).toBe(900);
   });
 
@@ -83,6 +84,16 @@ describe(`access tokens (${ENGINE})`, () => {
       return new SignJWT(validClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', jwk: await exportJWK(publicKey) }).sign(privateKey);
     }],
     ['a token of another type (an ID token, typ JWT)', () => signWithServerKey(validClaims(), { typ: 'JWT' })],
+    // RFC 8725 §3.1: the ID-token key is ours and in the JWKS, but access tokens are EdDSA only.
+    ['an access token signed with the RS256 ID-token key', () => {
+      const rsa = app.app.services.keys.signer('RS256');
+      return new SignJWT(validClaims()).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: rsa.kid }).sign(rsa.privateKey);
+    }],
+    ['an EdDSA token naming the RS256 key\'s kid', () => signWithServerKey(validClaims(), { kid: app.app.services.keys.signer('RS256').kid })],
+    ['a token issued an hour in the future', () => {
+      const later = Math.floor(Date.now() / 1000) + 3600;
+      return signWithServerKey(validClaims({ iat: later, exp: later + 900 }));
+    }],
     ['a token for another audience', () => signWithServerKey(validClaims({ aud: 'https://other.example' }))],
     ['a token from another issuer', () => signWithServerKey(validClaims({ iss: 'https://other.example' }))],
     ['a token without a session', () => signWithServerKey(validClaims({ sid: undefined }))],
@@ -113,6 +124,26 @@ describe(`access tokens (${ENGINE})`, () => {
     expect((await app.gql(VIEWER, {}, { bearer: lenient })).status).toBe(200);
     const late = await signWithServerKey(validClaims({ iat: now - 900, exp: now - 40 }));
     expect((await app.gql(VIEWER, {}, { bearer: late })).status).toBe(401);
+  });
+
+  it('accepts an iat up to 30 s ahead of the clock and no further', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const skewed = await signWithServerKey(validClaims({ iat: now + 20, exp: now + 900 }));
+    expect((await app.gql(VIEWER, {}, { bearer: skewed })).status).toBe(200);
+    const ahead = await signWithServerKey(validClaims({ iat: now + 40, exp: now + 900 }));
+    const { status, body } = await app.gql(VIEWER, {}, { bearer: ahead });
+    expect(status).toBe(401);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'invalid' });
+  });
+
+  it('refuses a token older than its 15-minute lifetime (plus 30 s) whatever its exp says', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const old = await signWithServerKey(validClaims({ iat: now - 900 - 20, exp: now + 600 }));
+    expect((await app.gql(VIEWER, {}, { bearer: old })).status).toBe(200);
+    const older = await signWithServerKey(validClaims({ iat: now - 900 - 40, exp: now + 600 }));
+    const { status, body } = await app.gql(VIEWER, {}, { bearer: older });
+    expect(status).toBe(401);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'expired' });
   });
 
   it('never falls back to another credential when the bearer token is bad', async () => {

@@ -81,6 +81,18 @@ describe(`signing key rotation (${ENGINE})`, () => {
     expect(rows.map((r) => r.kid)).toContain(rsBefore);
     expect(keys().signer('RS256').kid).toBe(rsBefore);
   });
+
+  it('makes RSA keys of 3072 bits, at first start and at every rotation (NIST SP 800-57: 2048 ends in 2030)', async () => {
+    const rsaBits = async () => {
+      const { keys: served } = await (await app.fetch('/.well-known/jwks.json')).json() as { keys: { kty: string; n?: string }[] };
+      return served.filter((k) => k.kty === 'RSA').map((k) => Buffer.from(k.n!, 'base64url').length * 8);
+    };
+    const before = await rsaBits();
+    await keys().rotate('RS256');
+    const after = await rsaBits();
+    expect(after.length).toBe(before.length + 1);
+    expect(after).toEqual(after.map(() => 3072));
+  });
 });
 
 // A rotation on one instance reaches the other through NOTIFY; PGlite is one process's own.
@@ -121,7 +133,7 @@ describe(`rotateSigningKeys and signingKeys, for admins (${ENGINE})`, () => {
   const SIGNING_KEYS = '{ signingKeys { kid algorithm current retiredAt } }';
   const ROTATE = `mutation R($input: RotateSigningKeysInput) {
     rotateSigningKeys(input: $input) { keys { kid algorithm current retiredAt } } }`;
-  const REFRESH = 'mutation F($t: String!) { refresh(input: { refreshToken: $t }) { ... on AuthPayload { tokens { accessToken } } } }';
+  const REFRESH = 'mutation F($t: String!) { refresh(input: { refreshToken: $t }) { ... on TokenAuthPayload { tokens { accessToken } } } }';
   let app: TestApp;
   let admin: SignedUp;
   beforeAll(async () => {

@@ -6,6 +6,9 @@ import { hashSecret } from '../../lib/secrets.ts';
 import type { UpstreamProvider } from '../providers.ts';
 import { loginStates } from '../tables.ts';
 
+/** How far ahead of our clock an upstream ID token's `iat` may be. */
+const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
+
 /** A started sign-in, consumed. */
 export interface ConsumedLoginState {
   readonly provider: string;
@@ -43,24 +46,48 @@ export async function consumeLoginState(
   return row;
 }
 
+/** What the provider sent back to the redirect URI. `iss` is undefined when the caller did not see it. */
+export interface AuthorizationAnswer {
+  readonly code: string;
+  readonly state: string;
+  /** RFC 9207: the `iss` of the answer, null when it had none; undefined when a frontend did not forward it. */
+  readonly iss?: string | null;
+}
+
 /**
  * Exchanges the authorization code (with the PKCE verifier and the same redirect URI) and validates the
- * ID token with oauth4webapi: signature (the provider's JWKS), iss, aud, exp, iat and the nonce. Reads the
+ * ID token with oauth4webapi: signature (the provider's JWKS), iss, aud, exp and the nonce, and an `iat`
+ * at most 30 s ahead of our clock. The answer's `iss` must be the provider's issuer, exactly, and present
+ * when the provider advertises authorization_response_iss_parameter_supported (RFC 9207 §2.4). Reads the
  * email from the ID token, or from userinfo when the provider puts it only there (OpenID Connect Core §5.3).
  * The provider's refusals are OAuthError with their RFC 6749 code.
  */
-export async function exchangeCode(provider: UpstreamProvider, stored: ConsumedLoginState, code: string, state: string): Promise<UpstreamClaims> {
+export async function exchangeCode(provider: UpstreamProvider, stored: ConsumedLoginState, answer: AuthorizationAnswer): Promise<UpstreamClaims> {
   const { as, client, clientAuth, http } = provider;
-  try {
-    // The state was checked against the database; it binds the code to this provider (mix-up defence),
-    // so the callback's `iss` is the provider's own when it sends one (RFC 9207).
-    const parameters = new URLSearchParams({ code, state });
+  const { code, state } = answer;
+  const parameters = new URLSearchParams({ code, state });
+  if (answer.iss === undefined) {
+    // A frontend that did not forward `iss`: the state, checked against the database, still binds the code
+    // to this provider (the mix-up defence of RFC 9700 §4.4.2.2).
     if (as.authorization_response_iss_parameter_supported === true) parameters.set('iss', as.issuer);
-    const callback = oauth.validateAuthResponse(as, client, parameters, state);
+  } else if (answer.iss !== null) {
+    parameters.set('iss', answer.iss);
+  }
+  let callback: URLSearchParams;
+  try {
+    callback = oauth.validateAuthResponse(as, client, parameters, state);
+  } catch {
+    throw new OAuthError('invalid_request', 'The answer does not name the provider the sign-in started with (RFC 9207 iss).');
+  }
+  try {
     const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, callback, stored.redirectUri, stored.codeVerifier, http);
     const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: stored.nonce, requireIdToken: true });
     await oauth.validateApplicationLevelSignature(as, response, http);
     const idToken = oauth.getValidatedIdTokenClaims(result)!;
+    // oauth4webapi checks exp but not an iat ahead of the clock: a token dated in the future is refused.
+    if (idToken.iat > Math.floor(Date.now() / 1000) + ID_TOKEN_CLOCK_TOLERANCE_SECONDS) {
+      throw new OAuthError('invalid_grant', 'The provider\'s ID token is dated in the future.');
+    }
     let claims: Record<string, unknown> = idToken;
     if (typeof idToken.email !== 'string') {
       const userinfo = await oauth.userInfoRequest(as, client, result.access_token, http);

@@ -1,0 +1,12 @@
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+
+/**
+ * The rows after a cursor in a list ordered newest first by (at, id), `id` a uuid. A cursor's `at`
+ * holds milliseconds and the column microseconds: the exact instant is read from the cursor's own
+ * row, and the cursor's `at` stands in only when that row is gone.
+ */
+export function olderThan(table: PgTable, at: AnyColumn, id: AnyColumn, position: { readonly at: Date; readonly id: string }): SQL {
+  const exactAt = sql`coalesce((select ${at} from ${table} where ${id} = ${position.id}::uuid), ${position.at.toISOString()}::timestamptz)`;
+  return sql`(${at}, ${id}) < (${exactAt}, ${position.id}::uuid)`;
+}

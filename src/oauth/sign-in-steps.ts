@@ -1,0 +1,149 @@
+import { login } from '../accounts/login.ts';
+import { refuseUnverified } from '../accounts/request-email-verification.ts';
+import { sendPasswordResetLink } from '../accounts/request-password-reset.ts';
+import { createAccount } from '../accounts/sign-up.ts';
+import { recordAuditEvent } from '../audit/record.ts';
+import type { RequestMeta } from '../context.ts';
+import { callbackUrl } from '../federation/callback-route.ts';
+import { returnToCookie } from '../federation/return-to.ts';
+import { startSocialLogin } from '../federation/start.ts';
+import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
+import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import type { ForgotPasswordView } from '../pages/forgot-password.ts';
+import { seeOther } from '../pages/layout.ts';
+import { messages } from '../pages/messages.ts';
+import type { SecondFactorView } from '../pages/second-factor.ts';
+import type { SignInView } from '../pages/sign-in.ts';
+import type { SignUpView } from '../pages/sign-up.ts';
+import { FIRST_PARTY_SCOPES } from '../scopes.ts';
+import type { Services } from '../services.ts';
+import { sessionCookieHeader } from '../sessions/cookie.ts';
+import { startSession } from '../sessions/start.ts';
+import { authorizationError, type AuthorizationRequest } from './authorize.ts';
+import type { PageRequest } from './authorize-page.ts';
+
+/** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
+export interface SignInSteps {
+  readonly services: Services;
+  readonly page: PageRequest;
+  readonly authorization: AuthorizationRequest;
+  readonly kept: ReadonlyMap<string, string>;
+  readonly providers: SignInView['providers'];
+  signIn(status: number, view: SignInView): Response;
+  signUp(status: number, view: SignUpView): Response;
+  forgot(status: number, view: ForgotPasswordView): Response;
+  /** The code step of an account with a second factor (see second-factor-step.ts). */
+  secondFactor(status: number, view: SecondFactorView): Response;
+  /** Set-Cookie that drops the pre-session CSRF binding once a session exists. */
+  readonly clearBinding: string;
+}
+
+export function metaOf(steps: SignInSteps): RequestMeta {
+  return { ip: steps.page.ip, userAgent: steps.page.request.headers.get('user-agent') };
+}
+
+/** The authorization request again, as the GET it was: signed in just now, whatever prompt=login or max_age asked for is satisfied. */
+function backToRequest(steps: SignInSteps): string {
+  const back = new URLSearchParams([...steps.kept].filter(([name]) => name !== 'prompt' && name !== 'max_age'));
+  if (steps.authorization.prompt.has('consent')) back.set('prompt', 'consent');
+  return `/oauth/authorize?${back}`;
+}
+
+/**
+ * Starts a cookie session for the user and goes back to the request (consent, or the code); `amr` says
+ * how the user signed in (RFC 8176), for the tokens the request ends in.
+ */
+export async function startAndReturn(steps: SignInSteps, userId: string, amr: readonly string[]): Promise<Response> {
+  const started = await startSession(steps.services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr, ...metaOf(steps) });
+  if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
+  return seeOther(steps.services.config.pages, backToRequest(steps), [sessionCookieHeader(started.cookie, started.cookieExpiresAt), steps.clearBinding]);
+}
+
+/** The sign-in form: the login mutation's checks and throttles; the email stays in the form after an error. */
+export async function signInWithPassword(steps: SignInSteps, email: string, password: string): Promise<Response> {
+  const { services, authorization } = steps;
+  const meta = metaOf(steps);
+  const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, email, error });
+  try {
+    const { database } = services;
+    const user = await login(database, services.addressThrottle, { email, password, ip: meta.ip, secondFactorPending: secondFactorPending(database) });
+    if (services.config.requireVerifiedEmail && !user.emailVerified) {
+      await recordAuditEvent(services.database, { type: 'login.unverified', userId: user.id, ...meta, detail: null });
+      await refuseUnverified(services, user);
+      return again(403, messages.signIn.confirmFirst);
+    }
+    const held = await holdForSecondFactor(database, user.id, 'COOKIE', 'pwd');
+    if (held !== null) {
+      // The password was right: the code step, instead of a session (finished in second-factor-step.ts).
+      await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
+      return steps.secondFactor(200, { challenge: held.challenge });
+    }
+    if (authorization.requireMfa) {
+      // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.
+      return seeOther(services.config.pages, authorizationError(authorization.redirectUri, services.config.publicUrl,
+        'unmet_authentication_requirements', messages.secondFactor.noSecondFactor, authorization.state));
+    }
+    await recordAuditEvent(database, { type: 'login.succeeded', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
+    return await startAndReturn(steps, user.id, ['pwd']);
+  } catch (error) {
+    if (error instanceof InvalidCredentialsError || error instanceof ValidationError) {
+      await recordAuditEvent(services.database, { type: 'login.failed', userId: null, ...meta, detail: `email: ${email.trim().slice(0, 254)}` });
+      return again(401, messages.signIn.wrongCredentials);
+    }
+    if (error instanceof RateLimitedError) return again(429, messages.common.tryAgainLater(error.retryAfterSeconds));
+    throw error;
+  }
+}
+
+/** "Create one": the signUp mutation's use case, then signed in, or told to confirm the address first (REQUIRE_VERIFIED_EMAIL). */
+export async function signUpHere(steps: SignInSteps, input: { email: string; password: string; name: string }): Promise<Response> {
+  const { services } = steps;
+  const kept = { email: input.email, name: input.name };
+  try {
+    const user = await createAccount(services, { email: input.email, password: input.password, name: input.name }, metaOf(steps));
+    if (services.config.requireVerifiedEmail) {
+      await refuseUnverified(services, user);
+      return steps.signUp(200, { notice: messages.signUp.checkInbox(user.email) });
+    }
+    return await startAndReturn(steps, user.id, ['pwd']);
+  } catch (error) {
+    if (error instanceof ValidationError) return steps.signUp(400, { ...kept, error: error.message });
+    if (error instanceof EmailTakenError) return steps.signUp(409, { ...kept, error: messages.signUp.emailTaken });
+    if (error instanceof RateLimitedError) return steps.signUp(429, { ...kept, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
+    throw error;
+  }
+}
+
+/** "Forgot your password?": the requestPasswordReset mutation's use case; the same notice whether or not an account has the address. */
+export async function forgotPassword(steps: SignInSteps, email: string): Promise<Response> {
+  try {
+    await sendPasswordResetLink(steps.services, email, metaOf(steps));
+    return steps.forgot(200, { email, notice: messages.forgotPassword.sent(email.trim()) });
+  } catch (error) {
+    if (error instanceof ValidationError) return steps.forgot(400, { email, error: error.message });
+    if (error instanceof RateLimitedError) return steps.forgot(429, { email, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
+    throw error;
+  }
+}
+
+/**
+ * A provider button: starts the upstream sign-in (startSocialLogin, with this server's callback), and
+ * has the callback bring the browser back to this request, signed in (see federation/return-to.ts).
+ */
+export async function signInWithProvider(steps: SignInSteps, providerId: string): Promise<Response> {
+  const { services } = steps;
+  const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, error });
+  try {
+    const { publicUrl, allowedOrigins } = services.config;
+    const started = await startSocialLogin(
+      { database: services.database, providers: services.providers, allowedOrigins, publicUrl, starts: services.socialLoginStarts },
+      { provider: providerId, redirectUri: callbackUrl(publicUrl, providerId), ip: steps.page.ip },
+    );
+    return seeOther(services.config.pages, started.authorizationUrl, [returnToCookie(started.state, backToRequest(steps))]);
+  } catch (error) {
+    if (error instanceof NotFoundError) return again(400, messages.signIn.upstreamFailed('NOT_FOUND'));
+    if (error instanceof OAuthError) return again(503, messages.signIn.providerUnavailable(services.providers.configOf(providerId).name));
+    if (error instanceof RateLimitedError) return again(429, messages.common.tryAgainLater(error.retryAfterSeconds));
+    throw error;
+  }
+}

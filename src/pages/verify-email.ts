@@ -1,0 +1,49 @@
+import { confirmEmail } from '../accounts/verify-email.ts';
+import type { RequestMeta } from '../context.ts';
+import { InvalidTokenError } from '../graphql/errors.ts';
+import type { Services } from '../services.ts';
+import { errorPage } from './error.ts';
+import { html } from './html.ts';
+import { noticeBox, pageResponse, type PageContent } from './layout.ts';
+import { messages } from './messages.ts';
+import { isForeignPost, readForm } from './post.ts';
+
+const t = messages.verifyEmail;
+
+function confirmForm(token: string): PageContent {
+  return {
+    title: t.title,
+    body: html`<h1>${t.heading}</h1><p>${t.intro}</p><form method="post" action="/verify-email">
+      <input type="hidden" name="token" value="${token}">
+      <button type="submit" class="primary">${t.submit}</button></form>`,
+  };
+}
+
+function answer(heading: string, text: string, alert: boolean): PageContent {
+  return { title: heading, body: html`<h1>${heading}</h1>${alert ? html`<p class="alert" role="alert">${text}</p>` : noticeBox(text)}` };
+}
+
+/**
+ * GET and POST /verify-email, where verification mails link when FRONTEND_URL is not set. The GET only
+ * shows a button: mail scanners that open links spend nothing. The POST spends the token with the
+ * verifyEmail mutation's use case and says what happened.
+ */
+export async function verifyEmailPage(services: Services, request: Request, url: URL, meta: RequestMeta): Promise<Response> {
+  const pages = services.config.pages;
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    const token = url.searchParams.get('token');
+    return token === null || token === ''
+      ? pageResponse(pages, answer(t.heading, t.missing, true), 400)
+      : pageResponse(pages, confirmForm(token));
+  }
+  if (request.method !== 'POST') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
+  if (isForeignPost(request, services.config.publicUrl)) return pageResponse(pages, errorPage(messages.common.foreignForm), 403);
+  const token = (await readForm(request)).get('token') ?? '';
+  try {
+    const user = await confirmEmail(services, token, meta);
+    return pageResponse(pages, answer(t.doneHeading, t.done(user.email), false));
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return pageResponse(pages, answer(t.heading, t.invalid, true), 400);
+    throw error;
+  }
+}

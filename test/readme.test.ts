@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapAdmin } from '../src/accounts/bootstrap-admin.ts';
+import { startTestApp, type GqlResponse, type RequestOptions, type TestApp } from './helpers/app.ts';
+import { ENGINE } from './helpers/database.ts';
+import { awayFromStepEdge, codeAt } from './helpers/totp.ts';
+import { uniqueEmail } from './helpers/users.ts';
+
+/**
+ * Every example in README.md, run as written against the server (issue 22), so that none can drift: each
+ * GraphQL operation by its name, in the order a newcomer would try them, the curl line, and the health
+ * answers. A new operation in the README fails "has a step for every operation" until it gets one here.
+ */
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const OPERATIONS = new Map([...README.matchAll(/^```graphql\n([\s\S]*?)^```$/gm)].map((match) => {
+  const source = match[1]!;
+  const name = /^(?:query|mutation)\s+(\w+)/m.exec(source)?.[1];
+  if (name === undefined) throw new Error(`a README operation has no name:\n${source}`);
+  return [name, source] as const;
+}));
+
+interface Context {
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  keyId: string;
+  keySecret: string;
+  adminToken: string;
+  clientId: string;
+  totpSecret: string;
+  challenge: string;
+}
+
+interface Step {
+  readonly operation: string;
+  readonly variables: (context: Context) => Record<string, unknown>;
+  readonly as?: (context: Context) => RequestOptions;
+  /** Checks the answer and keeps what later steps need. */
+  readonly then: (data: any, context: Context) => void | Promise<void>;
+}
+
+describe(`the README's examples, run against the server (${ENGINE})`, () => {
+  let app: TestApp;
+  const admin = { email: uniqueEmail('admin'), password: 'a long admin passphrase' };
+  beforeAll(async () => {
+    app = await startTestApp({ env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } });
+  });
+  afterAll(() => app?.close());
+
+  const bearer = (token: string): RequestOptions => ({ bearer: token });
+  const steps: Step[] = [
+    { operation: 'Viewer', variables: () => ({}), then: (data) => expect(data.viewer.credential).toBe('ANONYMOUS') },
+    {
+      operation: 'SignUp',
+      variables: (c) => ({ input: { email: c.email, password: c.password } }),
+      then: (data, c) => {
+        expect(data.signUp.__typename).toBe('TokenAuthPayload');
+        expect(data.signUp.user.email).toBe(c.email);
+      },
+    },
+    {
+      operation: 'Login',
+      variables: (c) => ({ input: { email: c.email, password: c.password } }),
+      then: (data, c) => {
+        expect(data.login.__typename).toBe('TokenAuthPayload');
+        c.refreshToken = data.login.tokens.refreshToken;
+      },
+    },
+    {
+      operation: 'Refresh',
+      variables: (c) => ({ refreshToken: c.refreshToken }),
+      then: (data, c) => {
+        expect(data.refresh.__typename).toBe('TokenAuthPayload');
+        c.accessToken = data.refresh.tokens.accessToken;
+      },
+    },
+    { operation: 'Sessions', variables: () => ({}), as: (c) => bearer(c.accessToken), then: (data) => expect(data.sessions.edges.length).toBeGreaterThan(0) },
+    {
+      operation: 'CreateApiKey',
+      variables: () => ({ input: { name: 'billing job', scopes: ['apikeys:verify'], rateLimit: { limit: 100, windowSeconds: 60 } } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => {
+        expect(data.createApiKey.__typename).toBe('CreateApiKeyPayload');
+        expect(data.createApiKey.secret).toMatch(/^sk_live_/);
+        c.keyId = data.createApiKey.apiKey.id;
+        c.keySecret = data.createApiKey.secret;
+      },
+    },
+    { operation: 'Viewer', variables: () => ({}), as: (c) => ({ headers: { 'x-api-key': c.keySecret } }), then: (data) => expect(data.viewer.credential).toBe('API_KEY') },
+    {
+      operation: 'VerifyApiKey',
+      variables: (c) => ({ key: c.keySecret }),
+      as: (c) => ({ headers: { 'x-api-key': c.keySecret } }),
+      then: (data, c) => {
+        expect(data.verifyApiKey).toMatchObject({ valid: true, code: null, scopes: ['apikeys:verify'], apiKey: { id: c.keyId, name: 'billing job' } });
+        expect(data.verifyApiKey.remaining).toBeLessThan(100);
+      },
+    },
+    {
+      operation: 'ApiKeyUsage',
+      variables: (c) => ({ id: c.keyId, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => {
+        expect(data.apiKey.name).toBe('billing job');
+        const requests = data.apiKey.usage.reduce((sum: number, bucket: { requests: number }) => sum + bucket.requests, 0);
+        // The Viewer query and the VerifyApiKey call made with the key, and the use verifyApiKey counts.
+        expect(requests).toBe(3);
+      },
+    },
+    {
+      operation: 'Login',
+      variables: () => ({ input: admin }),
+      then: (data, c) => {
+        expect(data.login.__typename).toBe('TokenAuthPayload');
+        c.adminToken = data.login.tokens.accessToken;
+      },
+    },
+    {
+      operation: 'RegisterOAuthClient',
+      variables: () => ({ input: { name: 'Photo Printer', public: false, redirectUris: ['https://printer.example/callback'], scopes: ['openid', 'email'] } }),
+      as: (c) => bearer(c.adminToken),
+      then: async (data, c) => {
+        expect(data.registerOAuthClient.__typename).toBe('RegisterOAuthClientPayload');
+        expect(data.registerOAuthClient.clientSecret).toEqual(expect.any(String));
+        c.clientId = data.registerOAuthClient.client.clientId;
+      },
+    },
+    {
+      operation: 'EnrolTotp',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: async (data, c) => {
+        expect(data.startTotpEnrolment).toMatchObject({ __typename: 'TotpEnrolment', uri: expect.stringMatching(/^otpauth:\/\/totp\//) });
+        expect(data.startTotpEnrolment.qrCodeSvg).toMatch(/^<svg/);
+        c.totpSecret = data.startTotpEnrolment.secret;
+        // Confirm with the previous step's code, so that the current one is still unused for VerifySecondFactor.
+        await awayFromStepEdge();
+      },
+    },
+    {
+      operation: 'ConfirmTotp',
+      variables: (c) => ({ code: codeAt(c.totpSecret, -1) }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => {
+        expect(data.confirmTotp.__typename).toBe('RecoveryCodes');
+        expect(data.confirmTotp.codes).toHaveLength(10);
+      },
+    },
+    {
+      operation: 'LoginWithSecondFactor',
+      variables: (c) => ({ input: { email: c.email, password: c.password } }),
+      then: (data, c) => {
+        expect(data.login).toMatchObject({ __typename: 'SecondFactorRequired', methods: ['TOTP', 'RECOVERY_CODE'] });
+        c.challenge = data.login.challenge;
+      },
+    },
+    {
+      operation: 'VerifySecondFactor',
+      variables: (c) => ({ input: { challenge: c.challenge, totp: codeAt(c.totpSecret) } }),
+      then: (data) => {
+        expect(data.verifySecondFactor.__typename).toBe('TokenAuthPayload');
+        expect(data.verifySecondFactor.tokens.accessToken).toEqual(expect.any(String));
+      },
+    },
+    {
+      operation: 'Reauthenticate',
+      variables: (c) => ({ input: { password: c.password } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.reauthenticate.__typename).toBe('Reauthenticated'),
+    },
+    {
+      operation: 'DisableTotp',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.disableTotp).toEqual({ __typename: 'SecondFactorDisabled', disabled: true }),
+    },
+    { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
+  ];
+
+  it('has a step for every operation, and an operation for every step', () => {
+    expect([...new Set(steps.map((step) => step.operation))].sort()).toEqual([...OPERATIONS.keys()].sort());
+  });
+
+  it('runs every GraphQL operation as written, in order, without an error', async () => {
+    const outcome = await bootstrapAdmin(app.database, app.config.admin!);
+    expect(outcome.outcome).toBe('created');
+    const context = { email: uniqueEmail('ada'), password: 'correct horse battery staple' } as Context;
+    for (const step of steps) {
+      const response: GqlResponse = await app.gql(OPERATIONS.get(step.operation)!, step.variables(context), step.as?.(context));
+      expect({ step: step.operation, status: response.status, errors: response.body.errors }).toEqual({ step: step.operation, status: 200, errors: undefined });
+      await step.then(response.body.data, context);
+      if (step.operation === 'VerifyApiKey') await app.app.services.usage.flush();
+    }
+
+    const authorize = new URL('/oauth/authorize', app.url);
+    for (const [name, value] of Object.entries({
+      response_type: 'code', client_id: context.clientId, redirect_uri: 'https://printer.example/callback', scope: 'openid email',
+      state: 'xyz', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    })) authorize.searchParams.set(name, value);
+    const page = await fetch(authorize, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Photo Printer');
+  }, 120_000);
+
+  it('answers the curl line as the README shows', async () => {
+    const curl = /curl -s http:\/\/localhost:4000\/graphql -H 'content-type: application\/json' \\\n\s+-d '([^']+)'/.exec(README);
+    expect(curl).not.toBeNull();
+    const response = await app.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl![1] });
+    expect(await response.json()).toEqual({ data: { viewer: { credential: 'ANONYMOUS' } } });
+  });
+
+  it('answers /healthz and /readyz as the README says', async () => {
+    for (const [path, body] of [['/healthz', '{"status":"ok"}'], ['/readyz', '{"status":"ready"}']] as const) {
+      expect(README).toContain(`\`GET ${path}\` answers \`${body}\``);
+      const response = await app.fetch(path);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(body);
+    }
+  });
+});
