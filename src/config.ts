@@ -38,6 +38,10 @@ export interface Config {
   readonly requireVerifiedEmail: boolean;
   /** How old a signing key may grow before a new one replaces it, in days (SIGNING_KEY_ROTATION_DAYS); null: never. */
   readonly signingKeyRotationDays: number | null;
+  /** Seals secrets kept at rest (TOTP seeds) with AES-256-GCM; see src/lib/secret-box.ts. */
+  readonly secrets: SecretsConfig;
+  /** When true, admin operations need an account with a second factor (REQUIRE_ADMIN_MFA). */
+  readonly requireAdminMfa: boolean;
   /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (DRAIN_SECONDS). */
   readonly drainSeconds: number;
   /** One info line per request (ACCESS_LOG). */
@@ -71,6 +75,18 @@ export interface PagesConfig {
   /** PAGES_STYLESHEET_URL: an http(s) stylesheet loaded after the default one; its origin is added to style-src. */
   readonly stylesheetUrl: string | null;
 }
+
+export interface SecretsConfig {
+  /** SECRETS_KEY: 32 bytes; seals every new secret. */
+  readonly key: Buffer;
+  /** SECRETS_KEY_PREVIOUS: older keys, comma-separated, that still open what they sealed (rotation). */
+  readonly previousKeys: readonly Buffer[];
+  /** True when SECRETS_KEY is unset and the public development key is in use: start-up warns in production. */
+  readonly isDevelopmentKey: boolean;
+}
+
+/** The key used when SECRETS_KEY is unset: public, so fit for development only. */
+export const DEVELOPMENT_SECRETS_KEY = Buffer.alloc(32, 'latchkey-development-secrets-key');
 
 export interface MailConfig {
   /** The SMTP relay as nodemailer reads it (smtp:// or smtps://); null keeps mail in the outbox table. */
@@ -134,6 +150,8 @@ export function loadConfig(env: Env): ConfigResult {
     ? (+rotationRaw === 0 ? null : +rotationRaw)
     : fail('SIGNING_KEY_ROTATION_DAYS', 'must be a whole number of days from 0 (never) to 3650');
   const trustedDocuments = parseTrustedDocuments(value('TRUSTED_DOCUMENTS'), value('TRUSTED_DOCUMENTS_FILES'), fail);
+  const secrets = parseSecrets(value('SECRETS_KEY'), value('SECRETS_KEY_PREVIOUS'), fail);
+  const requireAdminMfa = parseBoolean(value('REQUIRE_ADMIN_MFA') ?? 'false') ?? fail('REQUIRE_ADMIN_MFA', 'must be true or false');
   const pages = parsePages(value, fail);
   const drainRaw = value('DRAIN_SECONDS') ?? '0';
   const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
@@ -151,7 +169,8 @@ export function loadConfig(env: Env): ConfigResult {
     || admin === undefined || allowedOrigins === undefined || oidcProviders === undefined
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
-    || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined) {
+    || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined
+    || secrets === undefined || requireAdminMfa === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -159,7 +178,7 @@ export function loadConfig(env: Env): ConfigResult {
     config: deepFreeze({
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
-      signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint,
+      signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint, secrets, requireAdminMfa,
     }),
   };
 }
@@ -308,6 +327,17 @@ function parseTrustedDocuments(mode: string | undefined, files: string | undefin
   return { mode: mode ?? 'accept', files: paths };
 }
 
+function parseSecrets(key: string | undefined, previous: string | undefined, fail: Fail): SecretsConfig | undefined {
+  const decode = (raw: string) => (/^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, 'base64') : undefined);
+  const current = key === undefined ? DEVELOPMENT_SECRETS_KEY : decode(key);
+  if (current === undefined || current.length !== 32) return fail('SECRETS_KEY', 'must be 32 bytes in base64 (openssl rand -base64 32)');
+  const previousKeys = (previous ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '').map(decode);
+  if (previousKeys.some((k) => k === undefined || k.length !== 32)) {
+    return fail('SECRETS_KEY_PREVIOUS', 'must be keys of 32 bytes in base64, separated by commas');
+  }
+  return { key: current, previousKeys: previousKeys as Buffer[], isDevelopmentKey: key === undefined };
+}
+
 /** Product names longer than this would not fit a page's header. */
 const PRODUCT_NAME_MAX_LENGTH = 60;
 
@@ -356,7 +386,8 @@ function parseBoolean(raw: string): boolean | undefined {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
+  // A Buffer cannot be frozen (its bytes stay writable); the keys in it are never written.
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }

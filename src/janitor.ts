@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { purgeEmailTokens } from './accounts/purge.ts';
 import type { Database } from './db/client.ts';
+import { purgeSecondFactorChallenges } from './factors/purge.ts';
 import { purgeLoginStates } from './federation/purge.ts';
 import { HOUR, MINUTE } from './lib/time.ts';
 import { purgeOutbox } from './mail/purge.ts';
@@ -14,6 +15,7 @@ const PURGES = {
   oauthCodes: purgeOAuthCodes,
   loginStates: purgeLoginStates,
   outbox: purgeOutbox,
+  secondFactorChallenges: purgeSecondFactorChallenges,
 } satisfies Record<string, (database: Database, now?: number) => Promise<number>>;
 
 export type PurgeCounts = Record<keyof typeof PURGES, number>;

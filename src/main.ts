@@ -28,6 +28,9 @@ async function main(): Promise<void> {
   let app;
   try {
     app = await createApp(config, database, logger);
+    if (config.production && config.secrets.isDevelopmentKey) {
+      logger.warn('SECRETS_KEY is not set: TOTP secrets are sealed with the public development key; set one (openssl rand -base64 32)');
+    }
     if (config.admin !== null) {
       const result = await bootstrapAdmin(database, config.admin);
       if (result.outcome === 'promoted') await app.services.users.changed(result.userId);

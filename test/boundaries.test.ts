@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const CAPABILITIES = ['accounts', 'sessions', 'tokens', 'apikeys', 'oauth', 'federation', 'audit', 'mail'];
+const CAPABILITIES = ['accounts', 'sessions', 'tokens', 'apikeys', 'oauth', 'federation', 'audit', 'mail', 'factors'];
 /** Aggregates every capability's tables for drizzle-kit and the typed client. */
 const TABLES_AGGREGATE = 'db/schema.ts';
 

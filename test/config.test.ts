@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../src/config.ts';
+import { DEVELOPMENT_SECRETS_KEY, loadConfig, type Config } from '../src/config.ts';
 
 type Env = Record<string, string>;
 
@@ -43,6 +43,8 @@ describe('loadConfig', () => {
         requireVerifiedEmail: false,
         signingKeyRotationDays: 90,
         trustedDocuments: { mode: 'accept', files: [] },
+        secrets: { key: DEVELOPMENT_SECRETS_KEY, previousKeys: [], isDevelopmentKey: true },
+        requireAdminMfa: false,
         pages: { productName: 'Latchkey', logoUrl: null, primaryColor: '#2457c5', stylesheetUrl: null },
         drainSeconds: 0,
         accessLog: true,
@@ -78,6 +80,14 @@ describe('loadConfig', () => {
   });
 
   describe('reads every documented variable', () => {
+    it('reads SECRETS_KEY and the keys it replaced, 32 bytes each in base64', () => {
+      const key = Buffer.alloc(32, 7);
+      const old = Buffer.alloc(32, 9);
+      expect(configOf({ SECRETS_KEY: key.toString('base64'), SECRETS_KEY_PREVIOUS: ` ${old.toString('base64url')} ` }).secrets)
+        .toEqual({ key, previousKeys: [old], isDevelopmentKey: false });
+      expect(configOf({ REQUIRE_ADMIN_MFA: 'true' }).requireAdminMfa).toBe(true);
+    });
+
     it.each<[string, Env, Partial<Config>]>([
       ['PORT', { PORT: '8080' }, { port: 8080, publicUrl: 'http://localhost:8080' }],
       ['HOST', { HOST: '0.0.0.0' }, { host: '0.0.0.0' }],
@@ -188,6 +198,10 @@ describe('loadConfig', () => {
       ['FRONTEND_URL with a query', { FRONTEND_URL: 'https://app.example.com/?x=1' }, 'FRONTEND_URL'],
       ['FRONTEND_URL that is not a URL', { FRONTEND_URL: 'app.example.com' }, 'FRONTEND_URL'],
       ['REQUIRE_VERIFIED_EMAIL that is not a boolean', { REQUIRE_VERIFIED_EMAIL: 'sometimes' }, 'REQUIRE_VERIFIED_EMAIL'],
+      ['SECRETS_KEY of 16 bytes', { SECRETS_KEY: Buffer.alloc(16, 1).toString('base64') }, 'SECRETS_KEY'],
+      ['SECRETS_KEY that is not base64', { SECRETS_KEY: 'not a key at all, only words and spaces...' }, 'SECRETS_KEY'],
+      ['SECRETS_KEY_PREVIOUS with a short key', { SECRETS_KEY_PREVIOUS: `${Buffer.alloc(32, 1).toString('base64')},abc` }, 'SECRETS_KEY_PREVIOUS'],
+      ['REQUIRE_ADMIN_MFA that is not a boolean', { REQUIRE_ADMIN_MFA: 'admins' }, 'REQUIRE_ADMIN_MFA'],
     ])('refuses %s', (_what, env, variable) => {
       const problems = problemsOf(env);
       expect(problems).toHaveLength(1);

@@ -78,15 +78,19 @@ describe(`the hourly purge of expired rows (${ENGINE})`, () => {
     await app.database.rows(sql`insert into login_states (state_hash, provider, redirect_uri, nonce, code_verifier, expires_at)
       values ('stale-state', 'acme', 'https://app.example/cb', 'n', 'v', now() - interval '1 minute'),
              ('live-state', 'acme', 'https://app.example/cb', 'n', 'v', now() + interval '9 minutes')`);
+    await app.database.rows(sql`insert into second_factor_challenges (hash, user_id, delivery, first_factor, expires_at)
+      values ('old-challenge', gen_random_uuid(), 'TOKENS', 'pwd', now() - interval '61 minutes'),
+             ('recent-challenge', gen_random_uuid(), 'TOKENS', 'pwd', now() - interval '59 minutes')`);
     const counts = await purge();
 
-    expect(counts).toMatchObject({ oauthCodes: 1, loginStates: 1 });
+    expect(counts).toMatchObject({ oauthCodes: 1, loginStates: 1, secondFactorChallenges: 1 });
+    expect(await count(sql`select count(*)::int as n from second_factor_challenges where hash = 'recent-challenge'`)).toBe(1);
     expect(await count(sql`select count(*)::int as n from oauth_codes where hash = ${hashSecret(recent)}`)).toBe(1);
     expect(await count(sql`select count(*)::int as n from login_states where state_hash = 'live-state'`)).toBe(1);
   });
 
   it('finds nothing to delete the second time', async () => {
     await purge();
-    expect(await purge()).toEqual({ sessions: 0, emailTokens: 0, oauthCodes: 0, loginStates: 0, outbox: 0 });
+    expect(await purge()).toEqual({ sessions: 0, emailTokens: 0, oauthCodes: 0, loginStates: 0, outbox: 0, secondFactorChallenges: 0 });
   });
 });

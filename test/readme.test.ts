@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../src/accounts/bootstrap-admin.ts';
 import { startTestApp, type GqlResponse, type RequestOptions, type TestApp } from './helpers/app.ts';
 import { ENGINE } from './helpers/database.ts';
+import { awayFromStepEdge, codeAt } from './helpers/totp.ts';
 import { uniqueEmail } from './helpers/users.ts';
 
 /**
@@ -27,6 +28,8 @@ interface Context {
   keySecret: string;
   adminToken: string;
   clientId: string;
+  totpSecret: string;
+  challenge: string;
 }
 
 interface Step {
@@ -72,7 +75,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
         c.accessToken = data.refresh.tokens.accessToken;
       },
     },
-    { operation: 'Sessions', variables: () => ({}), as: (c) => bearer(c.accessToken), then: (data) => expect(data.sessions.length).toBeGreaterThan(0) },
+    { operation: 'Sessions', variables: () => ({}), as: (c) => bearer(c.accessToken), then: (data) => expect(data.sessions.edges.length).toBeGreaterThan(0) },
     {
       operation: 'CreateApiKey',
       variables: () => ({ input: { name: 'billing job', scopes: ['apikeys:verify'], rateLimit: { limit: 100, windowSeconds: 60 } } }),
@@ -122,6 +125,55 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
         expect(data.registerOAuthClient.clientSecret).toEqual(expect.any(String));
         c.clientId = data.registerOAuthClient.client.clientId;
       },
+    },
+    {
+      operation: 'EnrolTotp',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: async (data, c) => {
+        expect(data.startTotpEnrolment).toMatchObject({ __typename: 'TotpEnrolment', uri: expect.stringMatching(/^otpauth:\/\/totp\//) });
+        expect(data.startTotpEnrolment.qrCodeSvg).toMatch(/^<svg/);
+        c.totpSecret = data.startTotpEnrolment.secret;
+        // Confirm with the previous step's code, so that the current one is still unused for VerifySecondFactor.
+        await awayFromStepEdge();
+      },
+    },
+    {
+      operation: 'ConfirmTotp',
+      variables: (c) => ({ code: codeAt(c.totpSecret, -1) }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => {
+        expect(data.confirmTotp.__typename).toBe('RecoveryCodes');
+        expect(data.confirmTotp.codes).toHaveLength(10);
+      },
+    },
+    {
+      operation: 'LoginWithSecondFactor',
+      variables: (c) => ({ input: { email: c.email, password: c.password } }),
+      then: (data, c) => {
+        expect(data.login).toMatchObject({ __typename: 'SecondFactorRequired', methods: ['TOTP', 'RECOVERY_CODE'] });
+        c.challenge = data.login.challenge;
+      },
+    },
+    {
+      operation: 'VerifySecondFactor',
+      variables: (c) => ({ input: { challenge: c.challenge, totp: codeAt(c.totpSecret) } }),
+      then: (data) => {
+        expect(data.verifySecondFactor.__typename).toBe('TokenAuthPayload');
+        expect(data.verifySecondFactor.tokens.accessToken).toEqual(expect.any(String));
+      },
+    },
+    {
+      operation: 'Reauthenticate',
+      variables: (c) => ({ input: { password: c.password } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.reauthenticate.__typename).toBe('Reauthenticated'),
+    },
+    {
+      operation: 'DisableTotp',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.disableTotp).toEqual({ __typename: 'SecondFactorDisabled', disabled: true }),
     },
     { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
   ];

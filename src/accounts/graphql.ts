@@ -1,5 +1,7 @@
 import type { Context } from '../context.ts';
 import { recordAuditEvent } from '../audit/record.ts';
+import { SecondFactorRequired } from '../factors/errors.ts';
+import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { builder } from '../graphql/builder.ts';
 import { EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
@@ -82,16 +84,24 @@ builder.mutationField('signUp', (t) =>
 
 builder.mutationField('login', (t) =>
   t.errorUnionField({
-    ...authResultUnion('LoginResult', 'The outcome of login.', [InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError]),
+    ...authResultUnion('LoginResult', 'The outcome of login.', [
+      InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired,
+    ]),
     description: 'Signs in with an email and password.',
     args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
       try {
-        const user = await login(ctx.services.database, ctx.services.addressThrottle, { ...input, ip: ctx.meta.ip });
+        const { database } = ctx.services;
+        const user = await login(database, ctx.services.addressThrottle, { ...input, ip: ctx.meta.ip, secondFactorPending: secondFactorPending(database) });
         if (ctx.services.config.requireVerifiedEmail && !user.emailVerified) {
           await audit(ctx, 'login.unverified', user.id);
           throw await refuseUnverified(ctx.services, user);
+        }
+        const held = await holdForSecondFactor(database, user.id, input.delivery ?? 'TOKENS', 'pwd');
+        if (held !== null) {
+          await audit(ctx, 'login.second_factor_required', user.id);
+          throw held;
         }
         await audit(ctx, 'login.succeeded', user.id);
         return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');

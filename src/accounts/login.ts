@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { normalizeEmail } from './email.ts';
@@ -11,6 +11,11 @@ export interface LoginInput {
   readonly email: string;
   readonly password: string;
   readonly ip: string;
+  /**
+   * True when the account still has to pass a second factor: its failure count then stays until that
+   * passes too (clearFailedLogins), so knowing the password never resets the throttle on codes.
+   */
+  readonly secondFactorPending?: (userId: string) => Promise<boolean>;
 }
 
 /**
@@ -32,11 +37,13 @@ export async function login(database: Database, throttle: AddressThrottle, input
   const ok = user.passwordHash !== null && (await verifyPassword(user.passwordHash, input.password));
   if (!ok) throw new InvalidCredentialsError();
   await throttle.giveBack(input.ip);
-  await database.db.update(users).set({
-    failedLogins: 0,
-    lastFailedLoginAt: null,
+  const pending = (await input.secondFactorPending?.(user.id)) ?? false;
+  const changes = {
+    // A right password with a second factor still to pass: only this attempt's count is given back.
+    ...(pending ? { failedLogins: sql`greatest(${users.failedLogins} - 1, 0)` } : { failedLogins: 0, lastFailedLoginAt: null }),
     ...(needsRehash(user.passwordHash!) ? { passwordHash: await hashPassword(input.password) } : {}),
-  }).where(eq(users.id, user.id));
+  };
+  await database.db.update(users).set(changes).where(eq(users.id, user.id));
   return toUserRecord(user);
 }
 
@@ -44,16 +51,39 @@ export async function login(database: Database, throttle: AddressThrottle, input
  * Counts an attempt against an account, atomically, unless the account is waiting out a delay (then
  * RateLimitedError). Returns the account, or undefined when no account has that email.
  */
-export async function claimAttempt(database: Database, email: string) {
+export function claimAttempt(database: Database, email: string) {
+  return claimAttemptWhere(database, sql`lower(${users.email}) = ${email.toLowerCase()}`);
+}
+
+/** claimAttempt by account id: second factors and re-verification count toward the same throttle as passwords. */
+export async function claimAttemptById(database: Database, userId: string): Promise<void> {
+  if ((await claimAttemptWhere(database, sql`${users.id} = ${userId}`)) === undefined) throw new InvalidCredentialsError();
+}
+
+/** Resets an account's consecutive failures once the whole sign-in (or re-verification) has passed. */
+export async function clearFailedLogins(database: Database, userId: string): Promise<void> {
+  await database.db.update(users).set({ failedLogins: 0, lastFailedLoginAt: null }).where(eq(users.id, userId));
+}
+
+/** Checks the password of an account known by id (re-verification), throttled like a login. */
+export async function verifyPasswordOf(database: Database, throttle: AddressThrottle, userId: string, password: string, ip: string): Promise<void> {
+  if (password.length > PASSWORD_MAX_LENGTH * 4) throw new InvalidCredentialsError();
+  await throttle.take(ip);
+  const user = await claimAttemptWhere(database, sql`${users.id} = ${userId}`);
+  if (user?.passwordHash == null || !(await verifyPassword(user.passwordHash, password))) throw new InvalidCredentialsError();
+  await throttle.giveBack(ip);
+}
+
+async function claimAttemptWhere(database: Database, account: SQL) {
   const delay = sql`least(${ACCOUNT_BASE_DELAY_SECONDS} * power(2, ${users.failedLogins} - ${ACCOUNT_FREE_FAILURES}), ${ACCOUNT_MAX_DELAY_SECONDS}) * interval '1 second'`;
   const [claimed] = await database.db.update(users)
     .set({ failedLogins: sql`${users.failedLogins} + 1`, lastFailedLoginAt: sql`now()` })
-    .where(sql`lower(${users.email}) = ${email.toLowerCase()} and not (
+    .where(sql`${account} and not (
       ${users.failedLogins} >= ${ACCOUNT_FREE_FAILURES} and ${users.lastFailedLoginAt} + ${delay} > now())`)
     .returning();
   if (claimed !== undefined) return claimed;
   const [waiting] = await database.db.select({ failedLogins: users.failedLogins, lastFailedLoginAt: users.lastFailedLoginAt })
-    .from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+    .from(users).where(account);
   if (waiting === undefined) return undefined;
   const until = (waiting.lastFailedLoginAt?.getTime() ?? Date.now()) + accountDelaySeconds(waiting.failedLogins) * 1000;
   throw new RateLimitedError(Math.max(1, Math.ceil((until - Date.now()) / 1000)));

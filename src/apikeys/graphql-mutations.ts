@@ -1,5 +1,7 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
+import { ReauthenticationRequiredError } from '../factors/errors.ts';
+import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, ValidationError } from '../graphql/errors.ts';
 import { isUuid } from '../lib/secrets.ts';
@@ -80,7 +82,10 @@ builder.mutationFields((t) => ({
     type: CreateApiKeyPayloadRef,
     description: 'Creates a key for the caller. The secret is in the answer and nowhere else, ever.',
     authScopes: { scope: 'apikeys:manage' },
-    errors: { types: [ValidationError], union: { name: 'CreateApiKeyResult', description: 'The outcome of createApiKey.' } },
+    errors: {
+      types: [ValidationError, ReauthenticationRequiredError],
+      union: { name: 'CreateApiKeyResult', description: 'The outcome of createApiKey.' },
+    },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'The key\'s settings.' }) },
     resolve: async (_root, { input }, ctx) => {
       const user = await ctx.currentUser();
@@ -91,6 +96,7 @@ builder.mutationFields((t) => ({
         ownerId: user.id, name: input.name, scopes: input.scopes ?? [], environment: input.environment === 'TEST' ? 'test' : 'live',
         expiresAt: input.expiresAt ?? null, rateLimit: input.rateLimit ?? null,
       }, grantable);
+      if (valid.scopes.includes('admin')) await requireRecentVerification(ctx);
       const issued = await issueKey(ctx.services.database, valid);
       ctx.state.noStore = true;
       await audit(ctx, 'api_key.created', `key ${issued.key.id} (${issued.key.start}…) scopes: ${issued.key.scopes.join(' ') || 'none'}`);

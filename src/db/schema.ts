@@ -7,3 +7,4 @@ export * from '../mail/tables.ts';
 export * from '../oauth/tables.ts';
 export * from '../sessions/tables.ts';
 export * from '../tokens/tables.ts';
+export * from '../factors/tables.ts';

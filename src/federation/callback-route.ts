@@ -8,6 +8,7 @@ import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { CLEARED_RETURN_COOKIE, readReturnTo } from './return-to.ts';
 import { completeUpstreamSignIn } from './sign-in-upstream.ts';
+import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 export const CALLBACK_PATH = '/auth/callback/';
 
@@ -49,7 +50,15 @@ export function useSocialCallback(services: Services): Plugin {
       try {
         // The whole answer is here, so RFC 9207 holds in full: `iss` is checked, and required when advertised.
         const userId = await completeUpstreamSignIn(services, meta, { provider, code, state, iss: url.searchParams.get('iss') });
-        const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, ...meta });
+        const held = await holdForSecondFactor(services.database, userId, 'COOKIE', 'fed');
+        if (held !== null) {
+          // No session yet: the front end finishes with verifySecondFactor(challenge, code); the authorization
+          // page, when the sign-in started there, shows its code step.
+          next.searchParams.set('second_factor_challenge', held.challenge);
+          endResponse(seeOther(next, cookies));
+          return;
+        }
+        const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr: ['fed'], ...meta });
         if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
         if (returnTo === null) next.searchParams.set('signed_in', provider);
         endResponse(seeOther(next, [...cookies, sessionCookieHeader(started.cookie, started.cookieExpiresAt)]));

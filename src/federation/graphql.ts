@@ -10,6 +10,8 @@ import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
 import { auditUpstream, completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
 import { startSocialLogin, type SocialLoginStart } from './start.ts';
+import { SecondFactorRequired } from '../factors/errors.ts';
+import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({
   description: 'An upstream OpenID Connect provider users can sign in with (OIDC_PROVIDERS).',
@@ -105,7 +107,7 @@ builder.mutationField('startSocialLogin', (t) =>
 builder.mutationField('completeSocialLogin', (t) =>
   t.errorUnionField({
     ...authResultUnion('CompleteSocialLoginResult', 'The outcome of completeSocialLogin.', [
-      OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError,
+      OAuthError, InvalidTokenError, EmailTakenError, EmailNotVerifiedError, SecondFactorRequired,
     ]),
     description:
       'Completes a sign-in through an upstream provider: the same provider account always signs in to the same Latchkey account; a new one makes an account, or is linked to the account of its email only when the provider is trusted and says the address is verified.',
@@ -113,7 +115,9 @@ builder.mutationField('completeSocialLogin', (t) =>
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
       const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined });
-      return signIn(ctx, userId, input.delivery ?? 'TOKENS');
+      const held = await holdForSecondFactor(ctx.services.database, userId, input.delivery ?? 'TOKENS', 'fed');
+      if (held !== null) throw held;
+      return signIn(ctx, userId, input.delivery ?? 'TOKENS', ['fed']);
     },
   }),
 );

@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   EMAIL_NOT_VERIFIED: 'The account signs in only once its address is verified (EmailNotVerifiedError).',
   NOT_FOUND: 'The thing asked for does not exist, or the caller may not see it (NotFoundError).',
   OAUTH_ERROR: 'An OAuth 2.0 failure; `error` holds its RFC 6749 error code (OAuthError).',
+  SECOND_FACTOR_REQUIRED: 'The password was right and the account has a second factor: finish with verifySecondFactor (SecondFactorRequired).',
+  INVALID_SECOND_FACTOR: 'A second-factor code that is wrong, expired or already used (InvalidSecondFactorError).',
+  REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
+  TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

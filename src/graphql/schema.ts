@@ -13,6 +13,7 @@ import '../audit/graphql.ts';
 import '../federation/graphql.ts';
 import '../oauth/graphql.ts';
 import '../tokens/graphql.ts';
+import '../factors/graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

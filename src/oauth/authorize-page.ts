@@ -7,6 +7,7 @@ import { forgotPasswordPage, type ForgotPasswordView } from '../pages/forgot-pas
 import { pageResponse, seeOther, type PageContent } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
 import { isForeignPost } from '../pages/post.ts';
+import { secondFactorPage, type SecondFactorView } from '../pages/second-factor.ts';
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
 import { signUpPage, type SignUpView } from '../pages/sign-up.ts';
 import type { Services } from '../services.ts';
@@ -14,12 +15,14 @@ import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cooki
 import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
+import { submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
 export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
 const PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
+  'acr_values',
 ] as const;
 
 export interface PageRequest {
@@ -56,7 +59,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const params: AuthorizationParams = {
     clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
     state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-    prompt: param('prompt'), maxAge: param('max_age'), repeated,
+    prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated,
   };
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
@@ -77,18 +80,21 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const binding = readCookie(cookieHeader, CSRF_COOKIE);
   const signInCsrf = (value: string) => hmac(page.csrfKey, `signin:${value}`);
   const consentCsrf = (sessionId: string) => hmac(page.csrfKey, `consent:${sessionId}`);
+  /** The code step's token also names its challenge: a code form works only for the sign-in it was shown for. */
+  const secondFactorCsrf = (value: string, challenge: string) => hmac(page.csrfKey, `second-factor:${value}:${challenge}`);
   /** Renders a screen of the sign-in family, with a fresh (or the same) pre-session binding cookie. */
-  const signInScreen = <V>(render: (form: AuthorizeForm, view: V) => PageContent) =>
+  const signInScreen = <V>(render: (form: AuthorizeForm, view: V) => PageContent, csrfOf: (value: string, view: V) => string = signInCsrf) =>
     (status: number, view: V) => {
       const value = binding ?? randomSecret();
       const cookie = `${CSRF_COOKIE}=${value}; Path=/; Max-Age=1800; HttpOnly; Secure; SameSite=Lax`;
-      return pageResponse(pages, render({ clientName: authorization.client.name, params: kept, csrf: signInCsrf(value) }, view), status, [cookie]);
+      return pageResponse(pages, render({ clientName: authorization.client.name, params: kept, csrf: csrfOf(value, view) }, view), status, [cookie]);
     };
   const steps: SignInSteps = {
     services, page, authorization, kept,
     signIn: signInScreen<SignInView>(signInPage),
     signUp: signInScreen<SignUpView>(signUpPage),
     forgot: signInScreen<ForgotPasswordView>(forgotPasswordPage),
+    secondFactor: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
     providers: services.providers.list().map(({ id, name }) => ({ id, name })),
     clearBinding: `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
   };
@@ -97,7 +103,8 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     return steps.signIn(status, { providers: steps.providers, ...(email === undefined ? {} : { signedInAs: email, email }), ...view });
   };
 
-  const mustSignIn = signedIn === undefined || isStale(signedIn, authorization);
+  // acr_values asking for a second factor (authorize.ts): a session without one signs in again.
+  const mustSignIn = signedIn === undefined || isStale(signedIn, authorization) || (authorization.requireMfa && !signedIn.amr.includes('mfa'));
   const refuse = (error: string, message: string) =>
     seeOther(pages, authorizationError(authorization.redirectUri, issuer, error, message, authorization.state));
 
@@ -107,6 +114,9 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       const screen = param('screen') as Screen | null;
       if (screen === 'sign-up') return steps.signUp(200, {});
       if (screen === 'forgot-password') return steps.forgot(200, {});
+      // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
+      const challenge = param('second_factor_challenge');
+      if (challenge !== null) return steps.secondFactor(200, { challenge });
       const upstreamError = param('upstream_error');
       return showSignIn(200, upstreamError === null ? {} : { error: messages.signIn.upstreamFailed(upstreamError) });
     }
@@ -135,6 +145,11 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       if (action === 'signup') return signUpHere(steps, { email: field('email'), password: field('password'), name: field('name') });
       if (action === 'forgot') return forgotPassword(steps, field('email'));
       return signInWithProvider(steps, field('provider'));
+    }
+    case 'second_factor': {
+      const challenge = param('challenge') ?? '';
+      if (binding === undefined || !constantTimeEqual(csrf, secondFactorCsrf(binding, challenge))) return expired();
+      return submitSecondFactor(steps, challenge, param('code') ?? '');
     }
     case 'switch': {
       // "Not you?": from the consent screen (session-bound token) or the sign-in screen (pre-session token).
@@ -168,11 +183,13 @@ interface SignIn {
   readonly sessionId: string;
   /** When the user signed in to this session: the ID token's auth_time. */
   readonly authTime: Date;
+  /** How the user signed in to this session (RFC 8176). */
+  readonly amr: readonly string[];
 }
 
 async function signInOf(services: Services, session: { sessionId: string; userId: string }): Promise<SignIn | undefined> {
   const record = await findSession(services.database, session.sessionId);
-  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt };
+  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt, amr: record.amr };
 }
 
 /** Signed in longer ago than the client's max_age allows (OIDC Core §3.1.2.1). */

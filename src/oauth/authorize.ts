@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { ACR_MFA } from '../factors/acr.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { findClient, type OAuthClientRecord } from './clients.ts';
 import { repeatedMessage } from './parameters.ts';
@@ -23,6 +24,8 @@ export interface AuthorizationParams {
   readonly prompt?: string | null;
   /** OIDC Core §3.1.2.1: the longest time since the user signed in, in seconds. */
   readonly maxAge?: string | null;
+  /** OIDC Core §3.1.2.1: space-separated authentication context classes, e.g. urn:latchkey:acr:mfa. */
+  readonly acrValues?: string | null;
   /** Names the request sent more than once (RFC 6749 §3.1 forbids it); a repeated `state` is passed as null. */
   readonly repeated?: readonly string[];
 }
@@ -42,6 +45,8 @@ export interface AuthorizationRequest {
   readonly prompt: ReadonlySet<Prompt>;
   /** Milliseconds; a session signed in longer ago must sign in again. */
   readonly maxAgeMs: number | null;
+  /** acr_values asked for a second factor (ACR_MFA): a session that did not pass one signs in again. */
+  readonly requireMfa: boolean;
 }
 
 export type AuthorizationCheck =
@@ -90,6 +95,7 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
     request: {
       client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce,
       prompt, maxAgeMs: maxAge === null ? null : Number(maxAge) * 1000,
+      requireMfa: (params.acrValues ?? '').split(' ').includes(ACR_MFA),
     },
   };
 }
@@ -104,7 +110,8 @@ export function authorizationError(redirectUri: string, issuer: string, error: s
  * `state` and `iss` (RFC 9207). The code is 256 random bits, kept only as its SHA-256, for 60 s.
  */
 export async function issueCode(
-  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date }, request: AuthorizationRequest,
+  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date; readonly amr?: readonly string[] },
+  request: AuthorizationRequest,
 ): Promise<string> {
   const code = randomSecret();
   await database.db.insert(oauthCodes).values({
@@ -112,6 +119,7 @@ export async function issueCode(
     clientId: request.client.clientId,
     userId: user.userId,
     authTime: user.authTime,
+    amr: [...(user.amr ?? [])],
     redirectUri: request.redirectUri,
     scopes: [...request.scopes],
     codeChallenge: request.codeChallenge,

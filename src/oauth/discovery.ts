@@ -1,4 +1,5 @@
 import { OAUTH_SCOPES } from './clients.ts';
+import { ACR_VALUES_SUPPORTED } from '../factors/acr.ts';
 
 /**
  * The authorization server's metadata (RFC 8414), which is also the OpenID Provider metadata (OpenID
@@ -23,7 +24,8 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'email', 'email_verified', 'name', 'preferred_username'],
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'amr', 'acr', 'email', 'email_verified', 'name', 'preferred_username'],
     authorization_response_iss_parameter_supported: true,
     // OpenID Connect "prompt=create" §4.1 defines this member; the values are those of Core §3.1.2.1.
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],

@@ -193,8 +193,9 @@ builder.mutationFields((t) => ({
         codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null,
       });
       if (!check.ok) throw new OAuthError(check.trusted ? check.error : 'invalid_request', check.message, check.trusted ? check.redirectTo : null);
-      const authTime = (await findSession(ctx.services.database, sessionId))?.createdAt ?? new Date();
-      const redirectTo = await issueCode(ctx.services.database, issuer, { userId, authTime }, check.request);
+      const session = await findSession(ctx.services.database, sessionId);
+      const signedIn = { userId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
+      const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, check.request);
       await recordGrant(ctx.services, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;
       return { redirectTo };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { UserRecord } from '../accounts/users.ts';
+import { acrOf } from '../factors/acr.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 
 const ID_TOKEN_TTL_SECONDS = 600;
@@ -13,13 +14,15 @@ export interface IdTokenInput {
   readonly nonce: string | null;
   readonly sessionId: string;
   readonly authTime: Date;
+  /** How the user signed in (RFC 8176); empty for sessions from before this was recorded. */
+  readonly amr?: readonly string[];
   readonly accessToken: string;
 }
 
 /**
  * Signs an OpenID Connect ID token (OIDC Core §2) with the current RS256 key, the algorithm every
  * relying party supports (§15.1): iss, sub, aud (the client), exp, iat, auth_time, nonce when one was
- * sent, sid, at_hash (§3.1.3.6), and email or name when those scopes were granted. `typ` is JWT, never
+ * sent, sid, amr (RFC 8176) and acr (§2), at_hash (§3.1.3.6), and email or name when those scopes were granted. `typ` is JWT, never
  * at+jwt, so an ID token is never accepted as an access token.
  */
 export async function signIdToken(keys: KeyRing, input: IdTokenInput): Promise<string> {
@@ -30,6 +33,7 @@ export async function signIdToken(keys: KeyRing, input: IdTokenInput): Promise<s
     auth_time: Math.floor(input.authTime.getTime() / 1000),
     sid: input.sessionId,
     at_hash: digest.subarray(0, digest.length / 2).toString('base64url'),
+    ...(input.amr === undefined || input.amr.length === 0 ? {} : { amr: [...input.amr], acr: acrOf(input.amr) }),
     ...(input.nonce === null ? {} : { nonce: input.nonce }),
     ...userClaims(input.user, input.scopes),
   };

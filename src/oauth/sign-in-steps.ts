@@ -7,17 +7,19 @@ import type { RequestMeta } from '../context.ts';
 import { callbackUrl } from '../federation/callback-route.ts';
 import { returnToCookie } from '../federation/return-to.ts';
 import { startSocialLogin } from '../federation/start.ts';
+import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
 import { seeOther } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
+import type { SecondFactorView } from '../pages/second-factor.ts';
 import type { SignInView } from '../pages/sign-in.ts';
 import type { SignUpView } from '../pages/sign-up.ts';
 import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
-import type { AuthorizationRequest } from './authorize.ts';
+import { authorizationError, type AuthorizationRequest } from './authorize.ts';
 import type { PageRequest } from './authorize-page.ts';
 
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
@@ -30,11 +32,13 @@ export interface SignInSteps {
   signIn(status: number, view: SignInView): Response;
   signUp(status: number, view: SignUpView): Response;
   forgot(status: number, view: ForgotPasswordView): Response;
+  /** The code step of an account with a second factor (see second-factor-step.ts). */
+  secondFactor(status: number, view: SecondFactorView): Response;
   /** Set-Cookie that drops the pre-session CSRF binding once a session exists. */
   readonly clearBinding: string;
 }
 
-function metaOf(steps: SignInSteps): RequestMeta {
+export function metaOf(steps: SignInSteps): RequestMeta {
   return { ip: steps.page.ip, userAgent: steps.page.request.headers.get('user-agent') };
 }
 
@@ -45,9 +49,12 @@ function backToRequest(steps: SignInSteps): string {
   return `/oauth/authorize?${back}`;
 }
 
-/** Starts a cookie session for the user and goes back to the request (consent, or the code). */
-async function startAndReturn(steps: SignInSteps, userId: string): Promise<Response> {
-  const started = await startSession(steps.services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, ...metaOf(steps) });
+/**
+ * Starts a cookie session for the user and goes back to the request (consent, or the code); `amr` says
+ * how the user signed in (RFC 8176), for the tokens the request ends in.
+ */
+export async function startAndReturn(steps: SignInSteps, userId: string, amr: readonly string[]): Promise<Response> {
+  const started = await startSession(steps.services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr, ...metaOf(steps) });
   if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
   return seeOther(steps.services.config.pages, backToRequest(steps), [sessionCookieHeader(started.cookie, started.cookieExpiresAt), steps.clearBinding]);
 }
@@ -58,14 +65,26 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
   const meta = metaOf(steps);
   const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, email, error });
   try {
-    const user = await login(services.database, services.addressThrottle, { email, password, ip: meta.ip });
+    const { database } = services;
+    const user = await login(database, services.addressThrottle, { email, password, ip: meta.ip, secondFactorPending: secondFactorPending(database) });
     if (services.config.requireVerifiedEmail && !user.emailVerified) {
       await recordAuditEvent(services.database, { type: 'login.unverified', userId: user.id, ...meta, detail: null });
       await refuseUnverified(services, user);
       return again(403, messages.signIn.confirmFirst);
     }
-    await recordAuditEvent(services.database, { type: 'login.succeeded', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
-    return await startAndReturn(steps, user.id);
+    const held = await holdForSecondFactor(database, user.id, 'COOKIE', 'pwd');
+    if (held !== null) {
+      // The password was right: the code step, instead of a session (finished in second-factor-step.ts).
+      await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
+      return steps.secondFactor(200, { challenge: held.challenge });
+    }
+    if (authorization.requireMfa) {
+      // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.
+      return seeOther(services.config.pages, authorizationError(authorization.redirectUri, services.config.publicUrl,
+        'unmet_authentication_requirements', messages.secondFactor.noSecondFactor, authorization.state));
+    }
+    await recordAuditEvent(database, { type: 'login.succeeded', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
+    return await startAndReturn(steps, user.id, ['pwd']);
   } catch (error) {
     if (error instanceof InvalidCredentialsError || error instanceof ValidationError) {
       await recordAuditEvent(services.database, { type: 'login.failed', userId: null, ...meta, detail: `email: ${email.trim().slice(0, 254)}` });
@@ -86,7 +105,7 @@ export async function signUpHere(steps: SignInSteps, input: { email: string; pas
       await refuseUnverified(services, user);
       return steps.signUp(200, { notice: messages.signUp.checkInbox(user.email) });
     }
-    return await startAndReturn(steps, user.id);
+    return await startAndReturn(steps, user.id, ['pwd']);
   } catch (error) {
     if (error instanceof ValidationError) return steps.signUp(400, { ...kept, error: error.message });
     if (error instanceof EmailTakenError) return steps.signUp(409, { ...kept, error: messages.signUp.emailTaken });

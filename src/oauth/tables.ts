@@ -33,6 +33,8 @@ export const oauthCodes = pgTable('oauth_codes', {
   nonce: text('nonce'),
   /** When the user signed in to the session that consented: the ID token's auth_time (OIDC Core §2). */
   authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }),
+  /** How the user signed in to that session (RFC 8176), for the tokens' `amr` and the ID token's `acr`. */
+  amr: text('amr').array().notNull().default(sql`'{}'::text[]`),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   /** Set once, atomically, by the one exchange that wins. */

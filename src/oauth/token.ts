@@ -53,7 +53,7 @@ export async function exchangeCode(
     .where(and(eq(oauthCodes.hash, hash), isNull(oauthCodes.usedAt)))
     .returning({
       id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
-      scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime,
+      scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime, amr: oauthCodes.amr,
       live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
     });
   if (code === undefined) {
@@ -78,7 +78,7 @@ export async function exchangeCode(
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: code.authTime,
+    authTime: code.authTime, amr: code.amr,
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
@@ -89,12 +89,12 @@ export async function exchangeCode(
     return invalidGrant('The code was presented more than once; everything issued from it is revoked.');
   }
   const access = await services.accessTokens.issue({
-    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes,
+    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr,
   });
   const idToken = code.scopes.includes('openid')
     ? await signIdToken(services.keys, {
       issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: code.scopes, nonce: code.nonce,
-      sessionId: started.session.id, authTime: started.session.authTime, accessToken: access.token,
+      sessionId: started.session.id, authTime: started.session.authTime, amr: started.session.amr, accessToken: access.token,
     })
     : undefined;
   return {
@@ -132,12 +132,12 @@ export async function refreshGrant(
   }
   const { session } = outcome;
   const scopes = asked.length === 0 ? session.scopes : asked;
-  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes });
+  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes, amr: session.amr });
   // OIDC Core §12.2: a fresh ID token for the same user and sign-in (same auth_time, no nonce).
   const [user] = scopes.includes('openid') ? await services.users.load([session.userId]) : [];
   const idToken = user === undefined ? undefined : await signIdToken(services.keys, {
     issuer: services.config.publicUrl, clientId: client.clientId, user, scopes, nonce: null,
-    sessionId: session.id, authTime: session.authTime, accessToken: access.token,
+    sessionId: session.id, authTime: session.authTime, amr: session.amr, accessToken: access.token,
   });
   return {
     ok: true,

@@ -40,6 +40,16 @@ export const en = {
           : 'The sign-in with the other provider did not work. Try again.'),
     providerUnavailable: (provider: string) => `${provider} cannot be reached right now. Try again later.`,
   },
+  secondFactor: {
+    title: (client: string) => `Two-step verification to continue to ${client}`,
+    heading: 'Two-step verification',
+    code: 'Code from your authenticator app, or a recovery code',
+    submit: 'Verify',
+    back: 'Back to sign in',
+    wrongCode: 'That code is wrong or already used.',
+    tooSlow: 'That took too long; sign in again.',
+    noSecondFactor: 'The application asks for a second factor and the account has none.',
+  },
   signUp: {
     title: (client: string) => `Create an account to continue to ${client}`,
     heading: 'Create an account',

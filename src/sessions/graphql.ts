@@ -84,12 +84,13 @@ function authPayloadTypeName(result: AuthResult): 'TokenAuthPayload' | 'CookieAu
 }
 
 /**
- * The options of a sign-in field's result union: both payloads, then the field's failures. Use it
- * with `t.errorUnionField`, which answers a thrown failure of these classes as data.
+ * The options of a sign-in field's result union: both payloads, then the field's other outcomes, thrown
+ * as AppErrors: its failures, and SecondFactorRequired where the sign-in needs a second step. Use it
+ * with `t.errorUnionField`, which answers a thrown outcome of these classes as data.
  */
-export function authResultUnion(name: string, description: string, failures: readonly (new (...args: never[]) => AppError)[]) {
+export function authResultUnion(name: string, description: string, outcomes: readonly (new (...args: never[]) => AppError)[]) {
   return {
-    types: [TokenAuthPayloadRef, CookieAuthPayloadRef, ...failures],
+    types: [TokenAuthPayloadRef, CookieAuthPayloadRef, ...outcomes],
     union: { name, description, resolveType: (value: unknown) => authPayloadTypeName(value as AuthResult) },
   };
 }

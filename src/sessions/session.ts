@@ -11,6 +11,10 @@ export interface SessionRecord {
   readonly createdAt: Date;
   /** When the user signed in: for an OAuth grant, at the consent; else when the session started. */
   readonly authTime: Date;
+  /** RFC 8176 authentication methods of the sign-in, e.g. ["pwd", "otp", "mfa"]. */
+  readonly amr: readonly string[];
+  /** The last sign-in or re-verification. */
+  readonly verifiedAt: Date;
   readonly lastUsedAt: Date | null;
   /** The earlier of the idle and the absolute expiry. */
   readonly expiresAt: Date;
@@ -26,6 +30,8 @@ export function toSessionRecord(row: Row): SessionRecord {
     scopes: row.scopes,
     createdAt: row.createdAt,
     authTime: row.authTime ?? row.createdAt,
+    amr: row.amr,
+    verifiedAt: row.verifiedAt ?? row.authTime ?? row.createdAt,
     lastUsedAt: row.lastUsedAt,
     expiresAt: row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt,
     userAgent: row.userAgent,

@@ -25,9 +25,9 @@ export type AuthResult =
  * Starts a first-party session for a user whose credentials were just checked, and hands over its
  * credentials as asked: tokens in the body, or the session cookie (no secret in the body).
  */
-export async function signIn(ctx: Context, userId: string, delivery: Delivery): Promise<AuthResult> {
+export async function signIn(ctx: Context, userId: string, delivery: Delivery, amr: readonly string[] = ['pwd']): Promise<AuthResult> {
   const started = await startSession(ctx.services.database, {
-    userId, delivery, scopes: FIRST_PARTY_SCOPES, userAgent: ctx.meta.userAgent, ip: ctx.meta.ip,
+    userId, delivery, amr, scopes: FIRST_PARTY_SCOPES, userAgent: ctx.meta.userAgent, ip: ctx.meta.ip,
   });
   ctx.state.noStore = true;
   if (started.delivery === 'COOKIE') {
@@ -44,7 +44,7 @@ export async function signIn(ctx: Context, userId: string, delivery: Delivery): 
 
 export async function tokenPair(ctx: Context, session: SessionRecord, refreshToken: string, refreshTokenExpiresAt: Date): Promise<TokenPair> {
   const access = await ctx.services.accessTokens.issue({
-    userId: session.userId, sessionId: session.id, clientId: session.clientId ?? FIRST_PARTY_CLIENT_ID, scopes: session.scopes,
+    userId: session.userId, sessionId: session.id, clientId: session.clientId ?? FIRST_PARTY_CLIENT_ID, scopes: session.scopes, amr: session.amr,
   });
   ctx.state.noStore = true;
   return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt };

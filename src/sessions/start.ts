@@ -21,6 +21,8 @@ export interface StartSessionInput {
   readonly clientId?: string | null;
   /** For a grant: when the user signed in to consent (default: now). */
   readonly authTime?: Date | null;
+  /** RFC 8176 authentication methods of the sign-in (default: `pwd`). */
+  readonly amr?: readonly string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startSession(database: Database, input: StartSessionInput)
     createdAt: now,
     lastUsedAt: now,
     authTime: input.authTime ?? null,
+    amr: [...(input.amr ?? ['pwd'])],
   };
   if (input.delivery === 'COOKIE') {
     const expiresAt = after(COOKIE_ABSOLUTE_MS, now);

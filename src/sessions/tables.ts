@@ -22,6 +22,10 @@ export const sessions = pgTable('sessions', {
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   /** For an OAuth grant: when the user signed in to consent, the ID tokens' auth_time. Null: `created_at`. */
   authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }),
+  /** How the user proved who they are, as RFC 8176 `amr` values (pwd, otp, hwk, mfa, fed...). */
+  amr: text('amr').array().notNull().default(sql`'{}'::text[]`),
+  /** The last sign-in or re-verification (reauthenticate): step-up asks for one within 10 minutes. Null: `created_at`. */
+  verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }),
   userAgent: text('user_agent'),
   ip: text('ip'),
 }, (t) => [

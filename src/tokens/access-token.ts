@@ -46,12 +46,16 @@ export class AccessTokens {
     return this.settings.ttlSeconds;
   }
 
-  /** Signs an access token with the current Ed25519 key: header `typ: at+jwt` and `kid`, RFC 9068 claims. */
-  async issue(input: { userId: string; sessionId: string; clientId: string; scopes: readonly string[] }) {
+  /**
+   * Signs an access token with the current Ed25519 key: header `typ: at+jwt` and `kid`, RFC 9068 claims,
+   * and `amr` (RFC 8176, as RFC 9068 §2.2.1 allows) when the session knows how the user signed in.
+   */
+  async issue(input: { userId: string; sessionId: string; clientId: string; scopes: readonly string[]; amr?: readonly string[] }) {
     const signer = this.keys.signer(ACCESS_TOKEN_ALG);
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.ttlSeconds;
-    const token = await new SignJWT({ sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' ') })
+    const amr = input.amr === undefined || input.amr.length === 0 ? {} : { amr: [...input.amr] };
+    const token = await new SignJWT({ sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' '), ...amr })
       .setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)

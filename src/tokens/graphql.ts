@@ -1,4 +1,8 @@
+import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
+import type { Context } from '../context.ts';
+import { ReauthenticationRequiredError } from '../factors/errors.ts';
+import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
 import type { SigningKeyInfo } from './keys.ts';
 
@@ -49,6 +53,7 @@ builder.mutationField('rotateSigningKeys', (t) =>
     authScopes: { admin: true },
     args: { input: t.arg({ type: RotateSigningKeysInput, description: 'Whether to revoke the current keys.' }) },
     resolve: async (_root, { input }, ctx) => {
+      await requireRecentVerificationOrFail(ctx);
       const revokeCurrent = input?.revokeCurrent ?? false;
       await ctx.services.keys.rotateAll(revokeCurrent);
       await recordAuditEvent(ctx.services.database, {
@@ -59,3 +64,16 @@ builder.mutationField('rotateSigningKeys', (t) =>
     },
   }),
 );
+
+/**
+ * Step-up for rotateSigningKeys. Its answer is no union (that would break the schema), so the typed
+ * error travels as a GraphQL error with the same code, REAUTHENTICATION_REQUIRED.
+ */
+async function requireRecentVerificationOrFail(ctx: Context): Promise<void> {
+  try {
+    await requireRecentVerification(ctx);
+  } catch (error) {
+    if (!(error instanceof ReauthenticationRequiredError)) throw error;
+    throw new GraphQLError(error.message, { extensions: { code: error.code } });
+  }
+}

@@ -5,6 +5,8 @@ import { ENGINE } from '../helpers/database.ts';
 import { freePort } from '../helpers/server-process.ts';
 import { signInAtProvider, startUpstream, type Upstream } from '../helpers/upstream.ts';
 import { uniqueEmail } from '../helpers/users.ts';
+import { CONFIRM_TOTP, START_TOTP, VERIFY } from '../helpers/factors.ts';
+import { awayFromStepEdge, codeAt } from '../helpers/totp.ts';
 
 const START = 'mutation S($input: StartSocialLoginInput!) { startSocialLogin(input: $input) { __typename ... on SocialLoginStart { authorizationUrl } } }';
 const FRONTEND_URL = 'https://app.example';
@@ -27,7 +29,7 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
         OIDC_PROVIDERS: JSON.stringify([{ id: 'acme', name: 'Acme', issuer: upstream.issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret }]),
       },
     });
-  }, 30_000);
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await upstream?.close();
@@ -54,6 +56,29 @@ describe(`GET /auth/callback/:provider (${ENGINE})`, () => {
     const setCookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
     expect(setCookie).toMatch(/HttpOnly; Secure; SameSite=Lax/);
     const { body } = await app.gql('{ viewer { credential user { email } } }', {}, { cookie: setCookie.split(';')[0]! });
+    expect(body.data.viewer).toEqual({ credential: 'SESSION_COOKIE', user: { email } });
+  });
+
+  it('holds a sign-in of an account with a second factor: no cookie, a challenge for verifySecondFactor', async () => {
+    const email = uniqueEmail('callback-2fa');
+    const first = await back(await providerAnswer(email));
+    const cookie = first.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const started = (await app.gql(START_TOTP, {}, { cookie })).body.data.startTotpEnrolment;
+    await awayFromStepEdge();
+    expect((await app.gql(CONFIRM_TOTP, { code: codeAt(started.secret, -1) }, { cookie })).body.data.confirmTotp.__typename).toBe('RecoveryCodes');
+
+    const response = await back(await providerAnswer(email));
+    expect(response.status).toBe(303);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.searchParams.has('signed_in')).toBe(false);
+    const challenge = location.searchParams.get('second_factor_challenge')!;
+    expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const verified = await app.gql(VERIFY, { input: { challenge, totp: codeAt(started.secret) } });
+    expect(verified.body.data.verifySecondFactor).toMatchObject({ __typename: 'CookieAuthPayload', session: { id: expect.any(String) } });
+    expect(verified.body.data.verifySecondFactor).not.toHaveProperty('tokens');
+    const sessionCookie = verified.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const { body } = await app.gql('{ viewer { credential user { email } } }', {}, { cookie: sessionCookie });
     expect(body.data.viewer).toEqual({ credential: 'SESSION_COOKIE', user: { email } });
   });
 

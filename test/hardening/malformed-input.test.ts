@@ -119,6 +119,14 @@ const MUTATIONS: Record<string, MutationCases> = {
   unlinkIdentity: { as: 'user', refused: () => ({ provider: 'no-such-provider' }) },
   // Admin only: a user is refused whatever the input.
   rotateSigningKeys: { as: 'user', refused: () => ({ input: { revokeCurrent: true } }) },
+  verifySecondFactor: { as: 'anonymous', refused: () => ({ input: { challenge: randomBytes(32).toString('base64url'), totp: '123456' } }) },
+  // Enrolling writes its pending secret, so only an anonymous (refused) call is sent.
+  startTotpEnrolment: { as: 'anonymous', refused: () => ({}) },
+  // The fixture user has no authenticator app: no code can confirm or remove one.
+  confirmTotp: { as: 'user', refused: () => ({ code: '000000' }) },
+  disableTotp: { as: 'user', refused: () => ({ input: { totp: '000000' } }) },
+  regenerateRecoveryCodes: { as: 'user', refused: () => ({}) },
+  reauthenticate: { as: 'user', refused: () => ({ input: { password: 'not the password at all' } }) },
 };
 
 /** Malformed values by the input's type; `tooLarge` ones must be refused with 413 before anything reads them. */
@@ -234,7 +242,7 @@ function spoil(variables: Record<string, unknown>, path: string, value: unknown)
 const INTERNALS = /select .* from|insert into|Failed query|PGlite|postgres|\bat .*\(.*:\d+:\d+\)|\/src\/|node_modules|Unexpected error/i;
 
 /** Audit events a refusal writes by design: a failed login is recorded. */
-const REFUSAL_EVENTS = ['login.failed', 'login.throttled'];
+const REFUSAL_EVENTS = ['login.failed', 'login.throttled', 'totp.confirmation_failed', 'second_factor.failed', 'reauthenticate.failed'];
 
 describe(`malformed input to every mutation (${ENGINE})`, () => {
   let app: TestApp;

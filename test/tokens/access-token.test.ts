@@ -46,8 +46,9 @@ describe(`access tokens (${ENGINE})`, () => {
     const header = decodeProtectedHeader(alice.accessToken);
     expect(header).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: app.app.services.keys.signer('EdDSA').kid });
     const claims = decodeJwt(alice.accessToken);
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub'].sort());
-    expect(claims).toMatchObject({ iss: app.url, aud: app.url, sub: alice.userId, sid: alice.sessionId, client_id: 'latchkey' });
+    // RFC 9068's claims, and amr (RFC 8176): how the session signed in.
+    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub'].sort());
+    expect(claims).toMatchObject({ iss: app.url, aud: app.url, sub: alice.userId, sid: alice.sessionId, client_id: 'latchkey', amr: ['pwd'] });
     expect(claims.exp! - claims.iat!).toBe(900);
   });
 

@@ -1,0 +1,20 @@
+import type { Context } from '../context.ts';
+import { findSession } from '../sessions/list.ts';
+import { hasSession } from '../viewer.ts';
+import { ReauthenticationRequiredError } from './errors.ts';
+
+/** How recent a sign-in or re-verification must be for a sensitive operation (OWASP ASVS 6.2.x re-authentication). */
+export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
+
+/**
+ * Refuses a sensitive operation (remove a factor, change the password, make an admin key, rotate
+ * signing keys...) unless the caller's session signed in or re-verified within the last 10 minutes.
+ * API keys hold no session and cannot re-verify: they are always refused.
+ */
+export async function requireRecentVerification(ctx: Context): Promise<void> {
+  if (!hasSession(ctx.viewer)) throw new ReauthenticationRequiredError();
+  const session = await findSession(ctx.services.database, ctx.viewer.sessionId);
+  if (session === undefined || Date.now() - session.verifiedAt.getTime() > STEP_UP_WINDOW_MS) {
+    throw new ReauthenticationRequiredError();
+  }
+}
