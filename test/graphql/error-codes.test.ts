@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from '@graphql-codegen/cli';
 import { isEnumType, isObjectType, type GraphQLEnumType } from 'graphql';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { generate } from '../../client/codegen.ts';
 import { ERROR_CODES } from '../../src/graphql/errors.ts';
 import { SCHEMA_FILE } from '../../src/graphql/print.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
@@ -66,19 +66,12 @@ describe('error codes', () => {
       }
     }`);
     const outputs = await generate({
-      cwd: ROOT,
       schema: relative(ROOT, SCHEMA_FILE),
       documents: [relative(ROOT, documents)],
-      generates: {
-        [`${relative(ROOT, join(OUT, 'gql'))}/`]: {
-          preset: 'client',
-          presetConfig: { fragmentMasking: false },
-          config: { useTypeImports: true, importExtension: '.ts', enumsAsTypes: true, scalars: { DateTime: 'string' } },
-        },
-      },
-      silent: true,
-      errorsOnly: true,
-    }, false);
+      output: `${relative(ROOT, join(OUT, 'gql'))}/`,
+      presetConfig: { fragmentMasking: false },
+      config: { useTypeImports: true, importExtension: '.ts', enumsAsTypes: true, scalars: { DateTime: 'string' } },
+    }, ROOT);
     for (const output of outputs) {
       mkdirSync(dirname(resolve(ROOT, output.filename)), { recursive: true });
       writeFileSync(resolve(ROOT, output.filename), output.content);
