@@ -11,8 +11,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Finds Chromium and Redis once; a test that needs a missing one is skipped with a printed line.
     globalSetup: ['test/helpers/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Many tests start a fresh app (a new database, migrations, an RSA-3072 key): on two busy cores that can take
+    // tens of seconds. A limit, not a speed assertion.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 });
