@@ -12,8 +12,8 @@ export type FailureCode = ErrorCode;
 
 /** Every ErrorCode at run time; the two checks below fail to compile when the schema gains or loses one. */
 export const FAILURE_CODES = [
-  'EMAIL_NOT_VERIFIED', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS', 'INVALID_TOKEN', 'NOT_FOUND', 'OAUTH_ERROR', 'RATE_LIMITED',
-  'VALIDATION_FAILED',
+  'EMAIL_NOT_VERIFIED', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS', 'INVALID_SECOND_FACTOR', 'INVALID_TOKEN', 'NOT_FOUND', 'OAUTH_ERROR',
+  'RATE_LIMITED', 'REAUTHENTICATION_REQUIRED', 'SECOND_FACTOR_REQUIRED', 'TOTP_ALREADY_ENABLED', 'VALIDATION_FAILED',
 ] as const satisfies readonly ErrorCode[];
 const everyErrorCodeListed: [Exclude<ErrorCode, (typeof FAILURE_CODES)[number]>] extends [never] ? true : never = true;
 void everyErrorCodeListed;
@@ -40,6 +40,10 @@ export const REQUEST_ERROR_CODES = [
   'TRUSTED_DOCUMENT_REQUIRED', 'UNKNOWN_DOCUMENT',
   /** 413 / 415: the body is too large, or not JSON. */
   'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE',
+  /** 403: an admin operation while REQUIRE_ADMIN_MFA is on and the admin has no second factor yet. */
+  'SECOND_FACTOR_ENROLMENT_REQUIRED',
+  /** A sensitive operation without a union (rotateSigningKeys) needs a recent sign-in: call reauthenticate. */
+  'REAUTHENTICATION_REQUIRED',
   /** 503 / 500: the server cannot answer now; `requestId` is what to quote to its operator. */
   'SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR',
   /** A code this client does not know (a newer server): `rawCode` holds it. */

@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'EMAIL_TAKEN'
   /** Wrong email or password (InvalidCredentialsError). */
   | 'INVALID_CREDENTIALS'
+  /** A second-factor code that is wrong, expired or already used (InvalidSecondFactorError). */
+  | 'INVALID_SECOND_FACTOR'
   /** A refresh token, link token, code or state that is unknown, expired, revoked or spent (InvalidTokenError). */
   | 'INVALID_TOKEN'
   /** The thing asked for does not exist, or the caller may not see it (NotFoundError). */
@@ -65,6 +67,12 @@ export type ErrorCode =
   | 'OAUTH_ERROR'
   /** Too many attempts; try again after `retryAfterSeconds` (RateLimitedError). */
   | 'RATE_LIMITED'
+  /** A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError). */
+  | 'REAUTHENTICATION_REQUIRED'
+  /** The password was right and the account has a second factor: finish with verifySecondFactor (SecondFactorRequired). */
+  | 'SECOND_FACTOR_REQUIRED'
+  /** The account already has a confirmed authenticator app (TotpAlreadyEnabledError). */
+  | 'TOTP_ALREADY_ENABLED'
   /** The input breaks a rule (ValidationError); `field` names the input field to blame. */
   | 'VALIDATION_FAILED';
 
@@ -135,6 +143,7 @@ export type CreateApiKeyMutationVariables = Exact<{
 
 export type CreateApiKeyMutation = { createApiKey:
     | { __typename: 'CreateApiKeyPayload', secret: string, apiKey: { id: string, name: string, start: string, environment: ApiKeyEnvironment, scopes: Array<string>, createdAt: string, expiresAt: string | null, lastUsedAt: string | null, revokedAt: string | null, rateLimit: { limit: number, windowSeconds: number } | null } }
+    | { __typename: 'ReauthenticationRequiredError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string | null }
    };
 
@@ -188,6 +197,7 @@ export type LoginMutation = { login:
     | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string, retryAfterSeconds: number }
+    | { __typename: 'SecondFactorRequired', code: ErrorCode, message: string }
     | { __typename: 'TokenAuthPayload', tokens: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string }, user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, field: string | null }
    };
