@@ -28,10 +28,14 @@ function toSrcPath(full: string): string {
   return relative(SRC, full).split(sep).join('/');
 }
 
-/** Every `from '…'`, `import '…'` and `import('…')` of a file, resolved relative to src/ when relative. */
+/** Every `from '…'`, `import '…'` and `import('…')` of a file (type-only imports included), as written. */
+function specifiersOf(file: SourceFile): string[] {
+  return [...file.text.matchAll(/\b(?:from|import)\s*\(?\s*(['"])([^'"\n]+)\1/g)].map((match) => match[2]!);
+}
+
+/** The files of src/ that a file imports, relative to src/. */
 function importsOf(file: SourceFile): string[] {
-  const specifiers = [...file.text.matchAll(/\b(?:from|import)\s*\(?\s*(['"])([^'"\n]+)\1/g)].map((match) => match[2]!);
-  return specifiers
+  return specifiersOf(file)
     .filter((specifier) => specifier.startsWith('.'))
     .map((specifier) => toSrcPath(resolve(SRC, dirname(file.path), specifier)));
 }
@@ -88,6 +92,53 @@ describe('the boundaries between capabilities', () => {
       .filter((file) => CAPABILITIES.includes(file.path.split('/')[0]!))
       .flatMap((file) => importsOf(file).filter((target) => target === TABLES_AGGREGATE).map((target) => `${file.path} imports ${target}`));
     expect(trespasses).toEqual([]);
+  });
+});
+
+/**
+ * The edges: where a request arrives and an answer leaves. Only they may know GraphQL or HTTP; everything
+ * else (use cases, stores, errors) is plain TypeScript that a job, a page or a test can call (ARCHITECTURE.md).
+ */
+function isEdge(path: string): boolean {
+  const [folder] = path.split('/');
+  return ['graphql', 'http', 'observability'].includes(folder!)
+    || ['app.ts', 'context.ts', 'main.ts'].includes(path)
+    || /(^|\/)graphql\.ts$/.test(path) || /graphql-mutations\.ts$|recovery-graphql\.ts$/.test(path)
+    || /(^|\/)routes\.ts$|-route\.ts$/.test(path);
+}
+
+/** Whether an import specifier names GraphQL or the HTTP layer (a package, src/graphql/ or src/http/). */
+function isGraphqlOrHttp(specifier: string, target: string | undefined): boolean {
+  if (target !== undefined) return target.startsWith('graphql/') || target.startsWith('http/');
+  return /^(graphql|graphql-yoga|@graphql-yoga\/.*|@pothos\/.*)$/.test(specifier);
+}
+
+describe('the edges', () => {
+  const files = sourceFiles();
+
+  it('alone import GraphQL, graphql-yoga, src/graphql/ or src/http/', () => {
+    const trespasses = files.filter((file) => !isEdge(file.path) && file.path !== 'apikeys/authenticate.ts').flatMap((file) => specifiersOf(file)
+      .filter((specifier) => {
+        const target = specifier.startsWith('.') ? toSrcPath(resolve(SRC, dirname(file.path), specifier)) : undefined;
+        return isGraphqlOrHttp(specifier, target);
+      })
+      .map((specifier) => `${file.path} imports ${specifier}`));
+    expect(trespasses).toEqual([]);
+  });
+
+  it('keep src/errors.ts, the domain errors, free of any import', () => {
+    const errors = files.find((file) => file.path === 'errors.ts');
+    expect(errors).toBeDefined();
+    expect(specifiersOf(errors!)).toEqual([]);
+  });
+
+  it('recognise an edge and a use case', () => {
+    expect(isEdge('accounts/graphql.ts')).toBe(true);
+    expect(isEdge('oauth/routes.ts')).toBe(true);
+    expect(isEdge('accounts/sign-up.ts')).toBe(false);
+    expect(isGraphqlOrHttp('graphql', undefined)).toBe(true);
+    expect(isGraphqlOrHttp('../graphql/builder.ts', 'graphql/builder.ts')).toBe(true);
+    expect(isGraphqlOrHttp('../errors.ts', 'errors.ts')).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { EmailTakenError } from '../graphql/errors.ts';
+import { EmailTakenError } from '../errors.ts';
 import { signUp } from './sign-up.ts';
 import { verifyPassword } from './password.ts';
 import { users } from './tables.ts';

@@ -1,9 +1,10 @@
 import type { Context } from '../context.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import { SecondFactorRequired } from '../factors/errors.ts';
+import {
+  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, SecondFactorRequired, ValidationError,
+} from '../errors.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { builder } from '../graphql/builder.ts';
-import { EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';

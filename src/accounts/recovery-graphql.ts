@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
-import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
 import { UserRef } from './graphql.ts';
 import { requestEmailVerification } from './request-email-verification.ts';
 import { sendPasswordResetLink } from './request-password-reset.ts';

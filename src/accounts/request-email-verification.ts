@@ -1,4 +1,4 @@
-import { EmailNotVerifiedError, RateLimitedError } from '../graphql/errors.ts';
+import { EmailNotVerifiedError, RateLimitedError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { issueVerificationToken } from './email-tokens.ts';
 import { verificationMail } from './recovery-mails.ts';

@@ -1,6 +1,6 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../context.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { normalizeEmail } from './email.ts';
 import { issueEmailTokenByEmail } from './email-tokens.ts';

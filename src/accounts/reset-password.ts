@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../context.ts';
 import type { Database } from '../db/client.ts';
-import { InvalidTokenError, ValidationError } from '../graphql/errors.ts';
+import { InvalidTokenError, ValidationError } from '../errors.ts';
 import { isPlausibleToken, peekEmailToken, spendEmailToken } from './email-tokens.ts';
 import { hashPassword, passwordProblem } from './password.ts';
 import type { Services } from '../services.ts';

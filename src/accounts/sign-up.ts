@@ -2,7 +2,7 @@ import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import type { Services } from '../services.ts';
-import { EmailTakenError, ValidationError } from '../graphql/errors.ts';
+import { EmailTakenError, ValidationError } from '../errors.ts';
 import { normalizeEmail } from './email.ts';
 import { hashPassword, passwordProblem } from './password.ts';
 import { users } from './tables.ts';

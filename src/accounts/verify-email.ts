@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../context.ts';
 import type { Database } from '../db/client.ts';
-import { InvalidTokenError } from '../graphql/errors.ts';
+import { InvalidTokenError } from '../errors.ts';
 import { isPlausibleToken, spendEmailToken } from './email-tokens.ts';
 import { users } from './tables.ts';
 import { toUserRecord, type UserRecord } from './users.ts';

@@ -1,9 +1,8 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
-import { ReauthenticationRequiredError } from '../factors/errors.ts';
+import { NotFoundError, ReauthenticationRequiredError, ValidationError } from '../errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, ValidationError } from '../graphql/errors.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { grantableScopes } from '../scopes.ts';
 import { isSignedIn } from '../viewer.ts';

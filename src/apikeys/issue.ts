@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { DAY } from '../lib/time.ts';
 import { SCOPES, type Scope } from '../scopes.ts';

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Position } from '../graphql/pagination.ts';
+import type { Position } from '../db/keyset.ts';
 import { toApiKeyRecord, type ApiKeyRecord } from './key.ts';
 import { apiKeys } from './tables.ts';
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Position } from '../graphql/pagination.ts';
+import type { Position } from '../db/keyset.ts';
 import { auditEvents } from './tables.ts';
 
 export interface AuditEventRecord {

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { after } from '../lib/time.ts';
-import { SecondFactorRequired, type SecondFactorMethod } from './errors.ts';
+import { SecondFactorRequired, type SecondFactorMethod } from '../errors.ts';
 import { secondFactorChallenges } from './tables.ts';
 
 export const CHALLENGE_TTL_MS = 5 * 60 * 1000;

@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import { findSession } from '../sessions/list.ts';
 import { hasSession } from '../viewer.ts';
-import { ReauthenticationRequiredError } from './errors.ts';
+import { ReauthenticationRequiredError } from '../errors.ts';
 
 /** How recent a sign-in or re-verification must be for a sensitive operation (OWASP ASVS 6.2.x re-authentication). */
 export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { AppError } from '../graphql/errors.ts';
+import { AppError } from '../errors.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import type { Services } from '../services.ts';

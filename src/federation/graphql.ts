@@ -2,15 +2,14 @@ import { UserRef } from '../accounts/graphql.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import {
-  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, ValidationError,
-} from '../graphql/errors.ts';
+  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, SecondFactorRequired, ValidationError,
+} from '../errors.ts';
 import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
 import { auditUpstream, completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
 import { startSocialLogin, type SocialLoginStart } from './start.ts';
-import { SecondFactorRequired } from '../factors/errors.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({

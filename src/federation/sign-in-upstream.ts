@@ -2,7 +2,7 @@ import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { OidcProviderConfig } from '../config.ts';
 import type { RequestMeta } from '../context.ts';
-import { InvalidTokenError, OAuthError } from '../graphql/errors.ts';
+import { InvalidTokenError, OAuthError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { consumeLoginState, exchangeCode, type AuthorizationAnswer, type UpstreamClaims } from './callback/complete.ts';
 import { resolveAccount } from './link.ts';

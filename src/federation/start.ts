@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { addressGroup } from '../accounts/throttle.ts';
 import type { Budget } from '../budgets.ts';
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { after, MINUTE } from '../lib/time.ts';
 import { callbackUrl } from './callback-route.ts';

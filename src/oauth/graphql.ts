@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, OAuthError, ValidationError } from '../graphql/errors.ts';
+import { NotFoundError, OAuthError, ValidationError } from '../errors.ts';
 import {
   connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize,
 } from '../graphql/pagination.ts';

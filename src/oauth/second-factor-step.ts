@@ -1,7 +1,6 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import { InvalidSecondFactorError } from '../factors/errors.ts';
+import { InvalidSecondFactorError, InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
 import { verifySecondFactor } from '../factors/verify-second-factor.ts';
-import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { messages } from '../pages/messages.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
 

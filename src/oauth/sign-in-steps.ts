@@ -8,7 +8,7 @@ import { callbackUrl } from '../federation/callback-route.ts';
 import { returnToCookie } from '../federation/return-to.ts';
 import { startSocialLogin } from '../federation/start.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
-import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
 import { seeOther } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
-import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../graphql/errors.ts';
+import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../errors.ts';
 import {
   connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, emptyConnection, MAX_PAGE_SIZE, pageSize,
 } from '../graphql/pagination.ts';

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
 import type { Database } from '../../db/client.ts';
-import { InvalidTokenError, OAuthError } from '../../graphql/errors.ts';
+import { InvalidTokenError, OAuthError } from '../../errors.ts';
 import { hashSecret } from '../../lib/secrets.ts';
 import type { UpstreamProvider } from '../providers.ts';
 import { loginStates } from '../tables.ts';
