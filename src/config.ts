@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { normalizeEmail } from './accounts/email.ts';
+import { isLoopbackHost } from './lib/loopback.ts';
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or `memory://`). */
 export type DatabaseConfig =
@@ -313,11 +314,6 @@ function isAllowedIssuer(raw: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function parseTrustedDocuments(mode: string | undefined, files: string | undefined, fail: Fail): TrustedDocumentsConfig | undefined {

@@ -3,8 +3,10 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { UserRecord } from './accounts/users.ts';
+import type { RequestMeta } from './audit/record.ts';
 import { forbiddenOrigin, unauthenticated, unavailable } from './http/auth-errors.ts';
 import { clientAddress } from './http/client-address.ts';
+import { bearerToken } from './lib/headers.ts';
 import { requestIdOf } from './http/request-id.ts';
 import { requestState, type RequestState } from './http/request-state.ts';
 import type { Services } from './services.ts';
@@ -12,11 +14,6 @@ import { authenticateApiKey } from './apikeys/authenticate.ts';
 import { looksLikeApiKey } from './apikeys/format.ts';
 import { readSessionCookie } from './sessions/cookie.ts';
 import { ANONYMOUS, type Viewer } from './viewer.ts';
-
-export interface RequestMeta {
-  readonly ip: string;
-  readonly userAgent: string | null;
-}
 
 export interface Context {
   readonly viewer: Viewer;
@@ -84,9 +81,8 @@ export async function authenticate(services: Services, request: Request, ip: str
 }
 
 async function authenticateBearer(services: Services, request: Request, authorization: string, ip: string): Promise<Viewer> {
-  const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization);
-  if (match === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>".');
-  const token = match[1]!;
+  const token = bearerToken(authorization);
+  if (token === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>".');
   if (looksLikeApiKey(token)) return authenticateApiKey(services, request, token, ip);
   const verified = await services.accessTokens.verify(token);
   if (!verified.ok) throw unauthenticated(verified.reason);

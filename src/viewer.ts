@@ -38,6 +38,11 @@ export function isSignedIn(viewer: Viewer): viewer is SignedInViewer {
   return viewer.credential !== 'ANONYMOUS';
 }
 
+/** The account the credential acts for; null when anonymous. */
+export function userIdOf(viewer: Viewer): string | null {
+  return isSignedIn(viewer) ? viewer.userId : null;
+}
+
 /** True when the credential belongs to a signed-in session (not an API key). */
 export function hasSession(viewer: Viewer): viewer is SessionViewer {
   return viewer.credential === 'ACCESS_TOKEN' || viewer.credential === 'SESSION_COOKIE';

@@ -1,5 +1,5 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import { ValidationError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { normalizeEmail } from './email.ts';

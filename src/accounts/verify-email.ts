@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
 import { InvalidTokenError } from '../errors.ts';
 import { isPlausibleToken, spendEmailToken } from './email-tokens.ts';

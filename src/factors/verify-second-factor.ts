@@ -1,6 +1,6 @@
 import { claimAttemptById, clearFailedLogins } from '../accounts/login.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import { InvalidSecondFactorError, InvalidTokenError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { countChallengeFailure, findChallenge, spendChallenge, type Delivery } from './challenge.ts';

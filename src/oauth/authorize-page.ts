@@ -1,4 +1,5 @@
 import { recordAuditEvent } from '../audit/record.ts';
+import { readCookie } from '../lib/headers.ts';
 import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
 import type { AuthorizeForm, Screen } from '../pages/authorize-form.ts';
 import { consentPage } from '../pages/consent.ts';
@@ -31,14 +32,6 @@ export interface PageRequest {
   readonly ip: string;
   /** A server secret for the CSRF tokens (HMAC of what each form is bound to). */
   readonly csrfKey: Buffer;
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { sendPasswordResetLink } from '../accounts/request-password-reset.ts';
 import { createAccount } from '../accounts/sign-up.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import { callbackUrl } from '../federation/callback-route.ts';
 import { returnToCookie } from '../federation/return-to.ts';
 import { startSocialLogin } from '../federation/start.ts';

@@ -1,6 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { recordAuditEvent } from '../audit/record.ts';
-import type { Context } from '../context.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
 import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../errors.ts';
 import {
@@ -200,7 +199,7 @@ builder.mutationField('logout', (t) =>
       const revokedSessions = everywhere
         ? await services.revoker.revokeAll(viewer.userId)
         : (await services.revoker.revokeOne(viewer.userId, viewer.sessionId)) ? 1 : 0;
-      await audit(ctx, 'logout', viewer.userId, everywhere ? `everywhere: ${revokedSessions} sessions ended` : `session ${viewer.sessionId} ended`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'logout', viewer.userId, everywhere ? `everywhere: ${revokedSessions} sessions ended` : `session ${viewer.sessionId} ended`);
       return { revokedSessions };
     },
   }),
@@ -220,12 +219,8 @@ builder.mutationField('revokeSession', (t) =>
       if (session === undefined || session.userId !== ctx.viewer.userId) throw new NotFoundError('The session');
       if (!(await ctx.services.revoker.revokeOne(ctx.viewer.userId, sessionId))) throw new NotFoundError('The session');
       if (ctx.viewer.credential === 'SESSION_COOKIE' && ctx.viewer.sessionId === sessionId) clearSessionCookie(ctx);
-      await audit(ctx, 'session.revoked', ctx.viewer.userId, `session ${sessionId} ended`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'session.revoked', ctx.viewer.userId, `session ${sessionId} ended`);
       return session;
     },
   }),
 );
-
-function audit(ctx: Context, type: string, userId: string, detail: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail });
-}
