@@ -1,8 +1,5 @@
-/** How a request proved who it is. The names are the contract's CredentialKind values. */
-export type CredentialKind = 'ANONYMOUS' | 'ACCESS_TOKEN' | 'API_KEY' | 'SESSION_COOKIE';
-
 /**
- * Who is calling. One credential, fully checked, or none: a Viewer is never half-valid, so resolvers
+ * Who is calling (`credential` holds the contract's CredentialKind values). One credential, fully checked, or none: a Viewer is never half-valid, so resolvers
  * narrow on `credential` instead of testing optional ids.
  */
 export type Viewer =

@@ -6,7 +6,7 @@ import { verifyPassword } from './password.ts';
 import { users } from './tables.ts';
 import { findUserByEmail } from './users.ts';
 
-export type AdminOutcome =
+type AdminOutcome =
   | { readonly outcome: 'created' | 'already-admin' | 'password-mismatch' }
   | { readonly outcome: 'promoted'; readonly userId: string };
 

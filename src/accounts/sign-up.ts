@@ -19,7 +19,7 @@ export interface SignUpInput {
 export const NAME_MAX_LENGTH = 100;
 
 /** Checks a sign-up; returns the normalized email and name, or throws a ValidationError naming the field. */
-export function validateSignUp(input: SignUpInput): { email: string; name: string | null } {
+function validateSignUp(input: SignUpInput): { email: string; name: string | null } {
   const email = normalizeEmail(input.email);
   if (email === null) throw new ValidationError('That is not an email address.', 'email');
   const problem = passwordProblem(input.password, email);

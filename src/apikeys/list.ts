@@ -4,7 +4,7 @@ import { olderThan, type Position } from '../db/keyset.ts';
 import { toApiKeyRecord, type ApiKeyRecord } from './key.ts';
 import { apiKeys } from './tables.ts';
 
-export interface ListKeysInput {
+interface ListKeysInput {
   readonly ownerId: string;
   readonly includeRevoked: boolean;
   readonly after: Position | null;

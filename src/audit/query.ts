@@ -13,7 +13,7 @@ export interface AuditEventRecord {
   readonly detail: string | null;
 }
 
-export interface ListAuditEventsInput {
+interface ListAuditEventsInput {
   /** Only this account's events; null for everyone's (admins). */
   readonly userId: string | null;
   readonly type: string | null;

@@ -7,7 +7,7 @@ export interface RequestMeta {
   readonly userAgent: string | null;
 }
 
-export interface AuditEventInput {
+interface AuditEventInput {
   /** e.g. login.succeeded, refresh.reuse_detected. */
   readonly type: string;
   readonly userId?: string | null;

@@ -4,7 +4,7 @@ import { hasSession } from '../viewer.ts';
 import { ReauthenticationRequiredError } from '../errors.ts';
 
 /** How recent a sign-in or re-verification must be for a sensitive operation (OWASP ASVS 6.2.x re-authentication). */
-export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
+const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * Refuses a sensitive operation (remove a factor, change the password, make an admin key, rotate

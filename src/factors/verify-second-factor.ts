@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 import { countChallengeFailure, findChallenge, spendChallenge, type Delivery } from './challenge.ts';
 import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
 
-export interface PassedSignIn {
+interface PassedSignIn {
   readonly userId: string;
   readonly delivery: Delivery;
   /** RFC 8176: the first factor, `otp`, and `mfa` since two factors passed. */

@@ -11,7 +11,7 @@ import { CLEARED_RETURN_COOKIE, readReturnTo } from './return-to.ts';
 import { completeUpstreamSignIn } from './sign-in-upstream.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
-export const CALLBACK_PATH = '/auth/callback/';
+const CALLBACK_PATH = '/auth/callback/';
 
 /** The server's own redirect URI for `provider`, which startSocialLogin accepts besides ALLOWED_ORIGINS. */
 export function callbackUrl(publicUrl: string, provider: string): string {

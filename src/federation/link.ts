@@ -14,7 +14,7 @@ export interface LinkedIdentityRecord {
 }
 
 /** Which account an upstream sign-in reaches, and how; or why it reaches none. */
-export type AccountResolution =
+type AccountResolution =
   | { readonly outcome: 'returning' | 'created' | 'linked'; readonly userId: string }
   | { readonly outcome: 'refused'; readonly reason: string; readonly error: AppError };
 

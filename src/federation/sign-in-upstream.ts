@@ -8,7 +8,7 @@ import { consumeLoginState, exchangeCode, type AuthorizationAnswer, type Upstrea
 import { resolveAccount } from './link.ts';
 
 /** What the provider sent back to the redirect URI, and which provider it was for. */
-export interface UpstreamAnswer extends AuthorizationAnswer {
+interface UpstreamAnswer extends AuthorizationAnswer {
   readonly provider: string;
 }
 

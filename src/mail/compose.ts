@@ -1,7 +1,7 @@
 import { escapeHtml } from '../pages/html.ts';
 import type { MailMessage } from './send.ts';
 
-export interface LinkMailInput {
+interface LinkMailInput {
   readonly to: string;
   readonly subject: string;
   /** Paragraphs before the link. */

@@ -20,7 +20,7 @@ import { submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
-export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
+const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
 const PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
   'acr_values',

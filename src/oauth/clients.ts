@@ -32,7 +32,7 @@ function toRecord(row: Row): OAuthClientRecord {
   };
 }
 
-export interface RegisterClientInput {
+interface RegisterClientInput {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly scopes: readonly string[];

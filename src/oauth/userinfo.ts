@@ -2,7 +2,7 @@ import { bearerToken } from '../lib/headers.ts';
 import type { Services } from '../services.ts';
 import { userClaims } from './id-token.ts';
 
-export type UserinfoResult =
+type UserinfoResult =
   | { readonly ok: true; readonly claims: Record<string, unknown> }
   | { readonly ok: false; readonly status: 401 | 403; readonly error: 'invalid_token' | 'insufficient_scope'; readonly description: string };
 

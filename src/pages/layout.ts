@@ -55,7 +55,7 @@ function layoutOf(pages: PagesConfig): Layout {
 }
 
 /** A whole page: the themed header (logo and product name), then the content, in the configured look. */
-export function renderPage(pages: PagesConfig, content: PageContent): string {
+function renderPage(pages: PagesConfig, content: PageContent): string {
   const { style } = layoutOf(pages);
   const logo = pages.logoUrl === null ? '' : html`<img src="${pages.logoUrl}" alt="">`;
   const extra = pages.stylesheetUrl === null ? '' : html`<link rel="stylesheet" href="${pages.stylesheetUrl}">`;

@@ -25,7 +25,7 @@ export function readSessionCookie(header: string | null): string | undefined {
   return readCookie(header, SESSION_COOKIE);
 }
 
-export interface CookieSession {
+interface CookieSession {
   readonly sessionId: string;
   readonly userId: string;
   readonly scopes: readonly string[];

@@ -5,7 +5,7 @@ import { toSessionRecord, type SessionRecord } from './session.ts';
 import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import { refreshTokens, sessions } from './tables.ts';
 
-export interface ListPage {
+interface ListPage {
   /** Where the previous page ended; null for the first page. */
   readonly after: { readonly at: Date; readonly id: string } | null;
   /** How many to fetch: the page size plus one, to learn whether another page follows. */

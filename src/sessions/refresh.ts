@@ -6,7 +6,7 @@ import { hashSecret, hmac, isPlausibleSecret } from '../lib/secrets.ts';
 import { REFRESH_GRACE_MS, REFRESH_IDLE_MS } from './lifetimes.ts';
 import { toSessionRecord, type SessionRecord } from './session.ts';
 
-export type RefreshOutcome =
+type RefreshOutcome =
   | { readonly ok: true; readonly session: SessionRecord; readonly refreshToken: string; readonly refreshTokenExpiresAt: Date }
   | { readonly ok: false; readonly reason: 'invalid' }
   /** A token retired longer ago than the grace window came back: the session has been revoked. */

@@ -10,7 +10,7 @@ import { loginStates } from '../tables.ts';
 const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
 
 /** A started sign-in, consumed. */
-export interface ConsumedLoginState {
+interface ConsumedLoginState {
   readonly provider: string;
   readonly redirectUri: string;
   readonly nonce: string;
