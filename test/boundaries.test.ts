@@ -117,7 +117,7 @@ describe('the edges', () => {
   const files = sourceFiles();
 
   it('alone import GraphQL, graphql-yoga, src/graphql/ or src/http/', () => {
-    const trespasses = files.filter((file) => !isEdge(file.path) && file.path !== 'apikeys/authenticate.ts').flatMap((file) => specifiersOf(file)
+    const trespasses = files.filter((file) => !isEdge(file.path)).flatMap((file) => specifiersOf(file)
       .filter((specifier) => {
         const target = specifier.startsWith('.') ? toSrcPath(resolve(SRC, dirname(file.path), specifier)) : undefined;
         return isGraphqlOrHttp(specifier, target);
@@ -130,6 +130,11 @@ describe('the edges', () => {
     const errors = files.find((file) => file.path === 'errors.ts');
     expect(errors).toBeDefined();
     expect(specifiersOf(errors!)).toEqual([]);
+  });
+
+  it('turn a credential into a Viewer in one module, src/http/authenticate.ts (bearer, API key and cookie side by side)', () => {
+    const makers = files.filter((file) => /(?<!readonly )credential: '(ACCESS_TOKEN|API_KEY|SESSION_COOKIE)'/.test(file.text)).map((file) => file.path);
+    expect(makers).toEqual(['http/authenticate.ts']);
   });
 
   it('recognise an edge and a use case', () => {
