@@ -7,16 +7,11 @@ import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
+import { CALLBACK_PATH } from './callback-url.ts';
 import { CLEARED_RETURN_COOKIE, readReturnTo } from './return-to.ts';
 import { completeUpstreamSignIn } from './sign-in-upstream.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
-const CALLBACK_PATH = '/auth/callback/';
-
-/** The server's own redirect URI for `provider`, which startSocialLogin accepts besides ALLOWED_ORIGINS. */
-export function callbackUrl(publicUrl: string, provider: string): string {
-  return new URL(`${CALLBACK_PATH}${encodeURIComponent(provider)}`, publicUrl).href;
-}
 
 /**
  * GET /auth/callback/:provider, the optional helper of the contract: an upstream provider sends the

@@ -4,7 +4,7 @@ import { sendPasswordResetLink } from '../accounts/request-password-reset.ts';
 import { createAccount } from '../accounts/sign-up.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../audit/record.ts';
-import { callbackUrl } from '../federation/callback-route.ts';
+import { callbackUrl } from '../federation/callback-url.ts';
 import { returnToCookie } from '../federation/return-to.ts';
 import { startSocialLogin } from '../federation/start.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
