@@ -12,27 +12,13 @@ import { secondFactorPage, type SecondFactorView } from '../pages/second-factor.
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
 import { signUpPage, type SignUpView } from '../pages/sign-up.ts';
 import type { Services } from '../services.ts';
-import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cookie.ts';
-import { findSession, listGrantSessions } from '../sessions/list.ts';
-import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
-import { repeatedParameters } from './parameters.ts';
+import { clearedSessionCookieHeader } from '../sessions/cookie.ts';
+import { authorizationError, checkAuthorizationRequest, issueCode } from './authorize.ts';
+import { browserSignIn, isStale } from './browser-sign-in.ts';
+import { alreadyGranted, recordGrant } from './grants.ts';
+import { CSRF_COOKIE, readPageParameters, type PageRequest } from './page-request.ts';
 import { submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
-
-/** Binds the sign-in form to the browser before there is a session (login CSRF). */
-const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
-const PARAMS = [
-  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
-  'acr_values',
-] as const;
-
-export interface PageRequest {
-  readonly request: Request;
-  readonly url: URL;
-  readonly ip: string;
-  /** A server secret for the CSRF tokens (HMAC of what each form is bound to). */
-  readonly csrfKey: Buffer;
-}
 
 /**
  * GET and POST /oauth/authorize: the authorization endpoint's own pages, for clients that send the
@@ -46,28 +32,17 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const pages = services.config.pages;
   const isPost = request.method === 'POST';
   if (!isPost && request.method !== 'GET') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
-  const source = isPost ? new URLSearchParams(await request.text()) : page.url.searchParams;
-  const param = (name: string) => source.get(name);
-  const repeated = repeatedParameters(source);
-  const params: AuthorizationParams = {
-    clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
-    state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-    prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated,
-  };
+  const { param, authorization: params, kept } = await readPageParameters(page);
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
   if (!check.ok) {
     return check.trusted ? seeOther(pages, check.redirectTo) : pageResponse(pages, errorPage(`${messages.error.badRequest}: ${check.message}`), 400);
   }
   const authorization = check.request;
-  const kept = new Map(PARAMS.flatMap((name) => { const v = param(name); return v === null ? [] : [[name, v] as const]; }));
 
   if (isPost && isForeignPost(request, issuer)) return pageResponse(pages, errorPage(messages.common.foreignForm), 403);
   const cookieHeader = request.headers.get('cookie');
-  const sessionCookie = readSessionCookie(cookieHeader);
-  const found = sessionCookie === undefined ? undefined : await services.cookieSessions.find(sessionCookie);
-  const session = typeof found === 'object' ? found : undefined;
-  const signedIn = session === undefined ? undefined : await signInOf(services, session);
+  const signedIn = await browserSignIn(services.database, services.cookieSessions, cookieHeader);
   const signedInEmail = async () => (signedIn === undefined ? undefined : (await services.users.load([signedIn.userId]))[0]?.email);
 
   const binding = readCookie(cookieHeader, CSRF_COOKIE);
@@ -113,7 +88,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       const upstreamError = param('upstream_error');
       return showSignIn(200, upstreamError === null ? {} : { error: messages.signIn.upstreamFailed(upstreamError) });
     }
-    if (!authorization.prompt.has('consent') && await alreadyGranted(services, signedIn.userId, authorization)) {
+    if (!authorization.prompt.has('consent') && await alreadyGranted(services.database, signedIn.userId, authorization)) {
       return seeOther(pages, await issueCode(services.database, issuer, signedIn, authorization));
     }
     if (authorization.prompt.has('none')) return refuse('consent_required', 'The user has not allowed the application these scopes.');
@@ -167,39 +142,6 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   if (!constantTimeEqual(csrf, consentCsrf(signedIn.sessionId))) return expired();
   if (action === 'deny') return refuse('access_denied', 'The user denied the request.');
   const redirectTo = await issueCode(services.database, issuer, signedIn, authorization);
-  await recordGrant(services, signedIn.userId, authorization, page.ip, request.headers.get('user-agent'));
+  await recordGrant(services.database, signedIn.userId, authorization, page.ip, request.headers.get('user-agent'));
   return seeOther(pages, redirectTo);
-}
-
-interface SignIn {
-  readonly userId: string;
-  readonly sessionId: string;
-  /** When the user signed in to this session: the ID token's auth_time. */
-  readonly authTime: Date;
-  /** How the user signed in to this session (RFC 8176). */
-  readonly amr: readonly string[];
-}
-
-async function signInOf(services: Services, session: { sessionId: string; userId: string }): Promise<SignIn | undefined> {
-  const record = await findSession(services.database, session.sessionId);
-  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt, amr: record.amr };
-}
-
-/** Signed in longer ago than the client's max_age allows (OIDC Core §3.1.2.1). */
-function isStale(signIn: SignIn, request: AuthorizationRequest): boolean {
-  return request.maxAgeMs !== null && Date.now() - signIn.authTime.getTime() > request.maxAgeMs;
-}
-
-/** The user already granted this client every scope asked for, and has not revoked the grant since. */
-async function alreadyGranted(services: Services, userId: string, request: AuthorizationRequest): Promise<boolean> {
-  const grants = await listGrantSessions(services.database, userId);
-  return grants.some((grant) => grant.clientId === request.client.clientId && request.scopes.every((scope) => grant.scopes.includes(scope)));
-}
-
-/** Records that a user granted a client access (oauth.grant_given). */
-export function recordGrant(services: Services, userId: string, request: AuthorizationRequest, ip: string, userAgent: string | null) {
-  return recordAuditEvent(services.database, {
-    type: 'oauth.grant_given', userId, ip, userAgent,
-    detail: `client ${request.client.clientId} (${request.client.name}): ${request.scopes.join(' ')}`,
-  });
 }

@@ -9,7 +9,7 @@ import { FIRST_PARTY_CLIENT_ID } from '../scopes.ts';
 import { findSession, listGrants, type GrantSummary } from '../sessions/list.ts';
 import type { Viewer } from '../viewer.ts';
 import { checkAuthorizationRequest, issueCode } from './authorize.ts';
-import { recordGrant } from './authorize-page.ts';
+import { recordGrant } from './grants.ts';
 import { authenticateClient, clientNames, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
 import { exchangeCode, type TokenResponse } from './token.ts';
 
@@ -196,7 +196,7 @@ builder.mutationFields((t) => ({
       const session = await findSession(ctx.services.database, sessionId);
       const signedIn = { userId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
       const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, check.request);
-      await recordGrant(ctx.services, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
+      await recordGrant(ctx.services.database, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;
       return { redirectTo };
     },

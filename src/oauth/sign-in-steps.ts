@@ -20,7 +20,7 @@ import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, type AuthorizationRequest } from './authorize.ts';
-import type { PageRequest } from './authorize-page.ts';
+import type { PageRequest } from './page-request.ts';
 
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
 export interface SignInSteps {
