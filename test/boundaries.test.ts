@@ -147,6 +147,70 @@ describe('the edges', () => {
   });
 });
 
+/** The strongly connected groups of more than one file (or a file importing itself): Tarjan's algorithm. */
+function importCycles(files: readonly SourceFile[]): string[][] {
+  const graph = new Map(files.map((file) => [file.path, importsOf(file)]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (node: string): void => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const group: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      group.push(member);
+    } while (member !== node);
+    if (group.length > 1 || graph.get(node)!.includes(node)) cycles.push(group.sort());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return cycles;
+}
+
+/**
+ * Use cases that still take the whole Services bag rather than their own dependencies: the list may
+ * only shrink (ARCHITECTURE.md, "Services at the edges").
+ */
+const STILL_TAKING_SERVICES = [
+  'factors/verify-second-factor.ts', 'federation/sign-in-upstream.ts', 'oauth/authorize-page.ts', 'oauth/introspect.ts', 'oauth/revoke.ts',
+  'oauth/sign-in-steps.ts', 'oauth/token.ts', 'oauth/userinfo.ts', 'pages/reset-password.ts', 'pages/verify-email.ts',
+];
+
+describe('the dependencies', () => {
+  const files = sourceFiles();
+
+  it('form no import cycle, type-only imports included', () => {
+    expect(importCycles(files)).toEqual([]);
+  });
+
+  it('find a cycle when there is one', () => {
+    const a = { path: 'a.ts', text: "import { b } from './b.ts';" };
+    const b = { path: 'b.ts', text: "import type { A } from './a.ts';" };
+    expect(importCycles([a, b])).toEqual([['a.ts', 'b.ts']]);
+  });
+
+  it('bring Services (src/services.ts) to the edges only; use cases take what they use', () => {
+    const takers = files.filter((file) => importsOf(file).includes('services.ts') && !isEdge(file.path)).map((file) => file.path).sort();
+    expect(takers).toEqual([...STILL_TAKING_SERVICES].sort());
+  });
+});
+
 describe('the configuration', () => {
   it('is read from process.env by src/main.ts alone (everything else gets the Config of loadConfig)', () => {
     const reads = sourceFiles().flatMap(processEnvReads);
