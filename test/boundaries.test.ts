@@ -103,7 +103,7 @@ function isEdge(path: string): boolean {
   const [folder] = path.split('/');
   return ['graphql', 'http', 'observability'].includes(folder!)
     || ['app.ts', 'context.ts', 'main.ts'].includes(path)
-    || /(^|\/)graphql\.ts$/.test(path) || /graphql-mutations\.ts$|recovery-graphql\.ts$/.test(path)
+    || /(^|\/)([a-z]+-)?graphql\.ts$/.test(path)
     || /(^|\/)routes\.ts$|-route\.ts$/.test(path);
 }
 
@@ -133,12 +133,13 @@ describe('the edges', () => {
   });
 
   it('turn a credential into a Viewer in one module, src/http/authenticate.ts (bearer, API key and cookie side by side)', () => {
-    const makers = files.filter((file) => /(?<!readonly )credential: '(ACCESS_TOKEN|API_KEY|SESSION_COOKIE)'/.test(file.text)).map((file) => file.path);
+    const makers = files.filter((file) => /(?<!readonly )credential: '(ACCESS_TOKEN|API_KEY|SESSION_COOKIE)',/.test(file.text)).map((file) => file.path);
     expect(makers).toEqual(['http/authenticate.ts']);
   });
 
   it('recognise an edge and a use case', () => {
     expect(isEdge('accounts/graphql.ts')).toBe(true);
+    expect(isEdge('accounts/recovery-graphql.ts')).toBe(true);
     expect(isEdge('oauth/routes.ts')).toBe(true);
     expect(isEdge('accounts/sign-up.ts')).toBe(false);
     expect(isGraphqlOrHttp('graphql', undefined)).toBe(true);

@@ -1,5 +1,5 @@
 import type { Context } from '../context.ts';
-import { findSession } from '../sessions/list.ts';
+import { findSession } from '../sessions/find.ts';
 import { hasSession } from '../viewer.ts';
 import { ReauthenticationRequiredError } from '../errors.ts';
 

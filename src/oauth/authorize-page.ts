@@ -59,16 +59,16 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     };
   const steps: SignInSteps = {
     services, page, authorization, kept,
-    signIn: signInScreen<SignInView>(signInPage),
-    signUp: signInScreen<SignUpView>(signUpPage),
-    forgot: signInScreen<ForgotPasswordView>(forgotPasswordPage),
-    secondFactor: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
+    signInForm: signInScreen<SignInView>(signInPage),
+    signUpForm: signInScreen<SignUpView>(signUpPage),
+    forgotForm: signInScreen<ForgotPasswordView>(forgotPasswordPage),
+    secondFactorForm: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
     providers: services.providers.list().map(({ id, name }) => ({ id, name })),
     clearBinding: `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
   };
   const showSignIn = async (status: number, view: Partial<SignInView> = {}) => {
     const email = await signedInEmail();
-    return steps.signIn(status, { providers: steps.providers, ...(email === undefined ? {} : { signedInAs: email, email }), ...view });
+    return steps.signInForm(status, { providers: steps.providers, ...(email === undefined ? {} : { signedInAs: email, email }), ...view });
   };
 
   // acr_values asking for a second factor (authorize.ts): a session without one signs in again.
@@ -80,11 +80,11 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     if (mustSignIn || authorization.prompt.has('login') || authorization.prompt.has('select_account')) {
       if (authorization.prompt.has('none')) return refuse('login_required', 'The user must sign in.');
       const screen = param('screen') as Screen | null;
-      if (screen === 'sign-up') return steps.signUp(200, {});
-      if (screen === 'forgot-password') return steps.forgot(200, {});
+      if (screen === 'sign-up') return steps.signUpForm(200, {});
+      if (screen === 'forgot-password') return steps.forgotForm(200, {});
       // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
       const challenge = param('second_factor_challenge');
-      if (challenge !== null) return steps.secondFactor(200, { challenge });
+      if (challenge !== null) return steps.secondFactorForm(200, { challenge });
       const upstreamError = param('upstream_error');
       return showSignIn(200, upstreamError === null ? {} : { error: messages.signIn.upstreamFailed(upstreamError) });
     }

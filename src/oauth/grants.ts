@@ -1,6 +1,6 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import { listGrantSessions } from '../sessions/list.ts';
+import { listGrantSessions } from '../sessions/find.ts';
 import type { AuthorizationRequest } from './authorize.ts';
 
 /** The user already granted this client every scope asked for, and has not revoked the grant since. */

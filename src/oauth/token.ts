@@ -3,7 +3,7 @@ import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { recordAuditEvent, type RequestMeta } from '../audit/record.ts';
 import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import type { Services } from '../services.ts';
-import { findRefreshTokenSession } from '../sessions/list.ts';
+import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import type { OAuthClientRecord } from './clients.ts';
@@ -38,7 +38,7 @@ const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 
  * own grant and answers invalid_grant; if it came second it finds the grant and revokes it, and with it
  * (through the revoked-session set, on every instance) the access token already handed out.
  */
-export async function exchangeCode(
+export async function authorizationCodeGrant(
   services: Services, client: OAuthClientRecord, input: { code: string; redirectUri: string; codeVerifier: string }, meta: RequestMeta,
 ): Promise<GrantResult> {
   const { database } = services;

@@ -8,7 +8,7 @@ import {
 import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
-import { findSession, listSessions } from './list.ts';
+import { findSession, listSessions } from './find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from './refresh.ts';
 import type { SessionRecord } from './session.ts';
 import { clearSessionCookie, tokenPair, type AuthResult, type TokenPair } from './sign-in.ts';
