@@ -212,6 +212,19 @@ describe('the dependencies', () => {
   });
 });
 
+describe('ARCHITECTURE.md', () => {
+  const text = readFileSync(fileURLToPath(new URL('../ARCHITECTURE.md', import.meta.url)), 'utf8');
+
+  it('places every folder of src/ among its parts', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    expect(folders.filter((folder) => !text.includes(`\`${folder}/\``))).toEqual([]);
+  });
+
+  it('names each use case still taking Services, as the test above does', () => {
+    expect(text).toContain(`${['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten'][STILL_TAKING_SERVICES.length]} use cases`);
+  });
+});
+
 describe('the configuration', () => {
   it('is read from process.env by src/main.ts alone (everything else gets the Config of loadConfig)', () => {
     const reads = sourceFiles().flatMap(processEnvReads);
