@@ -50,6 +50,7 @@ export async function authenticateApiKey(services: Services, request: Request, r
     }
   }
   state.apiKeyId = key.id;
+  state.apiKey = key;
   services.metrics.apiKeyChecks.inc({ outcome: 'valid' });
   return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
 }
