@@ -16,8 +16,8 @@ export const KEY_USAGE = 'query U($id: ID!, $from: DateTime!, $to: DateTime!) '
 
 /** Concurrent logins of the storm, and the steady read measured during it. */
 export const STORM_LOGINS = 16;
-const READ_CONNECTIONS = 8;
-const READ_RATE = 400;
+const READ_CONNECTIONS = 4;
+const READ_RATE = 200;
 
 export interface KeyCaseSetup {
   readonly base: string;

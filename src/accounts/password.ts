@@ -38,9 +38,10 @@ export function passwordProblem(password: string, email?: string): string | null
 /**
  * Password hashes at once: every core but one, so that a storm of logins (each some 20 MiB and tens of
  * milliseconds of argon2id on libuv's pool) leaves the event loop a core and the other requests their
- * latency; the logins queue instead. One on a machine of one or two cores.
+ * latency; the logins queue instead. At most 3, so that libuv's default pool of 4 keeps a thread for
+ * file, DNS and WebCrypto work. One on a machine of one or two cores.
  */
-export const PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+export const PASSWORD_HASH_CONCURRENCY = Math.max(1, Math.min(availableParallelism() - 1, 3));
 const hashing = new Gate(PASSWORD_HASH_CONCURRENCY);
 
 /** Hashes on libuv's thread pool, off the event loop, at most PASSWORD_HASH_CONCURRENCY at a time. */
