@@ -119,7 +119,7 @@ export interface StormFigures {
  * A steady authenticated read (READ_RATE req/s over READ_CONNECTIONS connections) measured alone and while
  * STORM_LOGINS workers log in back to back (argon2id each), in alternating slices.
  */
-async function measureLoginStorm(setup: KeyCaseSetup): Promise<StormFigures> {
+export async function measureLoginStorm(setup: KeyCaseSetup): Promise<StormFigures> {
   const url = `${setup.base}/graphql`;
   const body = JSON.stringify({ query: setup.read.query });
   const headers = setup.bearer;
