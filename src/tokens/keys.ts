@@ -8,7 +8,7 @@ import { signingKeys } from './tables.ts';
 
 export type SigningAlg = 'EdDSA' | 'RS256';
 
-export interface VerificationKey {
+interface VerificationKey {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly key: CryptoKey;
