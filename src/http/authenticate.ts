@@ -106,6 +106,7 @@ async function authenticateApiKey(services: Services, request: Request, raw: str
     }
   }
   state.apiKeyId = key.id;
+  state.apiKey = key;
   services.metrics.apiKeyChecks.inc({ outcome: 'valid' });
   return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
 }
