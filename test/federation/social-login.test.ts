@@ -58,7 +58,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
         ]),
       },
     });
-  }, 30_000);
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await trusted?.close();
@@ -126,7 +126,7 @@ describe(`sign-in through an upstream OpenID Connect provider (${ENGINE})`, () =
     expect(refused).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED' });
     expect(await states()).toBe(before);
     expect((await start('acme')).body.data.startSocialLogin.__typename).toBe('SocialLoginStart');
-  }, 30_000);
+  }, 120_000);
 
   it('makes an account for a new provider identity, with the email in the ID token, and signs it in', async () => {
     const as = login();
