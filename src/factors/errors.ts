@@ -9,7 +9,7 @@ export class SecondFactorRequired extends AppError {
   }
 }
 
-export type SecondFactorMethod = 'TOTP' | 'RECOVERY_CODE';
+export type SecondFactorMethod = 'TOTP' | 'RECOVERY_CODE' | 'PASSKEY';
 
 export class InvalidSecondFactorError extends AppError {
   readonly code = 'INVALID_SECOND_FACTOR';
@@ -38,6 +38,7 @@ export const SecondFactorMethodEnum = builder.enumType('SecondFactorMethod', {
   values: {
     TOTP: { description: 'A 6-digit code from an authenticator app (RFC 6238).' },
     RECOVERY_CODE: { description: 'One of the single-use recovery codes shown at enrolment.' },
+    PASSKEY: { description: 'A passkey (WebAuthn): answer SecondFactorRequired.passkeyOptions with navigator.credentials.get().' },
   } as const,
 });
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   INVALID_SECOND_FACTOR: 'A second-factor code that is wrong, expired or already used (InvalidSecondFactorError).',
   REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
   TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
+  INVALID_PASSKEY: 'A passkey answer that was refused: unknown passkey, wrong origin, expired or spent challenge, bad signature, or a signature counter that went back (InvalidPasskeyError).',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
