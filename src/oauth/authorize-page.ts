@@ -15,7 +15,7 @@ import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cooki
 import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
-import { submitSecondFactor } from './second-factor-step.ts';
+import { secondFactorView, submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
@@ -116,7 +116,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       if (screen === 'forgot-password') return steps.forgot(200, {});
       // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
       const challenge = param('second_factor_challenge');
-      if (challenge !== null) return steps.secondFactor(200, { challenge });
+      if (challenge !== null) return steps.secondFactor(200, await secondFactorView(services, challenge));
       const upstreamError = param('upstream_error');
       return showSignIn(200, upstreamError === null ? {} : { error: messages.signIn.upstreamFailed(upstreamError) });
     }
@@ -146,10 +146,11 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       if (action === 'forgot') return forgotPassword(steps, field('email'));
       return signInWithProvider(steps, field('provider'));
     }
-    case 'second_factor': {
+    case 'second_factor':
+    case 'second_factor_passkey': {
       const challenge = param('challenge') ?? '';
       if (binding === undefined || !constantTimeEqual(csrf, secondFactorCsrf(binding, challenge))) return expired();
-      return submitSecondFactor(steps, challenge, param('code') ?? '');
+      return submitSecondFactor(steps, challenge, action === 'second_factor' ? { code: param('code') } : { passkey: param('passkey') ?? '' });
     }
     case 'switch': {
       // "Not you?": from the consent screen (session-bound token) or the sign-in screen (pre-session token).

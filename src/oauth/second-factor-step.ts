@@ -1,22 +1,46 @@
 import { recordAuditEvent } from '../audit/record.ts';
+import { findChallenge } from '../factors/challenge.ts';
+import type { CodeProof } from '../factors/check-code.ts';
 import { InvalidSecondFactorError } from '../factors/errors.ts';
+import { passkeyAssertionOptions } from '../factors/passkey-assertion.ts';
+import { countPasskeys } from '../factors/passkey-store.ts';
 import { verifySecondFactor } from '../factors/verify-second-factor.ts';
 import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { messages } from '../pages/messages.ts';
+import type { SecondFactorView } from '../pages/second-factor.ts';
+import type { Services } from '../services.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
+
+/** What the second step posted: a typed code, or the passkey ceremony's answer (from our script). */
+export interface SecondFactorAnswer {
+  readonly code?: string | null;
+  readonly passkey?: string | null;
+}
+
+/**
+ * The code step's view for a held sign-in: for an account with a passkey, fresh WebAuthn options too
+ * (a new single-use challenge each time the page is shown).
+ */
+export async function secondFactorView(services: Services, challenge: string, error?: string): Promise<SecondFactorView> {
+  const pending = await findChallenge(services.database, challenge);
+  const view = { challenge, ...(error === undefined ? {} : { error }) };
+  if (pending === undefined || (await countPasskeys(services.database, pending.userId)) === 0) return view;
+  const options = await passkeyAssertionOptions(services.database, services.config, 'SECOND_FACTOR', pending.userId);
+  return { ...view, passkeyOptions: JSON.stringify(options) };
+}
 
 /**
  * The authorization page's second step, for accounts with a second factor: after the right password
  * (signInWithPassword shows the code form instead of starting a session), a code from the authenticator
- * app or a recovery code. The challenge travels in the form; the form's CSRF token binds it to the
- * browser's pre-session cookie (authorize-page.ts checks it).
+ * app, a recovery code, or a passkey. The challenge travels in the form; the form's CSRF token binds it
+ * to the browser's pre-session cookie (authorize-page.ts checks it).
  *
- * A 6-digit code is a TOTP code; anything else is tried as a recovery code. A wrong code shows the form
- * again; a dead challenge (expired, spent, worn out by wrong codes) goes back to the password.
+ * A 6-digit code is a TOTP code; anything else is tried as a recovery code. A wrong code or a refused
+ * passkey shows the form again; a dead challenge (expired, spent, worn out) goes back to the password.
  */
-export async function submitSecondFactor(steps: SignInSteps, challenge: string, typed: string): Promise<Response> {
-  const code = typed.trim();
-  const proof = /^\d{6}$/.test(code) ? { totp: code } : { recoveryCode: code };
+export async function submitSecondFactor(steps: SignInSteps, challenge: string, answer: SecondFactorAnswer): Promise<Response> {
+  const code = (answer.code ?? '').trim();
+  const proof: CodeProof = answer.passkey != null ? { passkey: answer.passkey } : /^\d{6}$/.test(code) ? { totp: code } : { recoveryCode: code };
   const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, error });
   try {
     const passed = await verifySecondFactor(steps.services, metaOf(steps), challenge, proof);
@@ -26,7 +50,8 @@ export async function submitSecondFactor(steps: SignInSteps, challenge: string, 
     return await startAndReturn(steps, passed.userId, passed.amr);
   } catch (error) {
     if (error instanceof InvalidSecondFactorError || error instanceof ValidationError) {
-      return steps.secondFactor(401, { challenge, error: messages.secondFactor.wrongCode });
+      const message = answer.passkey != null ? messages.secondFactor.wrongPasskey : messages.secondFactor.wrongCode;
+      return steps.secondFactor(401, await secondFactorView(steps.services, challenge, message));
     }
     if (error instanceof InvalidTokenError) return again(401, messages.secondFactor.tooSlow);
     if (error instanceof RateLimitedError) return again(429, messages.common.tryAgainLater(error.retryAfterSeconds));

@@ -20,6 +20,7 @@ import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, type AuthorizationRequest } from './authorize.ts';
+import { secondFactorView } from './second-factor-step.ts';
 import type { PageRequest } from './authorize-page.ts';
 
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
@@ -76,7 +77,7 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
     if (held !== null) {
       // The password was right: the code step, instead of a session (finished in second-factor-step.ts).
       await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
-      return steps.secondFactor(200, { challenge: held.challenge });
+      return steps.secondFactor(200, await secondFactorView(services, held.challenge));
     }
     if (authorization.requireMfa) {
       // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.

@@ -49,6 +49,9 @@ export const en = {
     wrongCode: 'That code is wrong or already used.',
     tooSlow: 'That took too long; sign in again.',
     noSecondFactor: 'The application asks for a second factor and the account has none.',
+    usePasskey: 'Use a passkey',
+    passkeyFailed: 'The passkey was not used. Try again, or enter a code.',
+    wrongPasskey: 'That passkey could not be used. Try again, or enter a code.',
   },
   signUp: {
     title: (client: string) => `Create an account to continue to ${client}`,
