@@ -7,6 +7,7 @@ import { forgotPasswordPage, type ForgotPasswordView } from '../pages/forgot-pas
 import { pageResponse, seeOther, type PageContent } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
 import { isForeignPost } from '../pages/post.ts';
+import { passkeySignInPage, type PasskeySignInView } from '../pages/passkey-sign-in.ts';
 import { secondFactorPage, type SecondFactorView } from '../pages/second-factor.ts';
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
 import { signUpPage, type SignUpView } from '../pages/sign-up.ts';
@@ -15,6 +16,7 @@ import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cooki
 import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
+import { passkeySignInView, signInWithPasskeyHere } from './passkey-sign-in-step.ts';
 import { secondFactorView, submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
@@ -94,6 +96,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     signIn: signInScreen<SignInView>(signInPage),
     signUp: signInScreen<SignUpView>(signUpPage),
     forgot: signInScreen<ForgotPasswordView>(forgotPasswordPage),
+    passkey: signInScreen<PasskeySignInView>(passkeySignInPage),
     secondFactor: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
     providers: services.providers.list().map(({ id, name }) => ({ id, name })),
     clearBinding: `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
@@ -114,6 +117,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       const screen = param('screen') as Screen | null;
       if (screen === 'sign-up') return steps.signUp(200, {});
       if (screen === 'forgot-password') return steps.forgot(200, {});
+      if (screen === 'passkey') return steps.passkey(200, await passkeySignInView(services));
       // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
       const challenge = param('second_factor_challenge');
       if (challenge !== null) return steps.secondFactor(200, await secondFactorView(services, challenge));
@@ -138,12 +142,14 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     case 'signin':
     case 'signup':
     case 'forgot':
-    case 'provider': {
+    case 'provider':
+    case 'passkey_signin': {
       if (!signInFormValid) return expired();
       const field = (name: string) => param(name) ?? '';
       if (action === 'signin') return signInWithPassword(steps, field('email'), field('password'));
       if (action === 'signup') return signUpHere(steps, { email: field('email'), password: field('password'), name: field('name') });
       if (action === 'forgot') return forgotPassword(steps, field('email'));
+      if (action === 'passkey_signin') return signInWithPasskeyHere(steps, field('passkey'));
       return signInWithProvider(steps, field('provider'));
     }
     case 'second_factor':

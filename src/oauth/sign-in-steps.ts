@@ -12,6 +12,7 @@ import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, Ra
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
 import { seeOther } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
+import type { PasskeySignInView } from '../pages/passkey-sign-in.ts';
 import type { SecondFactorView } from '../pages/second-factor.ts';
 import type { SignInView } from '../pages/sign-in.ts';
 import type { SignUpView } from '../pages/sign-up.ts';
@@ -33,6 +34,8 @@ export interface SignInSteps {
   signIn(status: number, view: SignInView): Response;
   signUp(status: number, view: SignUpView): Response;
   forgot(status: number, view: ForgotPasswordView): Response;
+  /** "Sign in with a passkey" (see passkey-sign-in-step.ts). */
+  passkey(status: number, view: PasskeySignInView): Response;
   /** The code step of an account with a second factor (see second-factor-step.ts). */
   secondFactor(status: number, view: SecondFactorView): Response;
   /** Set-Cookie that drops the pre-session CSRF binding once a session exists. */

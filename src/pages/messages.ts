@@ -53,6 +53,16 @@ export const en = {
     passkeyFailed: 'The passkey was not used. Try again, or enter a code.',
     wrongPasskey: 'That passkey could not be used. Try again, or enter a code.',
   },
+  passkeySignIn: {
+    title: (client: string) => `Sign in with a passkey to continue to ${client}`,
+    heading: 'Sign in with a passkey',
+    submit: 'Use a passkey',
+    link: 'Sign in with a passkey',
+    failed: 'No passkey was used. Try again, or sign in with your password.',
+    refused: 'That passkey could not be used. Try again, or sign in with your password.',
+    needsScript: 'Signing in with a passkey needs JavaScript. Sign in with your password instead.',
+    back: 'Back to sign in',
+  },
   signUp: {
     title: (client: string) => `Create an account to continue to ${client}`,
     heading: 'Create an account',

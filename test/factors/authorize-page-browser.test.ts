@@ -129,4 +129,22 @@ describeWithBrowser(`the authorization page's second step in Chromium (${ENGINE}
     expect(await page.getByRole('alert').textContent()).toBe('That passkey could not be used. Try again, or enter a code.');
     expect(await page.getByLabel('Code from your authenticator app, or a recovery code').isVisible()).toBe(true);
   });
+
+  it('signs in without a password from the sign-in screen\'s "Sign in with a passkey" link, which stays script-free itself', async () => {
+    const user = await signUpUser(app);
+    const authenticator = await openAuthenticatorPage(browser, app.url);
+    opened.push(authenticator);
+    await registerPasskey(app, user, authenticator);
+    const { page } = authenticator;
+    const signInScreen = page.waitForResponse((r) => r.url().includes('/oauth/authorize?'));
+    const flow = await start(page);
+    expect((await (await signInScreen).allHeaders())['content-security-policy']).not.toContain('script-src');
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    const button = page.getByRole('button', { name: 'Use a passkey' });
+    await button.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await button.click();
+    const tokens = await allowAndRedeem(page, flow);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, amr: ['hwk', 'mfa'], acr: ACR_MFA });
+  });
 });
