@@ -1,6 +1,8 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../context.ts';
-import type { Services } from '../services.ts';
+import type { AddressThrottle } from '../accounts/throttle.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { verifyPasskeyAssertion } from './passkey-assertion.ts';
 import { InvalidPasskeyError } from './passkey-errors.ts';
 
@@ -14,13 +16,20 @@ export interface PasskeySignIn {
   readonly amr: readonly string[];
 }
 
+/** What a passwordless sign-in uses. */
+export interface PasskeySignInDeps {
+  readonly database: Database;
+  readonly config: Config;
+  readonly addressThrottle: AddressThrottle;
+}
+
 /**
  * A passwordless sign-in with a discoverable passkey: the answer to startPasskeySignIn's options,
  * with user verification (WebAuthn §7.2 step 17 made mandatory). Counted per client address like a
  * wrong password; the passkey's account signs in. Every use and refusal is audited, and a counter that
  * went back (a cloned authenticator) apart. InvalidPasskeyError when refused.
  */
-export async function signInWithPasskey(services: Services, meta: RequestMeta, json: string): Promise<PasskeySignIn> {
+export async function signInWithPasskey(services: PasskeySignInDeps, meta: RequestMeta, json: string): Promise<PasskeySignIn> {
   const { database } = services;
   await services.addressThrottle.take(meta.ip);
   const outcome = await verifyPasskeyAssertion(database, services.config, 'SIGN_IN', null, json);

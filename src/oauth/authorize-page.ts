@@ -17,7 +17,8 @@ import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
 import { passkeySignInView, signInWithPasskeyHere } from './passkey-sign-in-step.ts';
-import { secondFactorView, submitSecondFactor } from './second-factor-step.ts';
+import { submitSecondFactor } from './second-factor-step.ts';
+import { secondFactorView } from './second-factor-view.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */

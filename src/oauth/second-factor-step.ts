@@ -1,32 +1,16 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import { findChallenge } from '../factors/challenge.ts';
 import type { CodeProof } from '../factors/check-code.ts';
 import { InvalidSecondFactorError } from '../factors/errors.ts';
-import { passkeyAssertionOptions } from '../factors/passkey-assertion.ts';
-import { countPasskeys } from '../factors/passkey-store.ts';
 import { verifySecondFactor } from '../factors/verify-second-factor.ts';
 import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { messages } from '../pages/messages.ts';
-import type { SecondFactorView } from '../pages/second-factor.ts';
-import type { Services } from '../services.ts';
+import { secondFactorView } from './second-factor-view.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
 
 /** What the second step posted: a typed code, or the passkey ceremony's answer (from our script). */
 export interface SecondFactorAnswer {
   readonly code?: string | null;
   readonly passkey?: string | null;
-}
-
-/**
- * The code step's view for a held sign-in: for an account with a passkey, fresh WebAuthn options too
- * (a new single-use challenge each time the page is shown).
- */
-export async function secondFactorView(services: Services, challenge: string, error?: string): Promise<SecondFactorView> {
-  const pending = await findChallenge(services.database, challenge);
-  const view = { challenge, ...(error === undefined ? {} : { error }) };
-  if (pending === undefined || (await countPasskeys(services.database, pending.userId)) === 0) return view;
-  const options = await passkeyAssertionOptions(services.database, services.config, 'SECOND_FACTOR', pending.userId);
-  return { ...view, passkeyOptions: JSON.stringify(options) };
 }
 
 /**

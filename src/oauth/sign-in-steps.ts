@@ -21,7 +21,7 @@ import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, type AuthorizationRequest } from './authorize.ts';
-import { secondFactorView } from './second-factor-step.ts';
+import { secondFactorView } from './second-factor-view.ts';
 import type { PageRequest } from './authorize-page.ts';
 
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
