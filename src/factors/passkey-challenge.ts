@@ -7,6 +7,13 @@ import { passkeyChallenges } from './tables.ts';
 
 export type PasskeyPurpose = 'REGISTRATION' | 'SECOND_FACTOR' | 'SIGN_IN' | 'REAUTHENTICATION';
 
+/**
+ * Passwordless ceremonies one client address may start in 10 minutes: anyone may start one, and each
+ * start stores a challenge, so the rows an address can make are bounded.
+ */
+export const PASSKEY_STARTS_PER_ADDRESS = 100;
+export const PASSKEY_STARTS_WINDOW_SECONDS = 10 * 60;
+
 /** How long a ceremony may take: the options' timeout, and how long the server keeps the challenge. */
 export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 

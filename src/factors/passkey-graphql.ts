@@ -1,4 +1,5 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
+import { addressGroup } from '../accounts/throttle.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
@@ -240,9 +241,15 @@ builder.mutationField('startPasskeySignIn', (t) =>
   t.field({
     type: RequestOptionsRef,
     description:
-      'Starts a passwordless sign-in: options with no allowCredentials, so the browser offers this site\'s discoverable passkeys (also as autofill: navigator.credentials.get({ mediation: "conditional" })), and user verification required. Finish with finishPasskeySignIn.',
-    resolve: async (_root, _args, ctx) =>
-      ({ json: JSON.stringify(await passkeyAssertionOptions(ctx.services.database, ctx.services.config, 'SIGN_IN', null)) }),
+      'Starts a passwordless sign-in: options with no allowCredentials, so the browser offers this site\'s discoverable passkeys (also as autofill: navigator.credentials.get({ mediation: "conditional" })), and user verification required. Finish with finishPasskeySignIn. A client address may start 100 in 10 minutes.',
+    errors: {
+      types: [RateLimitedError],
+      union: { name: 'StartPasskeySignInResult', description: 'The outcome of startPasskeySignIn.' },
+    },
+    resolve: async (_root, _args, ctx) => {
+      await ctx.services.passkeyStarts.take(addressGroup(ctx.meta.ip));
+      return { json: JSON.stringify(await passkeyAssertionOptions(ctx.services.database, ctx.services.config, 'SIGN_IN', null)) };
+    },
   }),
 );
 

@@ -16,7 +16,7 @@ import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cooki
 import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
-import { passkeySignInView, signInWithPasskeyHere } from './passkey-sign-in-step.ts';
+import { showPasskeySignIn, signInWithPasskeyHere } from './passkey-sign-in-step.ts';
 import { submitSecondFactor } from './second-factor-step.ts';
 import { secondFactorView } from './second-factor-view.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
@@ -118,7 +118,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       const screen = param('screen') as Screen | null;
       if (screen === 'sign-up') return steps.signUp(200, {});
       if (screen === 'forgot-password') return steps.forgot(200, {});
-      if (screen === 'passkey') return steps.passkey(200, await passkeySignInView(services));
+      if (screen === 'passkey') return showPasskeySignIn(steps);
       // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
       const challenge = param('second_factor_challenge');
       if (challenge !== null) return steps.secondFactor(200, await secondFactorView(services, challenge));

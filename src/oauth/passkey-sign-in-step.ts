@@ -1,4 +1,5 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
+import { addressGroup } from '../accounts/throttle.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import { passkeyAssertionOptions } from '../factors/passkey-assertion.ts';
 import { InvalidPasskeyError } from '../factors/passkey-errors.ts';
@@ -9,7 +10,21 @@ import type { PasskeySignInView } from '../pages/passkey-sign-in.ts';
 import type { Services } from '../services.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
 
-/** The passkey screen's view: fresh passwordless options (a new single-use challenge each time it is shown). */
+/**
+ * The passkey screen: fresh passwordless options (a new single-use challenge each time it is shown),
+ * within the client address's budget of starts; past it, the sign-in screen says when to try again.
+ */
+export async function showPasskeySignIn(steps: SignInSteps): Promise<Response> {
+  try {
+    await steps.services.passkeyStarts.take(addressGroup(steps.page.ip));
+  } catch (error) {
+    if (error instanceof RateLimitedError) return steps.signIn(429, { providers: steps.providers, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
+    throw error;
+  }
+  return steps.passkey(200, await passkeySignInView(steps.services));
+}
+
+/** Fresh passwordless options for the passkey screen. */
 export async function passkeySignInView(services: Services, error?: string): Promise<PasskeySignInView> {
   const options = await passkeyAssertionOptions(services.database, services.config, 'SIGN_IN', null);
   return { passkeyOptions: JSON.stringify(options), ...(error === undefined ? {} : { error }) };

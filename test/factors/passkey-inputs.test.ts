@@ -111,6 +111,15 @@ describe(`passkey inputs, good and bad (${ENGINE})`, () => {
     expect((await app.gql(MY_PASSKEYS, {}, as(user))).body.data.me.secondFactors).toMatchObject({ methods: ['PASSKEY', 'RECOVERY_CODE'], recoveryCodesLeft: 10 });
   });
 
+  it('lets one client address start 100 passwordless sign-ins in 10 minutes, then says when to try again', async () => {
+    for (let i = 0; i < 100; i++) expect((await app.gql(START_SIGN_IN, {}, from)).body.data.startPasskeySignIn.__typename).toBe('PasskeyRequestOptions');
+    const refused = (await app.gql(START_SIGN_IN, {}, from)).body.data.startPasskeySignIn;
+    expect(refused).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(refused.retryAfterSeconds).toBeGreaterThan(500);
+    // Another address is not held up.
+    expect((await app.gql(START_SIGN_IN, {}, { headers: { 'x-forwarded-for': '192.0.2.250' } })).body.data.startPasskeySignIn.__typename).toBe('PasskeyRequestOptions');
+  });
+
   it('lets no API key register a passkey or re-verify for one', async () => {
     const user = await signUpUser(app);
     const key = await createKey(app, user.accessToken, { scopes: ['sessions:manage'] });

@@ -14,7 +14,8 @@ export const FINISH_REGISTRATION = /* GraphQL */ `
     }
   }`;
 
-export const START_SIGN_IN = /* GraphQL */ `mutation { startPasskeySignIn { json } }`;
+export const START_SIGN_IN = /* GraphQL */ `
+  mutation { startPasskeySignIn { __typename ... on PasskeyRequestOptions { json } ... on Error { code } ... on RateLimitedError { retryAfterSeconds } } }`;
 
 export const FINISH_SIGN_IN = /* GraphQL */ `
   mutation Finish($input: FinishPasskeySignInInput!) {
