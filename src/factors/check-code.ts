@@ -1,9 +1,9 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Config } from '../config.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
-import type { SecondFactorMethod } from './errors.ts';
+import { ValidationError } from '../errors.ts';
+import type { SecondFactorMethod } from '../errors.ts';
 import { verifyPasskeyAssertion } from './passkey-assertion.ts';
 import { spendRecoveryCode } from './recovery-codes.ts';
 import { acceptTotpCode } from './totp-factor.ts';

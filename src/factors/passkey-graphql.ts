@@ -3,16 +3,16 @@ import { addressGroup } from '../accounts/throttle.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
-import { EmailNotVerifiedError, NotFoundError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import {
+  EmailNotVerifiedError, InvalidPasskeyError, NotFoundError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, ValidationError,
+} from '../errors.ts';
 import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { findChallenge } from './challenge.ts';
-import { ReauthenticationRequiredError, SecondFactorRequired } from './errors.ts';
 import { SecondFactorsRef } from './graphql.ts';
 import { hasSecondFactor } from './methods.ts';
 import { passkeyAssertionOptions } from './passkey-assertion.ts';
-import { InvalidPasskeyError } from './passkey-errors.ts';
 import { finishPasskeyRegistration, startPasskeyRegistration } from './passkey-registration.ts';
 import { signInWithPasskey } from './passkey-sign-in.ts';
 import {

@@ -1,10 +1,10 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { AddressThrottle } from '../accounts/throttle.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { verifyPasskeyAssertion } from './passkey-assertion.ts';
-import { InvalidPasskeyError } from './passkey-errors.ts';
+import { InvalidPasskeyError } from '../errors.ts';
 
 export interface PasskeySignIn {
   readonly userId: string;

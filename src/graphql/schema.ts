@@ -8,13 +8,12 @@ import '../accounts/graphql.ts';
 import '../accounts/recovery-graphql.ts';
 import '../mail/graphql.ts';
 import '../apikeys/graphql.ts';
-import '../apikeys/graphql-mutations.ts';
+import '../apikeys/manage-graphql.ts';
 import '../audit/graphql.ts';
 import '../federation/graphql.ts';
 import '../oauth/graphql.ts';
 import '../tokens/graphql.ts';
 import '../factors/graphql.ts';
-import '../factors/passkey-errors.ts';
 import '../factors/passkey-graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */

@@ -1,13 +1,13 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { addressGroup } from '../accounts/throttle.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import { passkeyAssertionOptions } from '../factors/passkey-assertion.ts';
-import { InvalidPasskeyError } from '../factors/passkey-errors.ts';
 import { signInWithPasskey } from '../factors/passkey-sign-in.ts';
-import { RateLimitedError } from '../graphql/errors.ts';
+import { InvalidPasskeyError, RateLimitedError } from '../errors.ts';
 import { messages } from '../pages/messages.ts';
 import type { PasskeySignInView } from '../pages/passkey-sign-in.ts';
-import type { Services } from '../services.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
 
 /**
@@ -18,14 +18,14 @@ export async function showPasskeySignIn(steps: SignInSteps): Promise<Response> {
   try {
     await steps.services.passkeyStarts.take(addressGroup(steps.page.ip));
   } catch (error) {
-    if (error instanceof RateLimitedError) return steps.signIn(429, { providers: steps.providers, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
+    if (error instanceof RateLimitedError) return steps.signInForm(429, { providers: steps.providers, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
     throw error;
   }
-  return steps.passkey(200, await passkeySignInView(steps.services));
+  return steps.passkeyForm(200, await passkeySignInView(steps.services));
 }
 
 /** Fresh passwordless options for the passkey screen. */
-export async function passkeySignInView(services: Services, error?: string): Promise<PasskeySignInView> {
+export async function passkeySignInView(services: { database: Database; config: Config }, error?: string): Promise<PasskeySignInView> {
   const options = await passkeyAssertionOptions(services.database, services.config, 'SIGN_IN', null);
   return { passkeyOptions: JSON.stringify(options), ...(error === undefined ? {} : { error }) };
 }
@@ -40,20 +40,20 @@ export async function signInWithPasskeyHere(steps: SignInSteps, response: string
   try {
     const passed = await signInWithPasskey(services, metaOf(steps), response);
     const user = (await services.users.load([passed.userId]))[0];
-    if (user === undefined) return steps.passkey(401, await passkeySignInView(services, messages.passkeySignIn.refused));
+    if (user === undefined) return steps.passkeyForm(401, await passkeySignInView(services, messages.passkeySignIn.refused));
     if (services.config.requireVerifiedEmail && !user.emailVerified) {
       await recordAuditEvent(services.database, { type: 'login.unverified', userId: user.id, ...metaOf(steps), detail: null });
       await refuseUnverified(services, user);
-      return steps.signIn(403, { providers: steps.providers, error: messages.signIn.confirmFirst });
+      return steps.signInForm(403, { providers: steps.providers, error: messages.signIn.confirmFirst });
     }
     await recordAuditEvent(services.database, {
       type: 'login.succeeded', userId: user.id, ...metaOf(steps), detail: `with a passkey on the authorization page of ${steps.authorization.client.clientId}`,
     });
     return await startAndReturn(steps, user.id, passed.amr);
   } catch (error) {
-    if (error instanceof InvalidPasskeyError) return steps.passkey(401, await passkeySignInView(services, messages.passkeySignIn.refused));
+    if (error instanceof InvalidPasskeyError) return steps.passkeyForm(401, await passkeySignInView(services, messages.passkeySignIn.refused));
     if (error instanceof RateLimitedError) {
-      return steps.passkey(429, await passkeySignInView(services, messages.common.tryAgainLater(error.retryAfterSeconds)));
+      return steps.passkeyForm(429, await passkeySignInView(services, messages.common.tryAgainLater(error.retryAfterSeconds)));
     }
     throw error;
   }

@@ -1,8 +1,7 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { CodeProof } from '../factors/check-code.ts';
-import { InvalidSecondFactorError } from '../factors/errors.ts';
+import { InvalidSecondFactorError, InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
 import { verifySecondFactor } from '../factors/verify-second-factor.ts';
-import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { messages } from '../pages/messages.ts';
 import { secondFactorView } from './second-factor-view.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
@@ -25,7 +24,7 @@ export interface SecondFactorAnswer {
 export async function submitSecondFactor(steps: SignInSteps, challenge: string, answer: SecondFactorAnswer): Promise<Response> {
   const code = (answer.code ?? '').trim();
   const proof: CodeProof = answer.passkey != null ? { passkey: answer.passkey } : /^\d{6}$/.test(code) ? { totp: code } : { recoveryCode: code };
-  const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, error });
+  const again = (status: number, error: string) => steps.signInForm(status, { providers: steps.providers, error });
   try {
     const passed = await verifySecondFactor(steps.services, metaOf(steps), challenge, proof);
     await recordAuditEvent(steps.services.database, {
@@ -35,7 +34,7 @@ export async function submitSecondFactor(steps: SignInSteps, challenge: string, 
   } catch (error) {
     if (error instanceof InvalidSecondFactorError || error instanceof ValidationError) {
       const message = answer.passkey != null ? messages.secondFactor.wrongPasskey : messages.secondFactor.wrongCode;
-      return steps.secondFactor(401, await secondFactorView(steps.services, challenge, message));
+      return steps.secondFactorForm(401, await secondFactorView(steps.services, challenge, message));
     }
     if (error instanceof InvalidTokenError) return again(401, messages.secondFactor.tooSlow);
     if (error instanceof RateLimitedError) return again(429, messages.common.tryAgainLater(error.retryAfterSeconds));
