@@ -4,7 +4,7 @@
  * sockets, no load generator, no second process competing for the cores). CPU per request, median of
  * rounds that alternate the variants.
  *
- *   tsx bench/inprocess.ts [access,cookie,...]   (BENCH_REQUESTS per round, default 4000; BENCH_ROUNDS, default 5)
+ *   tsx bench/inprocess.ts [access,cookie,apikey,introspect,verify,malformed,unknown,...]   (BENCH_REQUESTS per round, default 4000; BENCH_ROUNDS, default 5)
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/inprocess.ts cookie   (profile one case)
  */
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,9 @@ import { openDatabase } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { createBareYoga } from './bare-schema.ts';
 import { createBenchDatabase, runMain } from './lib.ts';
-import { BARE_USER, CREDENTIAL_QUERY, LOGIN, PASSWORD, SIGN_UP, USER_QUERY } from './queries.ts';
+import { BARE_USER, CREATE_KEY, CREDENTIAL_QUERY, LOGIN, PASSWORD, SIGN_UP, USER_QUERY } from './queries.ts';
+import { INTROSPECT_QUERY } from './key-cases.ts';
+import { generateKey } from '../src/apikeys/format.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
@@ -94,6 +96,19 @@ async function main(): Promise<number> {
   const accessExpect = userBody(tokens.user.id, email);
   const anonymousExpect = JSON.stringify({ data: { viewer: { credential: 'ANONYMOUS' } } });
 
+  // API keys: one reading its own metadata, a service holding apikeys:verify, and a key with a rate limit it checks.
+  const createKey = async (input: Record<string, unknown>) => {
+    const created = JSON.parse((await call(app.yoga, CREATE_KEY.replace('{ secret }', '{ secret apiKey { id } }'), bearer, { input })).text);
+    return { secret: created.data.createApiKey.secret as string, id: created.data.createApiKey.apiKey.id as string };
+  };
+  const own = await createKey({ name: 'introspect', scopes: [] });
+  const service = { 'x-api-key': (await createKey({ name: 'verifier', scopes: ['apikeys:verify'] })).secret };
+  const limited = await createKey({ name: 'limited', scopes: [], rateLimit: { limit: 1_000_000, windowSeconds: 60 } });
+  const verify = (key: string) => `mutation { verifyApiKey(key: "${key}") { valid code apiKey { id } } }`;
+  const verified = (valid: boolean, code: string | null, id: string | null) =>
+    JSON.stringify({ data: { verifyApiKey: { valid, code, apiKey: id === null ? null : { id } } } });
+  const unknownKey = generateKey('live');
+
   const bare = createBareYoga();
   const bareUserExpect = userBody(BARE_USER.id, BARE_USER.email);
   const variants: Variant[] = [
@@ -102,6 +117,14 @@ async function main(): Promise<number> {
     { name: 'anonymous', yoga: app.yoga, headers: {}, query: CREDENTIAL_QUERY, expect: anonymousExpect, baseline: 'bare credential' },
     { name: 'access', yoga: app.yoga, headers: bearer, query: USER_QUERY, expect: accessExpect, baseline: 'bare user' },
     { name: 'cookie', yoga: app.yoga, headers: { cookie }, query: USER_QUERY, expect: userBody(cookieUserId, cookieEmail), baseline: 'bare user' },
+    { name: 'apikey', yoga: app.yoga, headers: { 'x-api-key': own.secret }, query: USER_QUERY, expect: accessExpect, baseline: 'bare user' },
+    {
+      name: 'introspect', yoga: app.yoga, headers: { 'x-api-key': own.secret }, query: INTROSPECT_QUERY, baseline: 'bare user',
+      expect: JSON.stringify({ data: { viewer: { apiKey: { id: own.id, name: 'introspect', scopes: [] } } } }),
+    },
+    { name: 'verify', yoga: app.yoga, headers: service, query: verify(limited.secret), expect: verified(true, null, limited.id), baseline: 'bare user' },
+    { name: 'malformed', yoga: app.yoga, headers: service, query: verify('sk_live_not-a-key'), expect: verified(false, 'MALFORMED', null), baseline: 'bare user' },
+    { name: 'unknown', yoga: app.yoga, headers: service, query: verify(unknownKey), expect: verified(false, 'NOT_FOUND', null), baseline: 'bare user' },
   ];
   // A comma-separated list of variant names picks some; their baselines come along.
   const wanted = only?.split(',').map((w) => w.trim());

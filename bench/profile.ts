@@ -5,7 +5,7 @@
  * in the measured window (start-up and warm-up left out), and where it spends more CPU per request than
  * bare Yoga does.
  *
- *   tsx bench/profile.ts [access|cookie|anonymous]
+ *   tsx bench/profile.ts [access|cookie|anonymous|refresh|introspect|verify|unknown|malformed]
  *   BENCH_SECONDS (10), BENCH_PROFILE_DIR (/tmp/prof), BENCH_DATABASE_URL
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,9 +15,11 @@ import {
   closeClientSockets, createBenchDatabase, gql, mapLimit, post, readCpu, runCannon, runClosedLoop, runMain, signUpCookie, signUpTokens,
   startBareYoga, startLatchkey, type Child, type Measurement, type TokenUser,
 } from './lib.ts';
-import { BARE_USER, CHECK_QUERY, CREDENTIAL_QUERY, REFRESH, USER_QUERY } from './queries.ts';
+import { BARE_USER, CHECK_QUERY, CREATE_KEY, CREDENTIAL_QUERY, REFRESH, USER_QUERY } from './queries.ts';
+import { INTROSPECT_QUERY, VERIFY } from './key-cases.ts';
+import { generateKey } from '../src/apikeys/format.ts';
 
-const CASES = ['access', 'cookie', 'anonymous', 'refresh'] as const;
+const CASES = ['access', 'cookie', 'anonymous', 'refresh', 'introspect', 'verify', 'unknown', 'malformed'] as const;
 type Case = (typeof CASES)[number];
 
 /** µs on the monotonic clock, the one V8 stamps profiles with (CLOCK_MONOTONIC, as process.hrtime). */
@@ -86,6 +88,41 @@ async function profileRefresh(dirs: { latchkey: string; bare: string }): Promise
   return 0;
 }
 
+/** The key cases of issue #17 (bench/key-cases.ts), each against bare Yoga answering the user query. */
+async function profileKeyCase(which: 'introspect' | 'verify' | 'unknown' | 'malformed', dirs: { latchkey: string; bare: string }): Promise<number> {
+  const database = await createBenchDatabase();
+  const latchkey = await startLatchkey(database.url, ['--cpu-prof', `--cpu-prof-dir=${dirs.latchkey}`]);
+  const owner = await signUpTokens(latchkey.base);
+  const bearer = { authorization: `Bearer ${owner.accessToken}` };
+  const create = async (input: Record<string, unknown>) => {
+    const reply = await gql(latchkey.base, CREATE_KEY.replace('{ secret }', '{ secret apiKey { id } }'), { input }, bearer);
+    return { secret: reply.json.data.createApiKey.secret as string, id: reply.json.data.createApiKey.apiKey.id as string };
+  };
+  let body: string;
+  let headers: Record<string, string>;
+  if (which === 'introspect') {
+    const own = await create({ name: 'introspect', scopes: [] });
+    body = JSON.stringify({ query: INTROSPECT_QUERY });
+    headers = { 'x-api-key': own.secret };
+  } else {
+    const service = await create({ name: 'verifier', scopes: ['apikeys:verify'] });
+    const limited = await create({ name: 'limited', scopes: [], rateLimit: { limit: 1_000_000, windowSeconds: 60 } });
+    const key = which === 'verify' ? limited.secret : which === 'unknown' ? generateKey('live') : 'sk_live_not-a-key';
+    body = JSON.stringify({ query: VERIFY, variables: { key } });
+    headers = { 'x-api-key': service.secret };
+  }
+  const expected = (await post(`${latchkey.base}/graphql`, JSON.parse(body), headers)).text;
+  process.stdout.write(`${which}: ${expected}\n`);
+  const ours = await profileRun(`latchkey ${which}`, latchkey.child, dirs.latchkey, (s) =>
+    runCannon({ url: `${latchkey.base}/graphql`, body, headers, expectBody: expected, connections: 50, seconds: s, warmupSeconds: 0 }));
+  const bare = await startBareYoga(['--cpu-prof', `--cpu-prof-dir=${dirs.bare}`]);
+  const bareExpected = JSON.stringify({ data: { viewer: { user: BARE_USER } } });
+  const baseline = await profileRun('bare yoga', bare.child, dirs.bare, (s) =>
+    runCannon({ url: `${bare.base}/graphql`, body: JSON.stringify({ query: USER_QUERY }), expectBody: bareExpected, connections: 50, seconds: s, warmupSeconds: 0 }));
+  report(which, body, ours, baseline);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const which = (process.argv[2] ?? 'access') as Case;
   if (!CASES.includes(which)) throw new Error(`unknown case ${which}; one of ${CASES.join(', ')}`);
@@ -94,6 +131,7 @@ async function main(): Promise<number> {
   mkdirSync(dirs.latchkey, { recursive: true });
   mkdirSync(dirs.bare, { recursive: true });
   if (which === 'refresh') return profileRefresh(dirs);
+  if (which === 'introspect' || which === 'verify' || which === 'unknown' || which === 'malformed') return profileKeyCase(which, dirs);
 
   const database = await createBenchDatabase();
   const latchkey = await startLatchkey(database.url, ['--cpu-prof', `--cpu-prof-dir=${dirs.latchkey}`]);

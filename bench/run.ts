@@ -20,8 +20,9 @@ import os from 'node:os';
 import postgres from 'postgres';
 import {
   closeClientSockets, createBenchDatabase, gql, mapLimit, post, readCpu, refreshOnce, runCannon, runClosedLoop, runMain, signUpCookie,
-  signUpTokens, startBareYoga, startLatchkey, BENCH_ADMIN, type TokenUser,
+  signUpTokens, startBareYoga, startLatchkey, startPlainHttp, BENCH_ADMIN, type TokenUser,
 } from './lib.ts';
+import { measureKeyCases, STORM_LOGINS } from './key-cases.ts';
 import {
   CONNECTIONS, failures, fmt, isCleanPair, loadAverage, paired, SECONDS, SLICES, WARMUP, WORKERS, type Pair, type Side,
 } from './paired.ts';
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
 
   const database = await createBenchDatabase();
   process.stderr.write(`bench: database ${database.name} (PostgreSQL ${database.serverVersion})\n`);
-  const [bare, latchkey] = await Promise.all([startBareYoga(), startLatchkey(database.url)]);
+  const [bare, latchkey, plain] = await Promise.all([startBareYoga(), startLatchkey(database.url), startPlainHttp()]);
   const bareUrl = `${bare.base}/graphql`;
   const latchkeyUrl = `${latchkey.base}/graphql`;
 
@@ -95,6 +96,13 @@ async function main(): Promise<number> {
   const forged = await post(latchkeyUrl, { query: USER_QUERY }, { authorization: `Bearer ${fresh.accessToken.slice(0, -4)}AAAA` });
   if (forged.status < 400) throw new Error(`a forged access token was accepted: ${forged.status} ${forged.text}`);
 
+  async function loginStep(user: TokenUser) {
+    const reply = await gql(latchkey.base, LOGIN, { input: { email: user.email, password: PASSWORD } });
+    const result = reply.json?.data?.login;
+    const ok = result?.__typename === 'TokenAuthPayload' && result.user?.id === user.userId && typeof result.tokens?.accessToken === 'string';
+    return { status: reply.status, wrong: !ok, next: ok ? user : undefined };
+  }
+
   const bareCpu = () => readCpu(bare.child.process.pid!);
   const latchkeyCpu = () => readCpu(latchkey.child.process.pid!, database.name);
   const cannon = (url: string, cpuOf: typeof bareCpu, query: string, expectBody: string, headers: Record<string, string> = {}): Side =>
@@ -112,6 +120,23 @@ async function main(): Promise<number> {
 
   pairs.push(await paired('API key', ac,
     cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, tokenUserBody, keyHeader), cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody)));
+
+  // The ceiling: the same read against a plain node:http server answering bare Yoga's JSON, no GraphQL.
+  const plainCpu = () => readCpu(plain.child.process.pid!);
+  const plainSide = cannon(`${plain.base}/graphql`, plainCpu, USER_QUERY, bareUserBody);
+  process.stdout.write('autocannon (Latchkey or bare Yoga | plain node:http answering the same JSON):\n');
+  const ceiling = [
+    await paired('access token ÷ node:http', ac, cannon(latchkeyUrl, latchkeyCpu, USER_QUERY, tokenUserBody, bearer), plainSide, 'node:http'),
+    await paired('bare Yoga ÷ node:http', ac, cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody), plainSide, 'node:http'),
+  ];
+
+  // Issue #17's cases: key introspection, verifyApiKey, a key's usage, a read during a login storm.
+  process.stdout.write('autocannon (Latchkey | bare Yoga { viewer { user { id email } } }):\n');
+  const keyCases = await measureKeyCases({
+    base: latchkey.base, databaseUrl: database.url, bearer, cpu: latchkeyCpu, bare: cannon(bareUrl, bareCpu, USER_QUERY, bareUserBody),
+    read: { query: USER_QUERY, expectBody: tokenUserBody }, login: loginStep, stormUsers: loopUsers.slice(0, STORM_LOGINS),
+  });
+  pairs.push(...keyCases.pairs);
 
   // The client's Viewer operation as a trusted document (its id) against the same operation as text.
   const trusted = await trustedDocumentPair(latchkeyUrl, latchkeyCpu, bearer);
@@ -144,13 +169,7 @@ async function main(): Promise<number> {
   pairs.push(await paired('refresh (rotation)', `closed loop, ${WORKERS} workers`, refresh, bareLoop));
   const loginSlots: (TokenUser | undefined)[] = [...loopUsers];
   const login: Side = (seconds, warmupSeconds) => runClosedLoop<TokenUser>({
-    states: loginSlots, seconds, warmupSeconds, cpu: latchkeyCpu,
-    step: async (user) => {
-      const reply = await gql(latchkey.base, LOGIN, { input: { email: user.email, password: PASSWORD } });
-      const result = reply.json?.data?.login;
-      const ok = result?.__typename === 'TokenAuthPayload' && result.user?.id === user.userId && typeof result.tokens?.accessToken === 'string';
-      return { status: reply.status, wrong: !ok, next: ok ? user : undefined };
-    },
+    states: loginSlots, seconds, warmupSeconds, cpu: latchkeyCpu, step: loginStep,
   });
   pairs.push(await paired('login (argon2id)', `closed loop, ${WORKERS} workers`, login, bareLoop));
   const report = await timeTopApiKeys(database.url, latchkey.base);
@@ -172,6 +191,14 @@ async function main(): Promise<number> {
       `${fmt(p.latchkey.serverCpuUs)} (${fmt(p.latchkey.dbCpuUs)}) | ${failures(p.latchkey)} | ${fmt(p.other.requestsPerSecond)} | ` +
       `${fmt(p.other.p99Ms, 1)} | ${fmt(p.rpsRatio, 2)} | ${fmt(p.cpuRatio, 2)} |`),
     '',
+    `The ceiling, the same user read against plain node:http answering the same JSON with no GraphQL (${ac}): ` +
+      ceiling.map((p) => `${p.name} ${fmt(p.rpsRatio, 2)} req/s (${fmt(p.latchkey.requestsPerSecond)} against ${fmt(p.other.requestsPerSecond)}), ` +
+        `${fmt(p.cpuRatio, 2)} CPU/req`).join('; ') + '.',
+    '',
+    `Login storm: the access-token read at a steady rate, its p99 ${fmt(keyCases.storm.pair.latchkey.p99Ms, 1)} ms while ${STORM_LOGINS} workers ` +
+      `log in back to back (${fmt(keyCases.storm.loginsPerSecond, 1)} logins/s) against ${fmt(keyCases.storm.pair.other.p99Ms, 1)} ms alone: ` +
+      `× ${fmt(keyCases.storm.p99Ratio, 2)} p99.`,
+    '',
     `Trusted document: the client's Viewer operation with an access token, sent by id (${trusted.idBytes} bytes of body) ` +
       `and as text (${trusted.textBytes} bytes), Latchkey against itself (${ac}): by id ${fmt(trusted.pair.latchkey.requestsPerSecond)} req/s, ` +
       `CPU/req ${fmt(trusted.pair.latchkey.serverCpuUs)} µs; as text ${fmt(trusted.pair.other.requestsPerSecond)} req/s, ` +
@@ -192,7 +219,7 @@ async function main(): Promise<number> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const dirty = [...pairs, trusted.pair, ...peers].filter((p) => !isCleanPair(p));
+  const dirty = [...pairs, ...ceiling, trusted.pair, ...peers].filter((p) => !isCleanPair(p));
   if (dirty.length > 0) {
     process.stdout.write(`NOT CLEAN: ${dirty.map((p) => p.name).join(', ')}: these figures are not valid.\n`);
     return 1;

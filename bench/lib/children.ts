@@ -139,6 +139,12 @@ export function startBareYoga(nodeArgs: string[] = []): Promise<Server> {
     async (base) => (await post(`${base}/graphql`, { query: '{ viewer { credential } }' })).status === 200);
 }
 
+/** The ceiling: plain node:http answering bare Yoga's JSON for the user query (bench/plain-http.ts). */
+export function startPlainHttp(nodeArgs: string[] = []): Promise<Server> {
+  return startServer('plain-http', 'bench/plain-http.ts', {}, nodeArgs,
+    async (base) => (await post(`${base}/graphql`, { query: '{ viewer { user { id email } } }' })).status === 200);
+}
+
 /** Better Auth on its own database; `cookieCache` turns on its signed session cookie cache. */
 export function startBetterAuth(databaseUrl: string, cookieCache: boolean): Promise<Server> {
   const env = { DATABASE_URL: databaseUrl, COOKIE_CACHE: cookieCache ? '1' : '0', BETTER_AUTH_TELEMETRY: '0' };

@@ -47,6 +47,8 @@ export interface CannonCase {
   readonly warmupSeconds: number;
   /** Reads the server's CPU time, before and after the measured run. */
   readonly cpu?: () => CpuSample;
+  /** Requests per second over all connections; unset, as fast as the server answers. */
+  readonly rate?: number;
 }
 
 function cannon(c: CannonCase, seconds: number, latencies?: number[]): Promise<autocannon.Result> {
@@ -60,6 +62,7 @@ function cannon(c: CannonCase, seconds: number, latencies?: number[]): Promise<a
       headers: c.body === undefined ? { ...c.headers } : { 'content-type': 'application/json', ...c.headers },
       ...(c.body === undefined ? {} : { body: c.body }),
       verifyBody: (body) => body === c.expectBody,
+      ...(c.rate === undefined ? {} : { overallRate: c.rate }),
     }, (error, result) => (error ? reject(error) : resolve(result)));
     if (latencies !== undefined) instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import { Gate } from '../lib/gate.ts';
 import { randomSecret } from '../lib/secrets.ts';
 
 /** OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1. */
@@ -33,14 +35,23 @@ export function passwordProblem(password: string, email?: string): string | null
   return null;
 }
 
-/** Hashes on libuv's thread pool, off the event loop. */
+/**
+ * Password hashes at once: every core but one, so that a storm of logins (each some 20 MiB and tens of
+ * milliseconds of argon2id on libuv's pool) leaves the event loop a core and the other requests their
+ * latency; the logins queue instead. At most 3, so that libuv's default pool of 4 keeps a thread for
+ * file, DNS and WebCrypto work. One on a machine of one or two cores.
+ */
+export const PASSWORD_HASH_CONCURRENCY = Math.max(1, Math.min(availableParallelism() - 1, 3));
+const hashing = new Gate(PASSWORD_HASH_CONCURRENCY);
+
+/** Hashes on libuv's thread pool, off the event loop, at most PASSWORD_HASH_CONCURRENCY at a time. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password.normalize('NFC'), ARGON2_PARAMS);
+  return hashing.run(() => hash(password.normalize('NFC'), ARGON2_PARAMS));
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password.normalize('NFC'));
+    return await hashing.run(() => verify(passwordHash, password.normalize('NFC')));
   } catch {
     return false;
   }

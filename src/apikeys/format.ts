@@ -22,7 +22,10 @@ function base62(value: bigint, length: number): string {
  * A secret scanner recomputes it offline to tell a real key from a look-alike.
  */
 export function checksum(body: string): string {
-  return base62(BigInt(crc32(body)), CHECKSUM_LENGTH);
+  // A CRC-32 fits a double exactly: plain number arithmetic, no BigInt, on every key presented.
+  let out = '';
+  for (let rest = crc32(body); rest > 0; rest = Math.floor(rest / 62)) out = ALPHABET[rest % 62]! + out;
+  return out.padStart(CHECKSUM_LENGTH, '0');
 }
 
 /** A new key: `sk_live_` or `sk_test_`, 43 base62 characters of 256 random bits, a 6-character checksum. */

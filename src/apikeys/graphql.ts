@@ -125,8 +125,13 @@ builder.objectField(ViewerRef, 'apiKey', (t) =>
     type: ApiKeyRef,
     nullable: true,
     description: 'The key, when the request was made with an API key.',
-    resolve: async (viewer, _args, ctx) =>
-      viewer.credential === 'API_KEY' ? ((await findKeys(ctx.services.database, [viewer.apiKeyId]))[0] ?? null) : null,
+    // The record that authenticated this very request: no second look-up (revoke, roll and every change
+    // to a key reach that cache on every instance through forgetApiKey).
+    resolve: async (viewer, _args, ctx) => {
+      if (viewer.credential !== 'API_KEY') return null;
+      if (ctx.state.apiKey?.id === viewer.apiKeyId) return ctx.state.apiKey;
+      return (await findKeys(ctx.services.database, [viewer.apiKeyId]))[0] ?? null;
+    },
   }),
 );
 

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import type { Invalidations } from '../db/notify.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { generateKey, keyStart } from './format.ts';
+import { forgetApiKey } from './invalidate.ts';
 import { toApiKeyRecord, type ApiKeyRecord } from './key.ts';
 import { apiKeys } from './tables.ts';
 import type { IssuedKey } from './issue.ts';
@@ -19,7 +20,7 @@ export async function findKey(database: Database, id: string): Promise<ApiKeyRec
 export async function revokeKey(database: Database, invalidations: Invalidations, id: string): Promise<ApiKeyRecord | undefined> {
   const [row] = await database.db.update(apiKeys).set({ revokedAt: sql`now()` })
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
-  await invalidations.publish('apikey', [id]);
+  await forgetApiKey(invalidations, id);
   return row === undefined ? undefined : toApiKeyRecord(row);
 }
 
@@ -38,6 +39,6 @@ export async function rollKey(database: Database, invalidations: Invalidations, 
     previousHash: overlapSeconds > 0 ? sql`${apiKeys.hash}` : null,
     previousHashExpiresAt: overlapSeconds > 0 ? sql`now() + ${`${overlapSeconds} seconds`}::interval` : null,
   }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
-  await invalidations.publish('apikey', [id]);
+  await forgetApiKey(invalidations, id);
   return row === undefined ? undefined : { key: toApiKeyRecord(row), secret };
 }

@@ -13,10 +13,25 @@ export interface LinkedIdentityRecord {
   readonly linkedAt: Date;
 }
 
+/** Why an upstream sign-in reaches no account: recorded in the audit log, shown as refusalError(reason). */
+export type Refusal = 'no_email' | 'invalid_email' | 'provider_not_trusted' | 'email_not_verified_by_provider' | 'account_email_not_verified';
+
 /** Which account an upstream sign-in reaches, and how; or why it reaches none. */
 type AccountResolution =
   | { readonly outcome: 'returning' | 'created' | 'linked'; readonly userId: string }
-  | { readonly outcome: 'refused'; readonly reason: string; readonly error: AppError };
+  | { readonly outcome: 'refused'; readonly reason: Refusal };
+
+/** The error the user sees for a refusal: the email cases are EmailTakenError, never a hint of why. */
+export function refusalError(reason: Refusal): AppError {
+  switch (reason) {
+    case 'no_email': return new OAuthError('invalid_scope', 'The provider gave no email address.');
+    case 'invalid_email': return new OAuthError('invalid_request', 'The provider gave an address that is not one.');
+    case 'provider_not_trusted':
+    case 'email_not_verified_by_provider':
+    case 'account_email_not_verified':
+      return new EmailTakenError();
+  }
+}
 
 /**
  * Finds the account of an upstream identity. The same (provider, subject) always reaches the same
@@ -34,20 +49,20 @@ export async function resolveAccount(database: Database, provider: OidcProviderC
     return { outcome: 'returning', userId: known.userId };
   }
   if (claims.email === null) {
-    return { outcome: 'refused', reason: 'no_email', error: new OAuthError('invalid_scope', 'The provider gave no email address.') };
+    return { outcome: 'refused', reason: 'no_email' };
   }
   const created = await createFederatedUser(database, { email: claims.email, emailVerified: claims.emailVerified, name: claims.name });
   if (created !== null) return { outcome: 'created', userId: await addIdentity(database, provider.id, claims, created.id) };
 
   const existing = await findAccountByEmail(database, claims.email);
   if (existing === undefined) {
-    return { outcome: 'refused', reason: 'invalid_email', error: new OAuthError('invalid_request', 'The provider gave an address that is not one.') };
+    return { outcome: 'refused', reason: 'invalid_email' };
   }
-  const reason = !provider.trusted ? 'provider_not_trusted'
+  const reason: Refusal | null = !provider.trusted ? 'provider_not_trusted'
     : !claims.emailVerified ? 'email_not_verified_by_provider'
     : !existing.emailVerified ? 'account_email_not_verified'
     : null;
-  if (reason !== null) return { outcome: 'refused', reason, error: new EmailTakenError() };
+  if (reason !== null) return { outcome: 'refused', reason };
   return { outcome: 'linked', userId: await addIdentity(database, provider.id, claims, existing.id) };
 }
 

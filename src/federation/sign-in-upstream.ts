@@ -5,7 +5,7 @@ import type { RequestMeta } from '../audit/record.ts';
 import { InvalidTokenError, OAuthError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { consumeLoginState, exchangeCode, type AuthorizationAnswer, type UpstreamClaims } from './callback/complete.ts';
-import { resolveAccount } from './link.ts';
+import { refusalError, resolveAccount } from './link.ts';
 
 /** What the provider sent back to the redirect URI, and which provider it was for. */
 interface UpstreamAnswer extends AuthorizationAnswer {
@@ -44,7 +44,7 @@ export async function completeUpstreamSignIn(services: Services, meta: RequestMe
   const resolution = await resolveAccount(services.database, config, claims);
   if (resolution.outcome === 'refused') {
     await recordRequestEvent(services.database, meta, 'social.refused', null, `provider: ${answer.provider}, reason: ${resolution.reason}, subject: ${claims.subject}`);
-    throw resolution.error;
+    throw refusalError(resolution.reason);
   }
   const { userId } = resolution;
   if (resolution.outcome === 'linked') await recordRequestEvent(services.database, meta, 'social.linked', userId, `provider: ${answer.provider} (by verified email)`);

@@ -45,15 +45,19 @@ async function authenticateCookie(services: Services, request: Request, cookie: 
     throw forbiddenOrigin();
   }
   if (origin === null && request.headers.get('sec-fetch-site') === 'cross-site') throw forbiddenOrigin();
-  let session;
+  let check;
   try {
-    session = await services.cookieSessions.find(cookie);
+    check = await services.cookieSessions.find(cookie);
   } catch (error) {
     services.logger.error({ err: error, requestId: requestIdOf(request) }, 'session cookie look-up failed');
     throw unavailable();
   }
-  if (session === 'revoked') throw unauthenticated('revoked', 'The session has ended; sign in again.');
-  if (session === 'invalid') throw unauthenticated('invalid', 'The session cookie is not valid; sign in again.');
+  if (!check.ok) {
+    throw check.reason === 'revoked'
+      ? unauthenticated('revoked', 'The session has ended; sign in again.')
+      : unauthenticated('invalid', 'The session cookie is not valid; sign in again.');
+  }
+  const { session } = check;
   return Object.freeze({ credential: 'SESSION_COOKIE', userId: session.userId, sessionId: session.sessionId, scopes: session.scopes });
 }
 
@@ -102,6 +106,7 @@ async function authenticateApiKey(services: Services, request: Request, raw: str
     }
   }
   state.apiKeyId = key.id;
+  state.apiKey = key;
   services.metrics.apiKeyChecks.inc({ outcome: 'valid' });
   return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
 }

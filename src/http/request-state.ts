@@ -1,3 +1,4 @@
+import type { ApiKeyRecord } from '../apikeys/key.ts';
 import type { RateLimitDecision } from '../apikeys/rate-limit.ts';
 import type { Viewer } from '../viewer.ts';
 
@@ -13,6 +14,8 @@ export interface RequestState {
   credentialCheckClaimed: boolean;
   /** The API key the request was made with, counted once the response is known. */
   apiKeyId?: string;
+  /** That key's record as authentication found it (from the verifier's NOTIFY-invalidated cache). */
+  apiKey?: ApiKeyRecord;
   /** The key's rate-limit budget after this request, for the RateLimit headers. */
   rateLimit?: RateLimitDecision;
   /** Set when any operation of the request answered with errors. */

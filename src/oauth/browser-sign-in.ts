@@ -26,6 +26,6 @@ export function isStale(session: BrowserSession, request: AuthorizationRequest):
 /** The browser's live session from its cookie, if it has one (a revoked or unknown cookie counts as none). */
 export async function browserSignIn(database: Database, cookieSessions: CookieSessions, cookieHeader: string | null): Promise<BrowserSession | undefined> {
   const sessionCookie = readSessionCookie(cookieHeader);
-  const found = sessionCookie === undefined ? undefined : await cookieSessions.find(sessionCookie);
-  return typeof found === 'object' ? signInOf(database, found) : undefined;
+  const check = sessionCookie === undefined ? undefined : await cookieSessions.find(sessionCookie);
+  return check?.ok === true ? signInOf(database, check.session) : undefined;
 }

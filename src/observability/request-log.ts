@@ -34,7 +34,8 @@ export function useRequestObservation(metrics: Metrics, logger: Logger | null): 
       const route = routeOf(path);
       metrics.httpRequests.inc({ method: request.method, route, status: String(response.status) });
       metrics.httpDuration.observe({ method: request.method, route }, seconds);
-      if (logger === null) return;
+      // The line is built only when it will be written (LOG_LEVEL above info drops it).
+      if (logger === null || !logger.isLevelEnabled('info')) return;
       logger.info({
         requestId: requestIdOf(request),
         method: request.method,

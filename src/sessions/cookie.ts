@@ -31,9 +31,19 @@ interface CookieSession {
   readonly scopes: readonly string[];
 }
 
-interface Cached extends CookieSession {
+interface Cached {
+  readonly check: CookieCheck;
+  readonly sessionId: string;
   readonly checkedAt: number;
 }
+
+/** A cookie's check (a hot-path result, ARCHITECTURE.md "How things fail" rule 2). */
+export type CookieCheck =
+  | { readonly ok: true; readonly session: CookieSession }
+  | { readonly ok: false; readonly reason: 'revoked' | 'invalid' };
+
+const REVOKED: CookieCheck = Object.freeze({ ok: false, reason: 'revoked' });
+const INVALID: CookieCheck = Object.freeze({ ok: false, reason: 'invalid' });
 
 // A cookie looked up recently is trusted for this long without asking the database again; ending a
 // session still takes effect at once, through the revoked set checked on every request.
@@ -43,17 +53,17 @@ const TOUCH_EVERY_MS = MINUTE;
 /** Finds the live session of a cookie, sliding its idle expiry forward (at most once a minute). */
 export class CookieSessions {
   readonly #cache = new BoundedCache<string, Cached>(20_000);
-  readonly #inFlight = new Map<string, Promise<CookieSession | 'revoked' | 'invalid'>>();
+  readonly #inFlight = new Map<string, Promise<CookieCheck>>();
 
   constructor(private readonly database: Database, private readonly revoked: RevokedSessions) {}
 
-  /** The live session of a cookie; 'revoked' when it was ended or expired, 'invalid' when unknown. */
-  async find(cookie: string): Promise<CookieSession | 'revoked' | 'invalid'> {
-    if (!isPlausibleSecret(cookie)) return 'invalid';
+  /** The live session of a cookie; reason 'revoked' when it was ended or expired, 'invalid' when unknown. */
+  async find(cookie: string): Promise<CookieCheck> {
+    if (!isPlausibleSecret(cookie)) return INVALID;
     // Keyed by the cookie itself (it is in this process's memory anyway): a hit costs no hashing.
     const cached = this.#cache.get(cookie);
     if (cached !== undefined && Date.now() - cached.checkedAt < RECHECK_MS) {
-      return this.revoked.has(cached.sessionId) ? 'revoked' : cached;
+      return this.revoked.has(cached.sessionId) ? REVOKED : cached.check;
     }
     // Concurrent requests with the same cookie share one look-up rather than queue on the row.
     let pending = this.#inFlight.get(cookie);
@@ -64,14 +74,14 @@ export class CookieSessions {
     return pending;
   }
 
-  async #lookUp(cookie: string): Promise<CookieSession | 'revoked' | 'invalid'> {
+  async #lookUp(cookie: string): Promise<CookieCheck> {
     const [row] = await this.database.db.select({
       sessionId: sessions.id, userId: sessions.userId, scopes: sessions.scopes, lastUsedAt: sessions.lastUsedAt,
       live: sql<boolean>`${sessions.revokedAt} is null and ${sessions.expiresAt} > now() and ${sessions.idleExpiresAt} > now()`,
     }).from(sessions).where(eq(sessions.cookieHash, hashSecret(cookie)));
     if (row === undefined || !row.live || this.revoked.has(row.sessionId)) {
       this.#cache.delete(cookie);
-      return row === undefined ? 'invalid' : 'revoked';
+      return row === undefined ? INVALID : REVOKED;
     }
     if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
       await this.database.db.update(sessions).set({
@@ -79,8 +89,8 @@ export class CookieSessions {
         idleExpiresAt: sql`least(now() + ${`${COOKIE_IDLE_MS / 1000} seconds`}::interval, ${sessions.expiresAt})`,
       }).where(eq(sessions.id, row.sessionId));
     }
-    const found: Cached = { sessionId: row.sessionId, userId: row.userId, scopes: row.scopes, checkedAt: Date.now() };
-    this.#cache.set(cookie, found);
-    return found;
+    const check: CookieCheck = Object.freeze({ ok: true, session: { sessionId: row.sessionId, userId: row.userId, scopes: row.scopes } });
+    this.#cache.set(cookie, { check, sessionId: row.sessionId, checkedAt: Date.now() });
+    return check;
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { BoundedCache } from '../lib/lru.ts';
 import type { KeyRing, SigningAlg } from './keys.ts';
+import { signEdDsaJwt } from './sign-eddsa.ts';
 
 /** The claims of an RFC 9068 access token that Latchkey reads back. */
 interface AccessTokenClaims {
@@ -55,15 +56,10 @@ export class AccessTokens {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.ttlSeconds;
     const amr = input.amr === undefined || input.amr.length === 0 ? {} : { amr: [...input.amr] };
-    const token = await new SignJWT({ sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' '), ...amr })
-      .setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })
-      .setIssuer(this.settings.issuer)
-      .setAudience(this.settings.audience)
-      .setSubject(input.userId)
-      .setIssuedAt(now)
-      .setExpirationTime(exp)
-      .setJti(randomUUID())
-      .sign(signer.privateKey);
+    const token = signEdDsaJwt({ alg: 'EdDSA', typ: 'at+jwt', kid: signer.kid }, {
+      sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' '), ...amr,
+      iss: this.settings.issuer, aud: this.settings.audience, sub: input.userId, iat: now, exp, jti: randomUUID(),
+    }, signer.privateKey);
     return { token, expiresAt: new Date(exp * 1000) };
   }
 

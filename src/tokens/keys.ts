@@ -246,7 +246,7 @@ async function rotateIn(tx: Transaction, alg: SigningAlg): Promise<string> {
  * RSA keys of 3072 bits: 2048-bit keys are disallowed for signing after 2030 (NIST SP 800-57 Part 1 Rev. 5,
  * table 4). A 2048-bit key made before is replaced at its next rotation.
  */
-const RSA_MODULUS_BITS = 3072;
+export const RSA_MODULUS_BITS = 3072;
 
 async function generateKey(alg: SigningAlg) {
   const { privateKey, publicKey } = await generateKeyPair(alg, {

@@ -8,6 +8,7 @@ import { openDatabase, type Database } from '../../src/db/client.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { freshDatabase, type FreshDatabase } from './database.ts';
+import { seedSigningKeys } from './signing-keys.ts';
 
 export interface GqlResponse<T = any> {
   readonly status: number;
@@ -42,6 +43,8 @@ export interface StartOptions {
   readonly sharing?: TestApp;
   /** Where the app logs; silent by default (TEST_LOG_LEVEL to see it). */
   readonly logger?: Logger;
+  /** Let the app generate its first signing keys itself, as on a real first start (slow: RSA-3072). */
+  readonly generateSigningKeys?: boolean;
 }
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -60,7 +63,11 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const config: Config = { ...loaded.config, database: fresh.config };
   const database = await openDatabase(config.database);
-  if (options.sharing === undefined) await applyMigrations(config.database, database);
+  if (options.sharing === undefined) {
+    await applyMigrations(config.database, database);
+    // Pre-generated keys of the production sizes, shared by this process's test apps (test/helpers/signing-keys.ts).
+    if (options.generateSigningKeys !== true) await seedSigningKeys(database);
+  }
   const app = await createApp(config, database, options.logger ?? silent);
   handler = app.yoga;
 

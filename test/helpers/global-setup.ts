@@ -10,6 +10,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import type { TestProject } from 'vitest/node';
 import { launchChromiumAt } from './browser.ts';
 import { requireAll, skipLine, type Components, type Found } from './components.ts';
+import { generateSigningKeyPairs } from './signing-keys.ts';
 
 /** Chromium builds installed on the machine, tried in this order after the bundled one. */
 const SYSTEM_CHROMIUMS = ['/usr/bin/chromium', 'chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
@@ -36,6 +37,8 @@ export default async function setup(project: TestProject): Promise<void> {
     console.log(requireAll(env) ? `${line} (LATCHKEY_REQUIRE_ALL: they fail instead)` : line);
   }
   project.provide('components', found);
+  // Signing keys for every fresh test app of the run (test/helpers/signing-keys.ts).
+  project.provide('signingKeyPairs', await generateSigningKeyPairs());
 }
 
 /**

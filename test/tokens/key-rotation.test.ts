@@ -33,7 +33,8 @@ describe(`signing key rotation (${ENGINE})`, () => {
   let app: TestApp;
   let user: SignedUp;
   beforeAll(async () => {
-    app = await startTestApp();
+    // Its first keys made as on a real first start.
+    app = await startTestApp({ generateSigningKeys: true });
     user = await signUpUser(app);
   });
   afterAll(() => app?.close());
