@@ -43,6 +43,8 @@ export interface Config {
   readonly secrets: SecretsConfig;
   /** When true, admin operations need an account with a second factor (REQUIRE_ADMIN_MFA). */
   readonly requireAdminMfa: boolean;
+  /** The WebAuthn relying party that passkeys are bound to (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS). */
+  readonly webauthn: WebAuthnConfig;
   /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (DRAIN_SECONDS). */
   readonly drainSeconds: number;
   /** One info line per request (ACCESS_LOG). */
@@ -154,6 +156,7 @@ export function loadConfig(env: Env): ConfigResult {
   const secrets = parseSecrets(value('SECRETS_KEY'), value('SECRETS_KEY_PREVIOUS'), fail);
   const requireAdminMfa = parseBoolean(value('REQUIRE_ADMIN_MFA') ?? 'false') ?? fail('REQUIRE_ADMIN_MFA', 'must be true or false');
   const pages = parsePages(value, fail);
+  const webauthn = publicUrl === undefined ? undefined : parseWebAuthn(publicUrl, value('WEBAUTHN_RP_ID'), value('WEBAUTHN_ORIGINS'), fail);
   const drainRaw = value('DRAIN_SECONDS') ?? '0';
   const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
   const accessLog = parseBoolean(value('ACCESS_LOG') ?? 'true') ?? fail('ACCESS_LOG', 'must be true or false');
@@ -171,7 +174,7 @@ export function loadConfig(env: Env): ConfigResult {
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
     || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined
-    || secrets === undefined || requireAdminMfa === undefined) {
+    || secrets === undefined || requireAdminMfa === undefined || webauthn === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -180,6 +183,7 @@ export function loadConfig(env: Env): ConfigResult {
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
       signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint, secrets, requireAdminMfa,
+      webauthn,
     }),
   };
 }
@@ -388,4 +392,39 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+export interface WebAuthnConfig {
+  /** The RP ID: PUBLIC_URL's host, or WEBAUTHN_RP_ID, a registrable suffix of it. */
+  readonly rpId: string;
+  /** Origins whose pages may run a ceremony: PUBLIC_URL's, then WEBAUTHN_ORIGINS. */
+  readonly origins: readonly string[];
+}
+
+/**
+ * The relying party of passkeys. The RP ID must be the host of PUBLIC_URL or a registrable domain suffix
+ * of it (WebAuthn Level 3 §5.1.3, HTML "is a registrable domain suffix of"): browsers refuse any other.
+ * Each extra origin must be http(s), and on the RP ID or one of its sub-domains.
+ */
+function parseWebAuthn(publicUrl: string, rpIdRaw: string | undefined, originsRaw: string | undefined, fail: Fail): WebAuthnConfig | undefined {
+  const host = new URL(publicUrl).hostname;
+  const within = (name: string, rpId: string) => name === rpId || (isIP(rpId) === 0 && name.endsWith(`.${rpId}`));
+  const rpId = (rpIdRaw ?? host).toLowerCase();
+  if (!isHost(rpId) || !within(host, rpId) || (rpIdRaw !== undefined && !rpId.includes('.') && rpId !== host)) {
+    return fail('WEBAUTHN_RP_ID', `must be the host of PUBLIC_URL (${host}) or a parent domain of it`);
+  }
+  const origins = [new URL(publicUrl).origin];
+  for (const raw of (originsRaw ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '')) {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== raw.replace(/\/$/, '') || !within(url.hostname, rpId)) {
+      return fail('WEBAUTHN_ORIGINS', `must be http(s) origins, comma-separated, on ${rpId} or its sub-domains`);
+    }
+    if (!origins.includes(url.origin)) origins.push(url.origin);
+  }
+  return { rpId, origins };
 }

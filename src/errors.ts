@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   INVALID_SECOND_FACTOR: 'A second-factor code that is wrong, expired or already used (InvalidSecondFactorError).',
   REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
   TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
+  INVALID_PASSKEY: 'A passkey answer that was refused: unknown passkey, wrong origin, expired or spent challenge, bad signature, or a signature counter that went back (InvalidPasskeyError).',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -100,7 +101,7 @@ export class SecondFactorRequired extends AppError {
   }
 }
 
-export type SecondFactorMethod = 'TOTP' | 'RECOVERY_CODE';
+export type SecondFactorMethod = 'TOTP' | 'RECOVERY_CODE' | 'PASSKEY';
 
 export class InvalidSecondFactorError extends AppError {
   readonly code = 'INVALID_SECOND_FACTOR';
@@ -121,5 +122,17 @@ export class TotpAlreadyEnabledError extends AppError {
   readonly code = 'TOTP_ALREADY_ENABLED';
   constructor() {
     super('An authenticator app is already enrolled; disable it before enrolling another.');
+  }
+}
+
+/**
+ * A passkey ceremony's answer was refused. Deliberately vague (which check failed is in the audit log):
+ * unknown passkey, another origin, an expired or spent challenge, a bad signature, no user
+ * verification where it is required, or a signature counter that went back.
+ */
+export class InvalidPasskeyError extends AppError {
+  readonly code = 'INVALID_PASSKEY';
+  constructor() {
+    super('That passkey could not be used: ask for new options and try again.');
   }
 }

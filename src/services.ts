@@ -17,6 +17,7 @@ import { Lifecycle } from './runtime/lifecycle.ts';
 import { Metrics } from './observability/metrics.ts';
 import { inClientSpan } from './observability/spans.ts';
 import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/limits.ts';
+import { PASSKEY_STARTS_PER_ADDRESS, PASSKEY_STARTS_WINDOW_SECONDS } from './factors/passkey-challenge.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
 import { RevokedSessions } from './sessions/revoked-set.ts';
@@ -53,6 +54,8 @@ export interface Services {
   readonly rateLimitAudit: RateLimitAudit;
   /** Sign-ins through upstream providers started per client address. */
   readonly socialLoginStarts: Budget;
+  /** Passwordless passkey sign-ins started per client address (anyone may start one). */
+  readonly passkeyStarts: Budget;
   /** Deletes expired secrets, ended sessions and old mail, hourly. */
   readonly janitor: Janitor;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
@@ -92,6 +95,7 @@ export async function createServices(config: Config, database: Database, logger:
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
     socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
+    passkeyStarts: budgets('passkey-starts-per-address', PASSKEY_STARTS_PER_ADDRESS, PASSKEY_STARTS_WINDOW_SECONDS),
     janitor: new Janitor(database, logger),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
     lifecycle: new Lifecycle(),

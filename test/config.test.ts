@@ -39,6 +39,7 @@ describe('loadConfig', () => {
         production: false,
         logLevel: 'info',
         usageFlushSeconds: 5,
+        webauthn: { rpId: 'localhost', origins: ['http://localhost:4000'] },
         mail: { smtpUrl: null, from: 'Latchkey <no-reply@localhost>', linkBaseUrl: 'http://localhost:4000' },
         requireVerifiedEmail: false,
         signingKeyRotationDays: 90,
@@ -86,6 +87,13 @@ describe('loadConfig', () => {
       expect(configOf({ SECRETS_KEY: key.toString('base64'), SECRETS_KEY_PREVIOUS: ` ${old.toString('base64url')} ` }).secrets)
         .toEqual({ key, previousKeys: [old], isDevelopmentKey: false });
       expect(configOf({ REQUIRE_ADMIN_MFA: 'true' }).requireAdminMfa).toBe(true);
+    });
+
+    it('binds passkeys to PUBLIC_URL\'s host, or to a parent domain and extra origins under it', () => {
+      expect(configOf({ PUBLIC_URL: 'https://id.example.com/auth' }).webauthn).toEqual({ rpId: 'id.example.com', origins: ['https://id.example.com'] });
+      expect(configOf({
+        PUBLIC_URL: 'https://id.example.com', WEBAUTHN_RP_ID: 'Example.com', WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com:8443/',
+      }).webauthn).toEqual({ rpId: 'example.com', origins: ['https://id.example.com', 'https://app.example.com', 'https://example.com:8443'] });
     });
 
     it.each<[string, Env, Partial<Config>]>([
@@ -202,6 +210,11 @@ describe('loadConfig', () => {
       ['SECRETS_KEY that is not base64', { SECRETS_KEY: 'not a key at all, only words and spaces...' }, 'SECRETS_KEY'],
       ['SECRETS_KEY_PREVIOUS with a short key', { SECRETS_KEY_PREVIOUS: `${Buffer.alloc(32, 1).toString('base64')},abc` }, 'SECRETS_KEY_PREVIOUS'],
       ['REQUIRE_ADMIN_MFA that is not a boolean', { REQUIRE_ADMIN_MFA: 'admins' }, 'REQUIRE_ADMIN_MFA'],
+      ['WEBAUTHN_RP_ID that is not a suffix of PUBLIC_URL\'s host', { PUBLIC_URL: 'https://id.example.com', WEBAUTHN_RP_ID: 'example.org' }, 'WEBAUTHN_RP_ID'],
+      ['WEBAUTHN_RP_ID that is a bare top-level domain', { PUBLIC_URL: 'https://id.example.com', WEBAUTHN_RP_ID: 'com' }, 'WEBAUTHN_RP_ID'],
+      ['WEBAUTHN_RP_ID that only ends like the host', { PUBLIC_URL: 'https://myexample.com', WEBAUTHN_RP_ID: 'example.com' }, 'WEBAUTHN_RP_ID'],
+      ['WEBAUTHN_ORIGINS on another domain', { PUBLIC_URL: 'https://id.example.com', WEBAUTHN_ORIGINS: 'https://evil.test' }, 'WEBAUTHN_ORIGINS'],
+      ['WEBAUTHN_ORIGINS with a path', { PUBLIC_URL: 'https://id.example.com', WEBAUTHN_ORIGINS: 'https://id.example.com/app' }, 'WEBAUTHN_ORIGINS'],
     ])('refuses %s', (_what, env, variable) => {
       const problems = problemsOf(env);
       expect(problems).toHaveLength(1);

@@ -4,6 +4,7 @@ import { bootstrapAdmin } from '../src/accounts/bootstrap-admin.ts';
 import { startTestApp, type GqlResponse, type RequestOptions, type TestApp } from './helpers/app.ts';
 import { ENGINE } from './helpers/database.ts';
 import { awayFromStepEdge, codeAt } from './helpers/totp.ts';
+import { SoftAuthenticator } from './helpers/soft-authenticator.ts';
 import { uniqueEmail } from './helpers/users.ts';
 
 /**
@@ -30,6 +31,10 @@ interface Context {
   clientId: string;
   totpSecret: string;
   challenge: string;
+  authenticator: SoftAuthenticator;
+  /** The last WebAuthn options the API handed out. */
+  passkeyOptions: string;
+  passkeyId: string;
 }
 
 interface Step {
@@ -174,6 +179,88 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       variables: () => ({}),
       as: (c) => bearer(c.accessToken),
       then: (data) => expect(data.disableTotp).toEqual({ __typename: 'SecondFactorDisabled', disabled: true }),
+    },
+    {
+      operation: 'StartPasskeyRegistration',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => {
+        expect(data.startPasskeyRegistration.__typename).toBe('PasskeyCreationOptions');
+        c.passkeyOptions = data.startPasskeyRegistration.json;
+        c.authenticator = new SoftAuthenticator(new URL(app.url).origin);
+      },
+    },
+    {
+      operation: 'FinishPasskeyRegistration',
+      variables: (c) => ({ input: { response: c.authenticator.create(c.passkeyOptions), name: 'Laptop' } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => {
+        expect(data.finishPasskeyRegistration).toMatchObject({ __typename: 'PasskeyRegistered', passkey: { name: 'Laptop', synced: false } });
+        expect(data.finishPasskeyRegistration.recoveryCodes).toHaveLength(10);
+        c.passkeyId = data.finishPasskeyRegistration.passkey.id;
+      },
+    },
+    {
+      operation: 'MyPasskeys',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => expect(data.me.secondFactors).toMatchObject({ methods: ['PASSKEY', 'RECOVERY_CODE'], passkeys: [{ id: c.passkeyId, name: 'Laptop' }] }),
+    },
+    {
+      operation: 'LoginWithSecondFactor',
+      variables: (c) => ({ input: { email: c.email, password: c.password } }),
+      then: (data, c) => {
+        expect(data.login).toMatchObject({ __typename: 'SecondFactorRequired', methods: ['PASSKEY', 'RECOVERY_CODE'], passkeyOptions: expect.any(String) });
+        c.challenge = data.login.challenge;
+        c.passkeyOptions = data.login.passkeyOptions;
+      },
+    },
+    {
+      operation: 'VerifySecondFactor',
+      variables: (c) => ({ input: { challenge: c.challenge, passkey: c.authenticator.get(c.passkeyOptions) } }),
+      then: (data) => expect(data.verifySecondFactor.__typename).toBe('TokenAuthPayload'),
+    },
+    {
+      operation: 'StartPasskeySignIn',
+      variables: () => ({}),
+      then: (data, c) => {
+        c.passkeyOptions = data.startPasskeySignIn.json;
+      },
+    },
+    {
+      operation: 'FinishPasskeySignIn',
+      variables: (c) => ({ input: { response: c.authenticator.get(c.passkeyOptions) } }),
+      then: (data, c) => {
+        expect(data.finishPasskeySignIn).toMatchObject({ __typename: 'TokenAuthPayload', user: { email: c.email } });
+        c.accessToken = data.finishPasskeySignIn.tokens.accessToken;
+      },
+    },
+    {
+      operation: 'StartPasskeyReauthentication',
+      variables: () => ({}),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => {
+        expect(data.startPasskeyReauthentication.__typename).toBe('PasskeyRequestOptions');
+        c.passkeyOptions = data.startPasskeyReauthentication.json;
+      },
+    },
+    {
+      operation: 'Reauthenticate',
+      variables: (c) => ({ input: { passkey: c.authenticator.get(c.passkeyOptions) } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.reauthenticate.__typename).toBe('Reauthenticated'),
+    },
+    {
+      operation: 'RenamePasskey',
+      variables: (c) => ({ input: { id: c.passkeyId, name: 'Work laptop' } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.renamePasskey).toMatchObject({ __typename: 'Passkey', name: 'Work laptop' }),
+    },
+    {
+      operation: 'RemovePasskey',
+      variables: (c) => ({ id: c.passkeyId }),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => expect(data.removePasskey).toEqual({ __typename: 'PasskeyRemoved', passkey: { id: c.passkeyId, name: 'Work laptop' } }),
     },
     { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
   ];

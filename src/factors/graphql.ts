@@ -13,7 +13,8 @@ import { markSessionVerified } from '../sessions/reverify.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
-import { secondFactorMethods } from './methods.ts';
+import { hasSecondFactor, secondFactorMethods } from './methods.ts';
+import { countPasskeys } from './passkey-store.ts';
 import { deleteRecoveryCodes, recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes.ts';
 import { requireRecentVerification } from './step-up.ts';
 import { acceptTotpCode, deleteTotp, startTotpEnrolment, type TotpEnrolment } from './totp-factor.ts';
@@ -24,7 +25,7 @@ interface SecondFactors {
   readonly userId: string;
 }
 
-const SecondFactorsRef = builder.objectRef<SecondFactors>('SecondFactors').implement({
+export const SecondFactorsRef = builder.objectRef<SecondFactors>('SecondFactors').implement({
   description: 'The second factors of an account: what is enrolled, never a secret.',
   fields: (t) => ({
     methods: t.field({
@@ -76,14 +77,19 @@ const ReauthenticatedRef = builder.objectRef<{ verifiedAt: Date }>('Reauthentica
 const codeFields = {
   totp: { description: 'A 6-digit code from the authenticator app.' },
   recoveryCode: { description: 'A recovery code.' },
+  passkey: {
+    description:
+      'A passkey assertion: the JSON of the PublicKeyCredential (PublicKeyCredential.toJSON(), or @simplewebauthn/browser\'s startAuthentication) that navigator.credentials.get() answered to the passkey options.',
+  },
 } as const;
 
 const VerifySecondFactorInput = builder.inputType('VerifySecondFactorInput', {
-  description: 'The challenge of SecondFactorRequired and exactly one code.',
+  description: 'The challenge of SecondFactorRequired and exactly one proof: a code, or a passkey assertion answering SecondFactorRequired.passkeyOptions.',
   fields: (t) => ({
     challenge: t.string({ required: true, description: 'SecondFactorRequired.challenge.' }),
     totp: t.string(codeFields.totp),
     recoveryCode: t.string(codeFields.recoveryCode),
+    passkey: t.string(codeFields.passkey),
   }),
 });
 
@@ -93,11 +99,12 @@ const SecondFactorCodeInput = builder.inputType('SecondFactorCodeInput', {
 });
 
 const ReauthenticateInput = builder.inputType('ReauthenticateInput', {
-  description: 'Exactly one proof: the password, or a code of the account\'s second factor.',
+  description: 'Exactly one proof: the password, a code of the account\'s second factor, or a passkey assertion answering startPasskeyReauthentication\'s options.',
   fields: (t) => ({
     password: t.string({ description: 'The account\'s password.' }),
     totp: t.string(codeFields.totp),
     recoveryCode: t.string(codeFields.recoveryCode),
+    passkey: t.string(codeFields.passkey),
   }),
 });
 
@@ -184,8 +191,10 @@ builder.mutationField('disableTotp', (t) =>
       }
       if ((await findTotp(ctx.services.database, userId)) === null) throw new NotFoundError('An authenticator app');
       await deleteTotp(ctx.services.database, userId);
-      await deleteRecoveryCodes(ctx.services.database, userId);
-      await audit(ctx, 'totp.disabled', userId, 'recovery codes removed');
+      // Recovery codes stand in for every second factor: they stay while a passkey is left.
+      const keep = (await countPasskeys(ctx.services.database, userId)) > 0;
+      if (!keep) await deleteRecoveryCodes(ctx.services.database, userId);
+      await audit(ctx, 'totp.disabled', userId, keep ? 'recovery codes kept for the passkeys' : 'recovery codes removed');
       return { disabled: true as const };
     },
   }),
@@ -203,7 +212,7 @@ builder.mutationField('regenerateRecoveryCodes', (t) =>
     resolve: async (_root, _args, ctx) => {
       const userId = signedInUserId(ctx);
       await requireRecentVerification(ctx);
-      if ((await findTotp(ctx.services.database, userId))?.confirmedAt == null) throw new NotFoundError('An authenticator app');
+      if (!(await hasSecondFactor(ctx.services.database, userId))) throw new NotFoundError('A second factor');
       const codes = await replaceRecoveryCodes(ctx.services.database, userId);
       await audit(ctx, 'recovery_codes.regenerated', userId);
       return { codes };
@@ -225,8 +234,8 @@ builder.mutationField('reauthenticate', (t) =>
       const { viewer, services } = ctx;
       // An API key cannot re-verify: it stands for no one at a keyboard.
       if (!hasSession(viewer)) throw new ReauthenticationRequiredError();
-      const proofs = [input.password, input.totp, input.recoveryCode].filter((v) => v != null).length;
-      if (proofs !== 1) throw new ValidationError('Give exactly one of password, totp and recoveryCode.', 'password');
+      const proofs = [input.password, input.totp, input.recoveryCode, input.passkey].filter((v) => v != null).length;
+      if (proofs !== 1) throw new ValidationError('Give exactly one of password, totp, recoveryCode and passkey.', 'password');
       ctx.claimCredentialCheck();
       try {
         if (input.password != null) {
@@ -256,7 +265,7 @@ async function checkOwnCode(ctx: Context, userId: string, proof: CodeProof): Pro
   const { services } = ctx;
   await services.addressThrottle.take(ctx.meta.ip);
   await claimAttemptById(services.database, userId);
-  if (!(await checkCode(services.database, services.config, userId, proof))) {
+  if ((await checkCode(services.database, services.config, userId, proof, { purpose: 'REAUTHENTICATION', meta: ctx.meta })) === null) {
     await audit(ctx, 'second_factor.failed', userId, `method: ${method}`);
     throw new InvalidSecondFactorError();
   }

@@ -9,14 +9,14 @@ import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
 interface PassedSignIn {
   readonly userId: string;
   readonly delivery: Delivery;
-  /** RFC 8176: the first factor, `otp`, and `mfa` since two factors passed. */
+  /** RFC 8176: the first factor, `otp` (or `hwk`/`swk` for a passkey), and `mfa` since two factors passed. */
   readonly amr: readonly string[];
 }
 
 const deadChallenge = () => new InvalidTokenError('The sign-in challenge is unknown, expired or already used; sign in again.');
 
 /**
- * Completes a sign-in held by a challenge with a code. Counted before it is checked, per client
+ * Completes a sign-in held by a challenge with a code or a passkey assertion. Counted before it is checked, per client
  * address and against the account's sign-in throttle (a wrong code is a failure like a wrong password);
  * the challenge dies after a few wrong codes, and is spent, atomically, by the right one.
  */
@@ -29,7 +29,8 @@ export async function verifySecondFactor(services: Services, meta: RequestMeta, 
   await claimAttemptById(database, pending.userId);
   const audit = (type: string, detail: string) =>
     recordAuditEvent(database, { type, userId: pending.userId, ip: meta.ip, userAgent: meta.userAgent, detail });
-  if (!(await checkCode(database, services.config, pending.userId, proof))) {
+  const factor = await checkCode(database, services.config, pending.userId, proof, { purpose: 'SECOND_FACTOR', meta });
+  if (factor === null) {
     await countChallengeFailure(database, pending.id);
     await audit('second_factor.failed', `method: ${method}`);
     throw new InvalidSecondFactorError();
@@ -38,5 +39,5 @@ export async function verifySecondFactor(services: Services, meta: RequestMeta, 
   await clearFailedLogins(database, pending.userId);
   await services.addressThrottle.giveBack(meta.ip);
   await audit('second_factor.succeeded', `method: ${method}`);
-  return { userId: pending.userId, delivery: pending.delivery, amr: [pending.firstFactor, 'otp', 'mfa'] };
+  return { userId: pending.userId, delivery: pending.delivery, amr: [pending.firstFactor, factor, 'mfa'] };
 }

@@ -1,7 +1,7 @@
 import { builder } from './builder.ts';
 import {
   AppError, EmailNotVerifiedError, EmailTakenError, ERROR_CODES, InvalidCredentialsError, InvalidSecondFactorError, InvalidTokenError, NotFoundError,
-  OAuthError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, TotpAlreadyEnabledError, ValidationError, type ErrorCode,
+  InvalidPasskeyError, OAuthError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, TotpAlreadyEnabledError, ValidationError, type ErrorCode,
 } from '../errors.ts';
 
 /** The schema's side of src/errors.ts: the ErrorCode enum, the Error interface and one object type per error class. */
@@ -91,6 +91,7 @@ export const SecondFactorMethodEnum = builder.enumType('SecondFactorMethod', {
   values: {
     TOTP: { description: 'A 6-digit code from an authenticator app (RFC 6238).' },
     RECOVERY_CODE: { description: 'One of the single-use recovery codes shown at enrolment.' },
+    PASSKEY: { description: 'A passkey (WebAuthn): answer SecondFactorRequired.passkeyOptions with navigator.credentials.get().' },
   } as const,
 });
 
@@ -122,5 +123,12 @@ builder.objectType(ReauthenticationRequiredError, {
 builder.objectType(TotpAlreadyEnabledError, {
   name: 'TotpAlreadyEnabledError',
   description: 'The account already has a confirmed authenticator app; disable it first.',
+  ...errorFields,
+});
+
+builder.objectType(InvalidPasskeyError, {
+  name: 'InvalidPasskeyError',
+  description:
+    'The passkey answer was refused: an unknown passkey, another origin, an expired or already used challenge, a bad signature, no user verification where it is required, or a signature counter that went back. Start the ceremony again.',
   ...errorFields,
 });

@@ -14,6 +14,7 @@ import '../federation/graphql.ts';
 import '../oauth/graphql.ts';
 import '../tokens/graphql.ts';
 import '../factors/graphql.ts';
+import '../factors/passkey-graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

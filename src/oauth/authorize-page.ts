@@ -8,6 +8,7 @@ import { forgotPasswordPage, type ForgotPasswordView } from '../pages/forgot-pas
 import { pageResponse, seeOther, type PageContent } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
 import { isForeignPost } from '../pages/post.ts';
+import { passkeySignInPage, type PasskeySignInView } from '../pages/passkey-sign-in.ts';
 import { secondFactorPage, type SecondFactorView } from '../pages/second-factor.ts';
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
 import { signUpPage, type SignUpView } from '../pages/sign-up.ts';
@@ -17,7 +18,9 @@ import { authorizationError, checkAuthorizationRequest, issueCode } from './auth
 import { browserSignIn, isStale } from './browser-sign-in.ts';
 import { alreadyGranted, recordGrant } from './grants.ts';
 import { CSRF_COOKIE, readPageParameters, type PageRequest } from './page-request.ts';
+import { showPasskeySignIn, signInWithPasskeyHere } from './passkey-sign-in-step.ts';
 import { submitSecondFactor } from './second-factor-step.ts';
+import { secondFactorView } from './second-factor-view.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
 /**
@@ -63,6 +66,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     signUpForm: signInScreen<SignUpView>(signUpPage),
     forgotForm: signInScreen<ForgotPasswordView>(forgotPasswordPage),
     secondFactorForm: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
+    passkeyForm: signInScreen<PasskeySignInView>(passkeySignInPage),
     providers: services.providers.list().map(({ id, name }) => ({ id, name })),
     clearBinding: `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
   };
@@ -82,9 +86,10 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
       const screen = param('screen') as Screen | null;
       if (screen === 'sign-up') return steps.signUpForm(200, {});
       if (screen === 'forgot-password') return steps.forgotForm(200, {});
+      if (screen === 'passkey') return showPasskeySignIn(steps);
       // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
       const challenge = param('second_factor_challenge');
-      if (challenge !== null) return steps.secondFactorForm(200, { challenge });
+      if (challenge !== null) return steps.secondFactorForm(200, await secondFactorView(services, challenge));
       const upstreamError = param('upstream_error');
       return showSignIn(200, upstreamError === null ? {} : { error: messages.signIn.upstreamFailed(upstreamError) });
     }
@@ -106,18 +111,21 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     case 'signin':
     case 'signup':
     case 'forgot':
-    case 'provider': {
+    case 'provider':
+    case 'passkey_signin': {
       if (!signInFormValid) return expired();
       const field = (name: string) => param(name) ?? '';
       if (action === 'signin') return signInWithPassword(steps, field('email'), field('password'));
       if (action === 'signup') return signUpHere(steps, { email: field('email'), password: field('password'), name: field('name') });
       if (action === 'forgot') return forgotPassword(steps, field('email'));
+      if (action === 'passkey_signin') return signInWithPasskeyHere(steps, field('passkey'));
       return signInWithProvider(steps, field('provider'));
     }
-    case 'second_factor': {
+    case 'second_factor':
+    case 'second_factor_passkey': {
       const challenge = param('challenge') ?? '';
       if (binding === undefined || !constantTimeEqual(csrf, secondFactorCsrf(binding, challenge))) return expired();
-      return submitSecondFactor(steps, challenge, param('code') ?? '');
+      return submitSecondFactor(steps, challenge, action === 'second_factor' ? { code: param('code') } : { passkey: param('passkey') ?? '' });
     }
     case 'switch': {
       // "Not you?": from the consent screen (session-bound token) or the sign-in screen (pre-session token).

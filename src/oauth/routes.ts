@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from '../http/client-address.ts';
 import type { Services } from '../services.ts';
+import { PASSKEY_SCRIPT_PATH, passkeyScriptResponse } from '../pages/passkey-script.ts';
 import { loadServerSecret } from '../tokens/server-secret.ts';
 import { authorizePage } from './authorize-page.ts';
 import { authenticateClientRequest, type ClientAuthentication } from './client-auth.ts';
@@ -58,6 +59,9 @@ export function useOAuthRoutes(services: Services): Plugin {
         case '/oauth/authorize':
           csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
           endResponse(await authorizePage(services, { request, url, ip, csrfKey: await csrfKey }));
+          return;
+        case PASSKEY_SCRIPT_PATH:
+          endResponse(request.method === 'GET' || request.method === 'HEAD' ? passkeyScriptResponse() : methodNotAllowed('GET'));
           return;
         case '/oauth/token':
           endResponse(await token(services, request, ip));

@@ -12,6 +12,7 @@ import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, Ra
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
 import { seeOther } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
+import type { PasskeySignInView } from '../pages/passkey-sign-in.ts';
 import type { SecondFactorView } from '../pages/second-factor.ts';
 import type { SignInView } from '../pages/sign-in.ts';
 import type { SignUpView } from '../pages/sign-up.ts';
@@ -20,6 +21,7 @@ import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, type AuthorizationRequest } from './authorize.ts';
+import { secondFactorView } from './second-factor-view.ts';
 import type { PageRequest } from './page-request.ts';
 
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
@@ -32,6 +34,8 @@ export interface SignInSteps {
   signInForm(status: number, view: SignInView): Response;
   signUpForm(status: number, view: SignUpView): Response;
   forgotForm(status: number, view: ForgotPasswordView): Response;
+  /** "Sign in with a passkey" (see passkey-sign-in-step.ts). */
+  passkeyForm(status: number, view: PasskeySignInView): Response;
   /** The code step of an account with a second factor (see second-factor-step.ts). */
   secondFactorForm(status: number, view: SecondFactorView): Response;
   /** Set-Cookie that drops the pre-session CSRF binding once a session exists. */
@@ -76,7 +80,7 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
     if (held !== null) {
       // The password was right: the code step, instead of a session (finished in second-factor-step.ts).
       await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
-      return steps.secondFactorForm(200, { challenge: held.challenge });
+      return steps.secondFactorForm(200, await secondFactorView(services, held.challenge));
     }
     if (authorization.requireMfa) {
       // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.

@@ -2,7 +2,7 @@ import { html, type SafeHtml } from './html.ts';
 import { hiddenFields } from './layout.ts';
 
 /** The screens of the authorization page besides sign-in and consent, chosen with `screen=` in its URL. */
-export type Screen = 'sign-up' | 'forgot-password';
+export type Screen = 'sign-up' | 'forgot-password' | 'passkey';
 
 /** What every form of the authorization page carries: the app asking, the request's parameters, a CSRF token. */
 export interface AuthorizeForm {

@@ -9,6 +9,11 @@ import { stylesheet } from './theme.ts';
 export interface PageContent {
   readonly title: string;
   readonly body: SafeHtml;
+  /**
+   * A first-party script of ours for the page (a path on this origin, e.g. the passkey ceremony's): the
+   * page then allows `script-src 'self'` and nothing else; no inline script, ever.
+   */
+  readonly script?: string;
 }
 
 interface Layout {
@@ -62,13 +67,14 @@ function renderPage(pages: PagesConfig, content: PageContent): string {
   // The stylesheet is ours (the colour in it was checked by loadConfig), so it goes in unescaped.
   return html`<!doctype html><html lang="${messages.lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${content.title}</title>
-${new SafeHtml(`<style>${style}</style>`)}${extra}</head>
+${new SafeHtml(`<style>${style}</style>`)}${extra}${content.script === undefined ? '' : html`<script src="${content.script}" defer></script>`}</head>
 <body><header>${logo}<span>${pages.productName}</span></header><main>${content.body}</main></body></html>`.value;
 }
 
 /** A hosted page as an HTTP response, with the security headers of every page. */
 export function pageResponse(pages: PagesConfig, content: PageContent, status = 200, cookies: readonly string[] = []): Response {
   const headers = new Headers({ 'content-type': 'text/html; charset=utf-8', ...layoutOf(pages).headers });
+  if (content.script !== undefined) headers.set('content-security-policy', `${headers.get('content-security-policy')}; script-src 'self'`);
   for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(renderPage(pages, content), { status, headers });
 }

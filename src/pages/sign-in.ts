@@ -31,6 +31,7 @@ export function signInPage(form: AuthorizeForm, view: SignInView): PageContent {
         <input id="password" type="password" name="password" autocomplete="current-password" required>
         <button type="submit" class="primary" name="action" value="signin">${t.submit}</button>`)}
       <p><a href="${screenHref(form.params, 'forgot-password')}">${t.forgot}</a></p>
+      <p><a href="${screenHref(form.params, 'passkey')}">${messages.passkeySignIn.link}</a></p>
       ${providers.length === 0 ? '' : html`<p class="divider">${messages.common.or}</p>${providers}`}
       <p>${t.noAccount} <a href="${screenHref(form.params, 'sign-up')}">${t.createOne}</a></p>`,
   };

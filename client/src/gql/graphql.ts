@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'EMAIL_TAKEN'
   /** Wrong email or password (InvalidCredentialsError). */
   | 'INVALID_CREDENTIALS'
+  /** A passkey answer that was refused: unknown passkey, wrong origin, expired or spent challenge, bad signature, or a signature counter that went back (InvalidPasskeyError). */
+  | 'INVALID_PASSKEY'
   /** A second-factor code that is wrong, expired or already used (InvalidSecondFactorError). */
   | 'INVALID_SECOND_FACTOR'
   /** A refresh token, link token, code or state that is unknown, expired, revoked or spent (InvalidTokenError). */
