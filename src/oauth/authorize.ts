@@ -110,7 +110,7 @@ export function authorizationError(redirectUri: string, issuer: string, error: s
  * `state` and `iss` (RFC 9207). The code is 256 random bits, kept only as its SHA-256, for 60 s.
  */
 export async function issueCode(
-  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date; readonly amr?: readonly string[] },
+  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date; readonly amr?: readonly string[]; readonly sessionId: string },
   request: AuthorizationRequest,
 ): Promise<string> {
   const code = randomSecret();
@@ -120,6 +120,7 @@ export async function issueCode(
     userId: user.userId,
     authTime: user.authTime,
     amr: [...(user.amr ?? [])],
+    consentSessionId: user.sessionId,
     redirectUri: request.redirectUri,
     scopes: [...request.scopes],
     codeChallenge: request.codeChallenge,

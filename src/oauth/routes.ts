@@ -7,8 +7,10 @@ import { authorizePage } from './authorize-page.ts';
 import { authenticateClientRequest, type ClientAuthentication } from './client-auth.ts';
 import { serverMetadata } from './discovery.ts';
 import { introspectToken } from './introspect.ts';
+import { logoutPage } from './logout-page.ts';
 import { repeatedMessage, repeatedParameters } from './parameters.ts';
 import { revokeToken } from './revoke.ts';
+import { isGrantType } from './grant-types.ts';
 import { clientCredentialsGrant, exchangeCode, refreshGrant, type GrantResult } from './token.ts';
 import { userinfo } from './userinfo.ts';
 
@@ -59,6 +61,10 @@ export function useOAuthRoutes(services: Services): Plugin {
           csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
           endResponse(await authorizePage(services, { request, url, ip, csrfKey: await csrfKey }));
           return;
+        case '/oauth/logout':
+          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
+          endResponse(await logoutPage(services, { request, url, ip, csrfKey: await csrfKey }));
+          return;
         case '/oauth/token':
           endResponse(await token(services, request, ip));
           return;
@@ -97,6 +103,10 @@ async function token(services: Services, request: Request, ip: string): Promise<
   if (!auth.ok) return refusedClient(auth);
   const meta = { ip, userAgent: request.headers.get('user-agent') };
   const grantType = form.get('grant_type');
+  // RFC 6749 §5.2: a grant type the client was not registered for is unauthorized_client.
+  if (isGrantType(grantType) && !auth.client.grantTypes.includes(grantType)) {
+    return oauthError('unauthorized_client', `This client is not registered for ${grantType}.`);
+  }
   let result: GrantResult;
   if (grantType === 'authorization_code') {
     const code = form.get('code');

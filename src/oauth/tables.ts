@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Third-party applications registered by an admin. */
 export const oauthClients = pgTable('oauth_clients', {
@@ -13,6 +13,18 @@ export const oauthClients = pgTable('oauth_clients', {
   redirectUris: text('redirect_uris').array().notNull(),
   /** The most a user can grant this client: a subset of openid, profile, email. */
   scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+  /**
+   * The grant types it may use at the token endpoint (RFC 7591 §2), by their RFC names. Rows from before
+   * this column keep what every client could do then.
+   */
+  grantTypes: text('grant_types').array().notNull()
+    .default(sql`'{authorization_code,refresh_token,client_credentials}'::text[]`),
+  /** Its authorization requests must be pushed first (RFC 9126 §6: require_pushed_authorization_requests). */
+  requirePar: boolean('require_par').notNull().default(false),
+  /** Its tokens must be sender-constrained with DPoP (RFC 9449 §5.2: dpop_bound_access_tokens). */
+  dpopBound: boolean('dpop_bound').notNull().default(false),
+  /** Where RP-Initiated Logout 1.0 may send the browser back to, by exact string (§3.1). */
+  postLogoutRedirectUris: text('post_logout_redirect_uris').array().notNull().default(sql`'{}'::text[]`),
   /** The admin who registered it (referenced by id: the accounts capability owns users). */
   createdBy: uuid('created_by'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -35,6 +47,8 @@ export const oauthCodes = pgTable('oauth_codes', {
   authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }),
   /** How the user signed in to that session (RFC 8176), for the tokens' `amr` and the ID token's `acr`. */
   amr: text('amr').array().notNull().default(sql`'{}'::text[]`),
+  /** The user's session that consented: without offline_access the grant ends with it (OIDC Core §11). */
+  consentSessionId: uuid('consent_session_id'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   /** Set once, atomically, by the one exchange that wins. */

@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 import { findRefreshTokenSession } from '../sessions/list.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
-import type { OAuthClientRecord } from './clients.ts';
+import { OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { oauthCodes } from './tables.ts';
@@ -34,6 +34,14 @@ export interface RequestMeta {
 const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 'invalid_grant', description });
 
 /**
+ * The meaning of offline_access (OIDC Core §11): without it the grant, and so its refresh token, ends when
+ * the user's session that consented ends; with it the grant outlives that session, up to its absolute lifetime.
+ */
+export function endsWith(scopes: readonly string[], consentSessionId: string | null): string | null {
+  return scopes.includes(OFFLINE_ACCESS) ? null : consentSessionId;
+}
+
+/**
  * The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is spent by one atomic update,
  * so of any number of concurrent exchanges at most one wins. It must be unexpired, the client's, for the
  * same redirect URI, and match the PKCE verifier. A code presented again revokes everything issued from
@@ -54,6 +62,7 @@ export async function exchangeCode(
     .returning({
       id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
       scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime, amr: oauthCodes.amr,
+      consentSessionId: oauthCodes.consentSessionId,
       live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
     });
   if (code === undefined) {
@@ -78,7 +87,7 @@ export async function exchangeCode(
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: code.authTime, amr: code.amr,
+    authTime: code.authTime, amr: code.amr, endsWithSessionId: endsWith(code.scopes, code.consentSessionId),
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
@@ -151,11 +160,11 @@ export async function refreshGrant(
 /**
  * The client_credentials grant (RFC 6749 §4.4), for confidential clients only: a token with no user,
  * whose `sub` is the client id (RFC 9068 §2.2) and whose `sid` names no session. It holds the client's
- * scopes but `openid` (there is nobody to identify), and it never has a refresh token.
+ * scopes but `openid` and `offline_access` (there is nobody to identify), and it never has a refresh token.
  */
 export async function clientCredentialsGrant(services: Services, client: OAuthClientRecord, scope: string | null): Promise<GrantResult> {
   if (client.public) return { ok: false, error: 'unauthorized_client', description: 'Public clients may not use client_credentials.' };
-  const allowed = client.scopes.filter((s) => s !== 'openid');
+  const allowed = client.scopes.filter((s) => s !== 'openid' && s !== OFFLINE_ACCESS);
   const asked = scope === null ? allowed : [...new Set(scope.split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !allowed.includes(s))) return { ok: false, error: 'invalid_scope', description: 'The client may not ask for that scope.' };
   const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked });

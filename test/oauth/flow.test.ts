@@ -48,7 +48,7 @@ describe(`OAuth 2.0 and OpenID Connect through oauth4webapi (${ENGINE})`, () => 
       authorization_response_iss_parameter_supported: true,
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      scopes_supported: ['openid', 'profile', 'email'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     });
     const jwks = (await (await app.fetch('/.well-known/jwks.json')).json()) as { keys: { alg: string; kty: string; n?: string }[] };
     expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['EdDSA', 'RS256']);
