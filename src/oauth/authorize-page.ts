@@ -15,6 +15,7 @@ import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cooki
 import { findSession, listGrantSessions } from '../sessions/list.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
+import { resolvePushedRequest } from './pushed-requests.ts';
 import { submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
 
@@ -22,7 +23,7 @@ import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, typ
 export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
 const PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
-  'acr_values',
+  'acr_values', 'request_uri',
 ] as const;
 
 export interface PageRequest {
@@ -53,13 +54,16 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const pages = services.config.pages;
   const isPost = request.method === 'POST';
   if (!isPost && request.method !== 'GET') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
-  const source = isPost ? new URLSearchParams(await request.text()) : page.url.searchParams;
+  // RFC 9126 §4: with a request_uri, the pushed parameters are the request.
+  const resolved = await resolvePushedRequest(services.database, isPost ? new URLSearchParams(await request.text()) : page.url.searchParams);
+  if (!resolved.ok) return pageResponse(pages, errorPage(`${messages.error.badRequest}: ${resolved.message}`), 400);
+  const source = resolved.source;
   const param = (name: string) => source.get(name);
   const repeated = repeatedParameters(source);
   const params: AuthorizationParams = {
     clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
     state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-    prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated,
+    prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated, pushedRequestId: resolved.pushedRequestId,
   };
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);

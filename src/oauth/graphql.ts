@@ -144,7 +144,7 @@ const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revoked
 });
 
 /** A user's own first-party credential: a session cookie or a Latchkey access token (never an API key or a third-party token). */
-function firstPartySession(viewer: Viewer): { readonly userId: string; readonly sessionId: string } {
+export function firstPartySession(viewer: Viewer): { readonly userId: string; readonly sessionId: string } {
   if (viewer.credential === 'SESSION_COOKIE' || (viewer.credential === 'ACCESS_TOKEN' && viewer.clientId === FIRST_PARTY_CLIENT_ID)) return viewer;
   throw new GraphQLError('This credential may not use this field.', { extensions: { code: 'FORBIDDEN' } });
 }
