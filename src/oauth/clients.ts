@@ -37,8 +37,6 @@ export interface OAuthClientRecord {
   readonly grantTypes: readonly GrantType[];
   /** Authorization requests only through PAR (RFC 9126 §6). */
   readonly requirePar: boolean;
-  /** Tokens only with a DPoP proof (RFC 9449 §5.2). */
-  readonly dpopBound: boolean;
   readonly postLogoutRedirectUris: readonly string[];
   readonly createdAt: Date;
 }
@@ -48,7 +46,7 @@ type Row = typeof oauthClients.$inferSelect;
 function toRecord(row: Row): OAuthClientRecord {
   return {
     id: row.id, clientId: row.clientId, name: row.name, redirectUris: row.redirectUris, scopes: row.scopes,
-    public: row.secretHash === null, grantTypes: row.grantTypes as GrantType[], requirePar: row.requirePar, dpopBound: row.dpopBound,
+    public: row.secretHash === null, grantTypes: row.grantTypes as GrantType[], requirePar: row.requirePar,
     postLogoutRedirectUris: row.postLogoutRedirectUris, createdAt: row.createdAt,
   };
 }
@@ -62,7 +60,6 @@ export interface RegisterClientInput {
   /** Default: authorization_code and refresh_token, and client_credentials for a confidential client. */
   readonly grantTypes?: readonly GrantType[] | null;
   readonly requirePar?: boolean | null;
-  readonly dpopBound?: boolean | null;
   readonly postLogoutRedirectUris?: readonly string[] | null;
 }
 
@@ -110,7 +107,6 @@ export async function registerClient(database: Database, input: RegisterClientIn
     scopes: [...new Set(input.scopes)],
     grantTypes,
     requirePar: input.requirePar ?? false,
-    dpopBound: input.dpopBound ?? false,
     postLogoutRedirectUris,
     createdBy: input.createdBy,
   }).returning();

@@ -1,6 +1,6 @@
 import type { Services } from '../services.ts';
 import { startSession } from '../sessions/start.ts';
-import type { OAuthClientRecord } from './clients.ts';
+import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
 import { signIdToken } from './id-token.ts';
 import { endsWith, type GrantResult, type RequestMeta } from './token.ts';
 
@@ -39,7 +39,7 @@ export async function startGrantTokens(services: Services, client: OAuthClientRe
     ok: true,
     tokens: {
       access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
-      refresh_token: started.refreshToken, scope: grant.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
+      ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: grant.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
     },
   };
 }

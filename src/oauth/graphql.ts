@@ -36,7 +36,6 @@ export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient'
       type: [OAuthGrantTypeEnum], description: 'The grant types it may use at the token endpoint.', resolve: (client) => [...client.grantTypes],
     }),
     requirePar: t.exposeBoolean('requirePar', { description: 'Its authorization requests must first be pushed to /oauth/par (RFC 9126).' }),
-    dpopBound: t.exposeBoolean('dpopBound', { description: 'Its tokens are always bound to a DPoP key: the token endpoint refuses it without a proof (RFC 9449).' }),
     postLogoutRedirectUris: t.exposeStringList('postLogoutRedirectUris', {
       description: 'Where /oauth/logout may send the browser after signing out (RP-Initiated Logout 1.0), by exact string.',
     }),
@@ -56,7 +55,6 @@ const RegisterOAuthClientInput = builder.inputType('RegisterOAuthClientInput', {
       description: 'Default: AUTHORIZATION_CODE and REFRESH_TOKEN, plus CLIENT_CREDENTIALS for a confidential client. Without AUTHORIZATION_CODE no redirect URI is needed.',
     }),
     requirePar: t.boolean({ description: 'Accept its authorization requests only through /oauth/par (RFC 9126). Default false.' }),
-    dpopBound: t.boolean({ description: 'Issue its tokens only with a DPoP proof, bound to its key (RFC 9449). Default false.' }),
     postLogoutRedirectUris: t.stringList({ description: 'Where /oauth/logout may send the browser back to; the same rules as redirect URIs; at most 10.' }),
   }),
 });

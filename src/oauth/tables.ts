@@ -21,8 +21,6 @@ export const oauthClients = pgTable('oauth_clients', {
     .default(sql`'{authorization_code,refresh_token,client_credentials}'::text[]`),
   /** Its authorization requests must be pushed first (RFC 9126 §6: require_pushed_authorization_requests). */
   requirePar: boolean('require_par').notNull().default(false),
-  /** Its tokens must be sender-constrained with DPoP (RFC 9449 §5.2: dpop_bound_access_tokens). */
-  dpopBound: boolean('dpop_bound').notNull().default(false),
   /** Where RP-Initiated Logout 1.0 may send the browser back to, by exact string (§3.1). */
   postLogoutRedirectUris: text('post_logout_redirect_uris').array().notNull().default(sql`'{}'::text[]`),
   /** The admin who registered it (referenced by id: the accounts capability owns users). */

@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 import { findRefreshTokenSession } from '../sessions/list.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
-import { OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { oauthCodes } from './tables.ts';
@@ -110,7 +110,8 @@ export async function exchangeCode(
     ok: true,
     tokens: {
       access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
-      refresh_token: started.refreshToken, scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
+      // A client not registered for refresh_token gets none (it could not use it).
+      ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
     },
   };
 }

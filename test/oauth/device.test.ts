@@ -129,9 +129,29 @@ describe(`Device Authorization Grant, RFC 8628 (${ENGINE})`, () => {
     const other = await registerClient(app, admin.accessToken, { public: true, redirectUris: [], grantTypes: ['DEVICE_CODE'], scopes: ['openid'] });
     const device = await start(other, 'openid');
     await expect(poll(device.device_code)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The other client was registered without REFRESH_TOKEN: its tokens come without a refresh token.
+    const user = await signUpUser(app);
+    await app.gql(DECIDE('approveDevice'), { input: { userCode: device.user_code } }, { bearer: user.accessToken });
+    const [oc, oauthOther] = clientOf(other);
+    const tokens = await oauth.processDeviceCodeResponse(as, oc, await oauth.deviceCodeGrantRequest(as, oc, oauthOther, device.device_code, INSECURE));
+    expect(tokens.access_token).toBeDefined();
+    expect(tokens).not.toHaveProperty('refresh_token');
     // And the web client may not use the device_code grant at the token endpoint at all.
     const [c, auth] = clientOf(web);
     await expect(oauth.processDeviceCodeResponse(as, c, await oauth.deviceCodeGrantRequest(as, c, auth, device.device_code, INSECURE)))
       .rejects.toMatchObject({ error: 'unauthorized_client' });
+  });
+
+  it('registers grant types: a device-only client needs no redirect URI, a public one may not have client_credentials', async () => {
+    const REGISTER = /* GraphQL */ `mutation R($input: RegisterOAuthClientInput!) {
+      registerOAuthClient(input: $input) { __typename ... on RegisterOAuthClientPayload { client { grantTypes redirectUris } } ... on ValidationError { field } } }`;
+    const register = async (input: Record<string, unknown>) =>
+      (await app.gql(REGISTER, { input: { name: 'X', scopes: ['openid'], public: true, redirectUris: [], ...input } }, { bearer: admin.accessToken })).body.data.registerOAuthClient;
+    expect(await register({ grantTypes: ['DEVICE_CODE'] })).toEqual({
+      __typename: 'RegisterOAuthClientPayload', client: { grantTypes: ['DEVICE_CODE'], redirectUris: [] },
+    });
+    expect(await register({ grantTypes: ['AUTHORIZATION_CODE'] })).toEqual({ __typename: 'ValidationError', field: 'redirectUris' });
+    expect(await register({ grantTypes: ['CLIENT_CREDENTIALS'] })).toEqual({ __typename: 'ValidationError', field: 'grantTypes' });
+    expect(await register({ grantTypes: [] })).toEqual({ __typename: 'ValidationError', field: 'grantTypes' });
   });
 });
