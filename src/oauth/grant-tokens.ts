@@ -1,6 +1,7 @@
 import type { Services } from '../services.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
+import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
 import { endsWith, type GrantResult, type RequestMeta } from './token.ts';
 
@@ -21,11 +22,15 @@ export interface ApprovedGrant {
 export async function startGrantTokens(services: Services, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<GrantResult> {
   const [user] = await services.users.load([grant.userId]);
   if (user === undefined) return { ok: false, error: 'invalid_grant', description: 'The account no longer exists.' };
+  const endsWithSessionId = endsWith(grant.scopes, grant.consentSessionId);
   const started = await startSession(services.database, {
     userId: grant.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: grant.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: grant.authTime, amr: grant.amr, endsWithSessionId: endsWith(grant.scopes, grant.consentSessionId),
+    authTime: grant.authTime, amr: grant.amr, endsWithSessionId,
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
+  if (!(await parentStillLive(services, started.session.id, endsWithSessionId))) {
+    return { ok: false, error: 'invalid_grant', description: 'The session that approved this has ended.' };
+  }
   const access = await services.accessTokens.issue({
     userId: grant.userId, sessionId: started.session.id, clientId: client.clientId, scopes: grant.scopes, amr: grant.amr,
   });

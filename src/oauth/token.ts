@@ -7,6 +7,7 @@ import { findRefreshTokenSession } from '../sessions/list.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { oauthCodes } from './tables.ts';
@@ -93,6 +94,9 @@ export async function exchangeCode(
   const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
     .where(eq(oauthCodes.id, code.id))
     .returning({ replayedAt: oauthCodes.replayedAt });
+  if (!(await parentStillLive(services, started.session.id, endsWith(code.scopes, code.consentSessionId)))) {
+    return invalidGrant('The session that consented has ended.');
+  }
   if (linked === undefined || linked.replayedAt !== null) {
     await services.revoker.revokeById(started.session.id);
     return invalidGrant('The code was presented more than once; everything issued from it is revoked.');

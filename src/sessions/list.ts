@@ -71,6 +71,14 @@ export async function listGrants(
   }));
 }
 
+/** Whether a session is live: not revoked, not expired (idle or absolute). */
+export async function isSessionLive(database: Database, sessionId: string): Promise<boolean> {
+  const [row] = await database.db.select({ id: sessions.id }).from(sessions).where(and(
+    eq(sessions.id, sessionId), isNull(sessions.revokedAt), sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
+  ));
+  return row !== undefined;
+}
+
 /** One session by id, live or not; undefined when unknown. */
 export async function findSession(database: Database, sessionId: string): Promise<SessionRecord | undefined> {
   const [row] = await database.db.select().from(sessions).where(eq(sessions.id, sessionId));

@@ -79,12 +79,24 @@ describeWithBrowser(`the /device page in a browser (${ENGINE})`, () => {
       await page.click('button[value=allow]');
       await expect(page.textContent('h1')).resolves.toBe('Your device is connected');
       await accessible(page);
+      const tokens = await poll(device.device_code);
+      // The session that approved passed the second factor: so do the device's tokens (RFC 8176 amr).
+      expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, amr: expect.arrayContaining(['mfa']) });
+
+      // RP-Initiated Logout without a hint asks first (the same page kit): confirm, then signed out.
+      await page.goto(`${app.config.publicUrl}/oauth/logout`);
+      await expect(page.textContent('h1')).resolves.toBe('Sign out?');
+      await accessible(page);
+      await page.click('button[value=logout]');
+      await expect(page.textContent('h1')).resolves.toBe('You are signed out');
+      await accessible(page);
+      // Without offline_access the device's grant ended with the session that approved it.
+      const [c, auth] = clientOf(cli);
+      await expect(oauth.processRefreshTokenResponse(as, c, await oauth.refreshTokenGrantRequest(as, c, auth, tokens.refresh_token!, INSECURE)))
+        .rejects.toMatchObject({ error: 'invalid_grant' });
     } finally {
       await context.close();
     }
-    const tokens = await poll(device.device_code);
-    // The session that approved passed the second factor: so do the device's tokens (RFC 8176 amr).
-    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: user.userId, amr: expect.arrayContaining(['mfa']) });
   });
 
   it('opens the complete verification URI of a signed-in user on the consent screen, and Cancel denies the device', async () => {

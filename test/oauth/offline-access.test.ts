@@ -63,6 +63,13 @@ describe(`offline_access (OIDC Core §11) through oauth4webapi (${ENGINE})`, () 
     expect(answer).toEqual({ active: false });
   });
 
+  it('without offline_access, a code redeemed after the user signed out gives nothing', async () => {
+    const user = await signUpUser(app);
+    const authorization = await authorize(app, user.accessToken, client, { scope: 'openid' });
+    await app.gql(LOGOUT, {}, { bearer: user.accessToken });
+    await expect(redeem(as, client, authorization)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('with offline_access, the grant outlives the session until revoked', async () => {
     const user = await signUpUser(app);
     const tokens = await redeem(as, client, await authorize(app, user.accessToken, client, { scope: 'openid offline_access' }));
