@@ -1,4 +1,4 @@
-import type { Services } from '../services.ts';
+import type { Database } from '../db/client.ts';
 import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
 import { DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, issueDeviceCode } from './device-codes.ts';
 
@@ -21,7 +21,7 @@ export type DeviceAuthorizationResult =
  * the device_code grant: scopes within the client's (all of them when `scope` is absent), a device code
  * and a user code for /device, 10 minutes to approve, polling every 5 s.
  */
-export async function authorizeDevice(services: Services, client: OAuthClientRecord, scope: string | null): Promise<DeviceAuthorizationResult> {
+export async function authorizeDevice(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, scope: string | null): Promise<DeviceAuthorizationResult> {
   if (!client.grantTypes.includes(GRANT_TYPES.DEVICE_CODE)) {
     return { ok: false, error: 'unauthorized_client', description: 'This client is not registered for the device flow.' };
   }

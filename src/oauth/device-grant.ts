@@ -1,8 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { hashSecret } from '../lib/secrets.ts';
-import type { Services } from '../services.ts';
 import type { OAuthClientRecord } from './clients.ts';
-import { startGrantTokens } from './grant-tokens.ts';
+import { startGrantTokens, type GrantTokenDeps } from './grant-tokens.ts';
 import { oauthDeviceCodes } from './tables.ts';
 import type { GrantResult, RequestMeta } from './token.ts';
 
@@ -19,7 +18,7 @@ const refuse = (error: string, description: string): GrantResult => ({ ok: false
  * grows by 5 s; past its 10 minutes: expired_token; denied: access_denied. Once approved, the tokens are
  * given once: the code is spent by one atomic update.
  */
-export async function deviceCodeGrant(services: Services, client: OAuthClientRecord, deviceCode: string, meta: RequestMeta): Promise<GrantResult> {
+export async function deviceCodeGrant(services: GrantTokenDeps, client: OAuthClientRecord, deviceCode: string, meta: RequestMeta): Promise<GrantResult> {
   const { db } = services.database;
   if (deviceCode.length < 20 || deviceCode.length > 200) return refuse('invalid_grant', 'The device_code is not valid.');
   const hash = hashSecret(deviceCode);

@@ -1,9 +1,23 @@
-import type { Services } from '../services.ts';
+import type { UserDirectory } from '../accounts/directory.ts';
+import type { Database } from '../db/client.ts';
+import type { SessionRevoker } from '../sessions/revoke.ts';
+import type { AccessTokens } from '../tokens/access-token.ts';
+import type { KeyRing } from '../tokens/keys.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
 import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
 import { endsWith, type GrantResult, type RequestMeta } from './token.ts';
+
+/** What starting a grant uses. */
+export interface GrantTokenDeps {
+  readonly database: Database;
+  readonly users: UserDirectory;
+  readonly accessTokens: AccessTokens;
+  readonly keys: KeyRing;
+  readonly revoker: SessionRevoker;
+  readonly config: { readonly publicUrl: string };
+}
 
 /** What a user approved: the grant to start. */
 export interface ApprovedGrant {
@@ -19,7 +33,7 @@ export interface ApprovedGrant {
  * Starts a grant (a session of the client) for an approval that is not an authorization code (the
  * device flow) and answers its tokens: an access token, a refresh token and, with openid, an ID token.
  */
-export async function startGrantTokens(services: Services, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<GrantResult> {
+export async function startGrantTokens(services: GrantTokenDeps, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<GrantResult> {
   const [user] = await services.users.load([grant.userId]);
   if (user === undefined) return { ok: false, error: 'invalid_grant', description: 'The account no longer exists.' };
   const endsWithSessionId = endsWith(grant.scopes, grant.consentSessionId);

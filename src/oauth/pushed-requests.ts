@@ -1,7 +1,6 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
-import type { Services } from '../services.ts';
 import { checkAuthorizationRequest, type AuthorizationParams } from './authorize.ts';
 import type { OAuthClientRecord } from './clients.ts';
 import { repeatedParameters } from './parameters.ts';
@@ -37,7 +36,7 @@ export type PushResult =
  * the same checks as at /oauth/authorize, errors answered here as JSON (§2.3) rather than redirected;
  * a request_uri in the body is invalid_request (§2.1). The request_uri holds 256 random bits, kept as a hash.
  */
-export async function pushAuthorizationRequest(services: Services, client: OAuthClientRecord, form: URLSearchParams): Promise<PushResult> {
+export async function pushAuthorizationRequest(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, form: URLSearchParams): Promise<PushResult> {
   if (form.has('request_uri')) return { ok: false, error: 'invalid_request', description: 'A pushed request may not hold a request_uri.' };
   const pushed = new URLSearchParams([...form].filter(([name]) => name !== 'client_secret'));
   pushed.set('client_id', client.clientId);
