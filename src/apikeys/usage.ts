@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { MINUTE } from '../lib/time.ts';
+import { apiKeys, apiKeyUsageDays, apiKeyUsageHours, apiKeyUsageMinutes, type UsageTable } from './tables.ts';
 
-export type UsageOutcome = 'served' | 'rate_limited' | 'errors';
+type UsageOutcome = 'served' | 'rate_limited' | 'errors';
 
 interface Counts {
   keyId: string;
@@ -84,22 +85,22 @@ export class UsageRecorder {
 function flushStatement(batch: readonly Counts[]) {
   const values = sql.join(batch.map((c) => sql`(${c.keyId}::uuid, ${new Date(c.minute).toISOString()}::timestamptz,
     ${c.requests}::int, ${c.rateLimited}::int, ${c.errors}::int, ${new Date(c.lastUsedAt).toISOString()}::timestamptz)`), sql`, `);
-  const rollup = (table: string, unit: string) => sql`
-    insert into ${sql.identifier(table)} (key_id, start, requests, rate_limited, errors)
+  const rollup = (table: UsageTable, unit: string) => sql`
+    insert into ${table} (key_id, start, requests, rate_limited, errors)
     select key_id, date_trunc(${unit}, start, 'UTC'), sum(requests), sum(rate_limited), sum(errors) from counted group by 1, 2
     on conflict (key_id, start) do update set
-      requests = ${sql.identifier(table)}.requests + excluded.requests,
-      rate_limited = ${sql.identifier(table)}.rate_limited + excluded.rate_limited,
-      errors = ${sql.identifier(table)}.errors + excluded.errors`;
+      requests = ${table}.requests + excluded.requests,
+      rate_limited = ${table}.rate_limited + excluded.rate_limited,
+      errors = ${table}.errors + excluded.errors`;
   return sql`
     with counted (key_id, start, requests, rate_limited, errors, last_used_at) as (values ${values}),
-    minutes as (${rollup('api_key_usage', 'minute')}),
-    hours as (${rollup('api_key_usage_hourly', 'hour')}),
-    days as (${rollup('api_key_usage_daily', 'day')}),
+    minutes as (${rollup(apiKeyUsageMinutes, 'minute')}),
+    hours as (${rollup(apiKeyUsageHours, 'hour')}),
+    days as (${rollup(apiKeyUsageDays, 'day')}),
     used as (
-      update api_keys set last_used_at = greatest(coalesce(api_keys.last_used_at, '-infinity'), latest.at)
+      update ${apiKeys} set last_used_at = greatest(coalesce(${apiKeys}.last_used_at, '-infinity'), latest.at)
       from (select key_id, max(last_used_at) as at from counted group by key_id) latest
-      where api_keys.id = latest.key_id
+      where ${apiKeys}.id = latest.key_id
     )
     select 1 as flushed`;
 }

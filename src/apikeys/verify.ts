@@ -11,7 +11,7 @@ import { apiKeys } from './tables.ts';
 /** Why a key is not good: the codes of the contract's ApiKeyVerification.code. */
 export type KeyRefusal = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED';
 
-export type KeyCheck =
+type KeyCheck =
   | { readonly ok: true; readonly key: ApiKeyRecord }
   | { readonly ok: false; readonly code: KeyRefusal };
 

@@ -1,6 +1,6 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Position } from '../graphql/pagination.ts';
+import { olderThan, type Position } from '../db/keyset.ts';
 import { auditEvents } from './tables.ts';
 
 export interface AuditEventRecord {
@@ -13,7 +13,7 @@ export interface AuditEventRecord {
   readonly detail: string | null;
 }
 
-export interface ListAuditEventsInput {
+interface ListAuditEventsInput {
   /** Only this account's events; null for everyone's (admins). */
   readonly userId: string | null;
   readonly type: string | null;
@@ -32,11 +32,7 @@ export async function listAuditEvents(database: Database, input: ListAuditEvents
     input.userId === null ? undefined : eq(auditEvents.userId, input.userId),
     input.type === null ? undefined : eq(auditEvents.type, input.type),
   ];
-  if (input.after !== null) {
-    const { at, id } = input.after;
-    const exactAt = sql`coalesce((select ${auditEvents.at} from ${auditEvents} where ${auditEvents.id} = ${id}), ${at.toISOString()}::timestamptz)`;
-    conditions.push(sql`${auditEvents.at} <= ${exactAt}`, sql`(${auditEvents.at}, ${auditEvents.id}) < (${exactAt}, ${id}::uuid)`);
-  }
+  if (input.after !== null) conditions.push(olderThan(auditEvents, auditEvents.at, auditEvents.id, input.after, { boundInstant: true }));
   return database.db.select({
     id: auditEvents.id, type: auditEvents.type, at: auditEvents.at, userId: auditEvents.userId,
     ip: auditEvents.ip, userAgent: auditEvents.userAgent, detail: auditEvents.detail,

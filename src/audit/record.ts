@@ -1,7 +1,13 @@
 import type { Database } from '../db/client.ts';
 import { auditEvents } from './tables.ts';
 
-export interface AuditEventInput {
+/** The request a security event came with: the client's address and User-Agent. */
+export interface RequestMeta {
+  readonly ip: string;
+  readonly userAgent: string | null;
+}
+
+interface AuditEventInput {
   /** e.g. login.succeeded, refresh.reuse_detected. */
   readonly type: string;
   readonly userId?: string | null;
@@ -20,6 +26,11 @@ export async function recordAuditEvent(database: Database, event: AuditEventInpu
     userAgent: clean(event.userAgent, 512),
     detail: clean(event.detail, 500),
   });
+}
+
+/** Writes a security event of a request, with the request's address and User-Agent. */
+export function recordRequestEvent(database: Database, meta: RequestMeta, type: string, userId: string | null, detail: string | null = null) {
+  return recordAuditEvent(database, { type, userId, ip: meta.ip, userAgent: meta.userAgent, detail });
 }
 
 function clean(text: string | null | undefined, maxLength: number): string | null {

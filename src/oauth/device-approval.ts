@@ -1,5 +1,5 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Budget } from '../budgets.ts';
 import type { Database } from '../db/client.ts';
 import { findClient, type OAuthClientRecord } from './clients.ts';

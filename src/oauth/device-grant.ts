@@ -3,7 +3,8 @@ import { hashSecret } from '../lib/secrets.ts';
 import type { OAuthClientRecord } from './clients.ts';
 import { startGrantTokens, type GrantTokenDeps } from './grant-tokens.ts';
 import { oauthDeviceCodes } from './tables.ts';
-import type { GrantResult, RequestMeta } from './token.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import type { GrantResult } from './token.ts';
 
 interface PolledRow {
   id: string; status: 'pending' | 'approved' | 'denied'; used_at: Date | null; user_id: string | null; scopes: string[];

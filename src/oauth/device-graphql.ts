@@ -1,6 +1,6 @@
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, RateLimitedError } from '../graphql/errors.ts';
-import { findSession } from '../sessions/list.ts';
+import { NotFoundError, RateLimitedError } from '../errors.ts';
+import { findSession } from '../sessions/find.ts';
 import { decideDevice, lookUpDeviceRequest, type DeviceRequestView } from './device-approval.ts';
 import { firstPartySession } from './graphql.ts';
 

@@ -1,9 +1,9 @@
 import { login } from '../accounts/login.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import { InvalidSecondFactorError } from '../factors/errors.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { verifySecondFactor } from '../factors/verify-second-factor.ts';
-import { InvalidCredentialsError, InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { InvalidCredentialsError, InvalidSecondFactorError, InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
+import { readCookie } from '../lib/headers.ts';
 import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
 import {
   deviceCodePage, deviceConsentPage, deviceDonePage, deviceSecondFactorPage, deviceSignInPage, type DeviceForm,
@@ -15,9 +15,9 @@ import { isForeignPost } from '../pages/post.ts';
 import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import type { Services } from '../services.ts';
 import { readSessionCookie, sessionCookieHeader } from '../sessions/cookie.ts';
-import { findSession } from '../sessions/list.ts';
+import { findSession } from '../sessions/find.ts';
 import { startSession } from '../sessions/start.ts';
-import type { PageRequest } from './authorize-page.ts';
+import type { PageRequest } from './page-request.ts';
 import { decideDevice, lookUpDeviceRequest } from './device-approval.ts';
 
 /** Binds the /device sign-in form to the browser before there is a session (login CSRF). */
@@ -118,12 +118,4 @@ async function cookieSessionOf(services: Services, cookieHeader: string | null) 
   const cookie = readSessionCookie(cookieHeader);
   const found = cookie === undefined ? undefined : await services.cookieSessions.find(cookie);
   return typeof found === 'object' ? found : undefined;
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import { isSessionLive } from '../sessions/list.ts';
+import { isSessionLive } from '../sessions/find.ts';
 import type { SessionRevoker } from '../sessions/revoke.ts';
 
 /**

@@ -7,7 +7,8 @@ import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
 import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
-import { endsWith, type GrantResult, type RequestMeta } from './token.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { endsWith, type GrantResult } from './token.ts';
 
 /** What starting a grant uses. */
 export interface GrantTokenDeps {

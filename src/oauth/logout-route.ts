@@ -7,7 +7,7 @@ import { messages } from '../pages/messages.ts';
 import { isForeignPost } from '../pages/post.ts';
 import type { Services } from '../services.ts';
 import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cookie.ts';
-import type { PageRequest } from './authorize-page.ts';
+import type { PageRequest } from './page-request.ts';
 import { checkEndSessionRequest, type EndSessionRequest } from './end-session.ts';
 import { repeatedMessage, repeatedParameters } from './parameters.ts';
 
