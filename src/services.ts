@@ -56,6 +56,8 @@ export interface Services {
   readonly socialLoginStarts: Budget;
   /** Passwordless passkey sign-ins started per client address (anyone may start one). */
   readonly passkeyStarts: Budget;
+  /** Wrong device user codes per user (RFC 8628 §5.1: user codes are short, so guesses are counted). */
+  readonly deviceCodeAttempts: Budget;
   /** Deletes expired secrets, ended sessions and old mail, hourly. */
   readonly janitor: Janitor;
   /** Upstream OpenID Connect providers (OIDC_PROVIDERS), discovered at start-up and again on use while down. */
@@ -65,6 +67,10 @@ export interface Services {
   /** Prometheus metrics of this instance (served at /metrics when METRICS_TOKEN is set). */
   readonly metrics: Metrics;
 }
+
+/** RFC 8628 §5.1: 10 wrong user codes per user per 15 minutes, against 20^8 possible codes. */
+const DEVICE_CODE_MISSES = 10;
+const DEVICE_CODE_MISS_WINDOW_SECONDS = 900;
 
 export async function createServices(config: Config, database: Database, logger: Logger): Promise<Services> {
   const metrics = new Metrics(() => database.poolUse());
@@ -96,6 +102,7 @@ export async function createServices(config: Config, database: Database, logger:
     rateLimitAudit: new RateLimitAudit(database),
     socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
     passkeyStarts: budgets('passkey-starts-per-address', PASSKEY_STARTS_PER_ADDRESS, PASSKEY_STARTS_WINDOW_SECONDS),
+    deviceCodeAttempts: budgets('device-user-code-misses-per-user', DEVICE_CODE_MISSES, DEVICE_CODE_MISS_WINDOW_SECONDS),
     janitor: new Janitor(database, logger),
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
     lifecycle: new Lifecycle(),

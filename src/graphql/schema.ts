@@ -12,6 +12,7 @@ import '../apikeys/manage-graphql.ts';
 import '../audit/graphql.ts';
 import '../federation/graphql.ts';
 import '../oauth/graphql.ts';
+import '../oauth/device-graphql.ts';
 import '../tokens/graphql.ts';
 import '../factors/graphql.ts';
 import '../factors/passkey-graphql.ts';

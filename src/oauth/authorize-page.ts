@@ -35,7 +35,9 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const pages = services.config.pages;
   const isPost = request.method === 'POST';
   if (!isPost && request.method !== 'GET') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
-  const { param, authorization: params, kept } = await readPageParameters(page);
+  const read = await readPageParameters(page, services.database);
+  if ('error' in read) return pageResponse(pages, errorPage(`${messages.error.badRequest}: ${read.error}`), 400);
+  const { param, authorization: params, kept } = read;
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
   if (!check.ok) {

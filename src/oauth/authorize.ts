@@ -5,6 +5,7 @@ import { findClient, type OAuthClientRecord } from './clients.ts';
 import { repeatedMessage } from './parameters.ts';
 import { isS256Challenge } from './pkce.ts';
 import { withParameters } from './redirect-uri.ts';
+import { spendPushedRequest } from './pushed-request-store.ts';
 import { oauthCodes } from './tables.ts';
 
 /** How long an authorization code lives (RFC 6749 §4.1.2 recommends at most 10 minutes; we keep 60 s). */
@@ -28,6 +29,10 @@ export interface AuthorizationParams {
   readonly acrValues?: string | null;
   /** Names the request sent more than once (RFC 6749 §3.1 forbids it); a repeated `state` is passed as null. */
   readonly repeated?: readonly string[];
+  /** The pushed request (RFC 9126) these parameters came from; null or absent when sent directly. */
+  readonly pushedRequestId?: string | null;
+  /** Being checked at the PAR endpoint itself. */
+  readonly pushing?: boolean;
 }
 
 /** The prompt values Latchkey acts on; others are ignored, as OIDC Core §3.1.2.1 allows. */
@@ -47,6 +52,8 @@ export interface AuthorizationRequest {
   readonly maxAgeMs: number | null;
   /** acr_values asked for a second factor (ACR_MFA): a session that did not pass one signs in again. */
   readonly requireMfa: boolean;
+  /** The pushed request it came from (RFC 9126): spent when its code is issued. */
+  readonly pushedRequestId: string | null;
 }
 
 type AuthorizationCheck =
@@ -77,6 +84,10 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
     redirectTo: authorizationError(redirectUri, issuer, error, message, params.state),
   });
   if (repeated.length > 0) return refuse('invalid_request', repeatedMessage(repeated));
+  // RFC 9126 §6: require_pushed_authorization_requests, per client.
+  if (client.requirePar && params.pushing !== true && (params.pushedRequestId ?? null) === null) {
+    return refuse('invalid_request', 'This application must push its authorization requests to the PAR endpoint first.');
+  }
   if (params.responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
   if (params.codeChallenge === null) return refuse('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
   if (params.codeChallengeMethod !== 'S256') return refuse('invalid_request', 'Only code_challenge_method=S256 is supported.');
@@ -96,6 +107,7 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
       client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce,
       prompt, maxAgeMs: maxAge === null ? null : Number(maxAge) * 1000,
       requireMfa: (params.acrValues ?? '').split(' ').includes(ACR_MFA),
+      pushedRequestId: params.pushedRequestId ?? null,
     },
   };
 }
@@ -110,9 +122,12 @@ export function authorizationError(redirectUri: string, issuer: string, error: s
  * `state` and `iss` (RFC 9207). The code is 256 random bits, kept only as its SHA-256, for 60 s.
  */
 export async function issueCode(
-  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date; readonly amr?: readonly string[] },
+  database: Database, issuer: string, user: { readonly userId: string; readonly authTime: Date; readonly amr?: readonly string[]; readonly sessionId: string },
   request: AuthorizationRequest,
 ): Promise<string> {
+  if (request.pushedRequestId !== null && !(await spendPushedRequest(database, request.pushedRequestId))) {
+    return authorizationError(request.redirectUri, issuer, 'invalid_request', 'The request_uri was already used.', request.state);
+  }
   const code = randomSecret();
   await database.db.insert(oauthCodes).values({
     hash: hashSecret(code),
@@ -120,6 +135,7 @@ export async function issueCode(
     userId: user.userId,
     authTime: user.authTime,
     amr: [...(user.amr ?? [])],
+    consentSessionId: user.sessionId,
     redirectUri: request.redirectUri,
     scopes: [...request.scopes],
     codeChallenge: request.codeChallenge,

@@ -8,10 +8,24 @@ import { redirectUriProblem } from './redirect-uri.ts';
 import { oauthClients } from './tables.ts';
 
 /**
- * What a third-party client can ever be granted: reading who the user is. API keys, sessions and clients
- * are managed only through first-party credentials.
+ * What a third-party client can ever be granted: reading who the user is, and `offline_access` (OIDC
+ * Core §11): keeping access after the user's session ends. API keys, sessions and clients are managed
+ * only through first-party credentials.
  */
-export const OAUTH_SCOPES = ['openid', 'profile', 'email'] as const;
+export const OAUTH_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+/** OIDC Core §11: the grant outlives the user's session (up to its absolute lifetime) only with this scope. */
+export const OFFLINE_ACCESS = 'offline_access';
+
+/** The token endpoint's grant types a client may be registered for, by their RFC names (RFC 7591 §2). */
+export const GRANT_TYPES = {
+  AUTHORIZATION_CODE: 'authorization_code',
+  REFRESH_TOKEN: 'refresh_token',
+  CLIENT_CREDENTIALS: 'client_credentials',
+  /** RFC 8628 §3.4. */
+  DEVICE_CODE: 'urn:ietf:params:oauth:grant-type:device_code',
+} as const;
+export type GrantType = (typeof GRANT_TYPES)[keyof typeof GRANT_TYPES];
 
 export interface OAuthClientRecord {
   readonly id: string;
@@ -20,6 +34,10 @@ export interface OAuthClientRecord {
   readonly redirectUris: readonly string[];
   readonly scopes: readonly string[];
   readonly public: boolean;
+  readonly grantTypes: readonly GrantType[];
+  /** Authorization requests only through PAR (RFC 9126 §6). */
+  readonly requirePar: boolean;
+  readonly postLogoutRedirectUris: readonly string[];
   readonly createdAt: Date;
 }
 
@@ -28,7 +46,8 @@ type Row = typeof oauthClients.$inferSelect;
 function toRecord(row: Row): OAuthClientRecord {
   return {
     id: row.id, clientId: row.clientId, name: row.name, redirectUris: row.redirectUris, scopes: row.scopes,
-    public: row.secretHash === null, createdAt: row.createdAt,
+    public: row.secretHash === null, grantTypes: row.grantTypes as GrantType[], requirePar: row.requirePar,
+    postLogoutRedirectUris: row.postLogoutRedirectUris, createdAt: row.createdAt,
   };
 }
 
@@ -38,6 +57,10 @@ interface RegisterClientInput {
   readonly scopes: readonly string[];
   readonly public: boolean;
   readonly createdBy: string | null;
+  /** Default: authorization_code and refresh_token, and client_credentials for a confidential client. */
+  readonly grantTypes?: readonly GrantType[] | null;
+  readonly requirePar?: boolean | null;
+  readonly postLogoutRedirectUris?: readonly string[] | null;
 }
 
 /**
@@ -47,12 +70,29 @@ interface RegisterClientInput {
 export async function registerClient(database: Database, input: RegisterClientInput) {
   const name = input.name.trim();
   if (name.length < 1 || name.length > 100) throw new ValidationError('The name must be 1 to 100 characters.', 'name');
-  if (input.redirectUris.length < 1 || input.redirectUris.length > 10) {
-    throw new ValidationError('Give 1 to 10 redirect URIs.', 'redirectUris');
+  const grantTypes = [...new Set(input.grantTypes ?? [
+    GRANT_TYPES.AUTHORIZATION_CODE, GRANT_TYPES.REFRESH_TOKEN, ...(input.public ? [] : [GRANT_TYPES.CLIENT_CREDENTIALS]),
+  ])];
+  if (grantTypes.length === 0) throw new ValidationError('Give at least one grant type.', 'grantTypes');
+  if (input.public && grantTypes.includes(GRANT_TYPES.CLIENT_CREDENTIALS)) {
+    throw new ValidationError('A public client cannot use client_credentials: it has no secret.', 'grantTypes');
+  }
+  // Only the code flow sends the browser back to the client: a device-only client (RFC 8628) needs no redirect URI.
+  const needsRedirect = grantTypes.includes(GRANT_TYPES.AUTHORIZATION_CODE);
+  if (input.redirectUris.length < (needsRedirect ? 1 : 0) || input.redirectUris.length > 10) {
+    throw new ValidationError(needsRedirect ? 'Give 1 to 10 redirect URIs.' : 'Give at most 10 redirect URIs.', 'redirectUris');
   }
   for (const uri of input.redirectUris) {
     const problem = redirectUriProblem(uri);
     if (problem !== null) throw new ValidationError(`The redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'redirectUris');
+  }
+  const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? [])];
+  if (postLogoutRedirectUris.length > 10) throw new ValidationError('Give at most 10 post-logout redirect URIs.', 'postLogoutRedirectUris');
+  for (const uri of postLogoutRedirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem !== null) {
+      throw new ValidationError(`The post-logout redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'postLogoutRedirectUris');
+    }
   }
   const unknown = input.scopes.filter((scope) => !(OAUTH_SCOPES as readonly string[]).includes(scope));
   if (unknown.length > 0) {
@@ -65,6 +105,9 @@ export async function registerClient(database: Database, input: RegisterClientIn
     secretHash: secret === null ? null : hashSecret(secret),
     redirectUris: [...new Set(input.redirectUris)],
     scopes: [...new Set(input.scopes)],
+    grantTypes,
+    requirePar: input.requirePar ?? false,
+    postLogoutRedirectUris,
     createdBy: input.createdBy,
   }).returning();
   return { client: toRecord(row!), clientSecret: secret };

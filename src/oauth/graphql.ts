@@ -10,8 +10,18 @@ import { findSession, listGrants, type GrantSummary } from '../sessions/find.ts'
 import type { Viewer } from '../viewer.ts';
 import { checkAuthorizationRequest, issueCode } from './authorize.ts';
 import { recordGrant } from './grants.ts';
-import { authenticateClient, clientNames, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
+import { authenticateClient, clientNames, GRANT_TYPES, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
 import { authorizationCodeGrant, type TokenResponse } from './token.ts';
+
+const OAuthGrantTypeEnum = builder.enumType('OAuthGrantType', {
+  description: 'A grant type a client may use at the token endpoint (RFC 7591 §2).',
+  values: {
+    AUTHORIZATION_CODE: { value: GRANT_TYPES.AUTHORIZATION_CODE, description: 'authorization_code: the browser flow with PKCE (RFC 6749 §4.1).' },
+    REFRESH_TOKEN: { value: GRANT_TYPES.REFRESH_TOKEN, description: 'refresh_token: new tokens for a grant (RFC 6749 §6).' },
+    CLIENT_CREDENTIALS: { value: GRANT_TYPES.CLIENT_CREDENTIALS, description: 'client_credentials: tokens for the client itself, confidential clients only (RFC 6749 §4.4).' },
+    DEVICE_CODE: { value: GRANT_TYPES.DEVICE_CODE, description: 'urn:ietf:params:oauth:grant-type:device_code: the device flow for CLIs and TVs (RFC 8628).' },
+  } as const,
+});
 
 export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient').implement({
   description: 'A third-party application that users can grant access to their account.',
@@ -20,8 +30,15 @@ export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient'
     clientId: t.exposeString('clientId', { description: 'The public client_id of OAuth requests.' }),
     name: t.exposeString('name', { description: 'What users see on the consent page.' }),
     redirectUris: t.exposeStringList('redirectUris', { description: 'Where codes may be sent: matched by exact string.' }),
-    scopes: t.exposeStringList('scopes', { description: 'The most a user can grant it: among openid, profile, email.' }),
+    scopes: t.exposeStringList('scopes', { description: 'The most a user can grant it: among openid, profile, email, offline_access.' }),
     public: t.exposeBoolean('public', { description: 'Public clients (single-page and mobile apps) have no secret; PKCE protects them.' }),
+    grantTypes: t.field({
+      type: [OAuthGrantTypeEnum], description: 'The grant types it may use at the token endpoint.', resolve: (client) => [...client.grantTypes],
+    }),
+    requirePar: t.exposeBoolean('requirePar', { description: 'Its authorization requests must first be pushed to /oauth/par (RFC 9126).' }),
+    postLogoutRedirectUris: t.exposeStringList('postLogoutRedirectUris', {
+      description: 'Where /oauth/logout may send the browser after signing out (RP-Initiated Logout 1.0), by exact string.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
   }),
 });
@@ -30,9 +47,15 @@ const RegisterOAuthClientInput = builder.inputType('RegisterOAuthClientInput', {
   description: 'A new client.',
   fields: (t) => ({
     name: t.string({ required: true, description: 'What users see on the consent page, 1 to 100 characters.' }),
-    redirectUris: t.stringList({ required: true, description: 'https URLs (http only on loopback), no fragment, no wildcard; 1 to 10.' }),
-    scopes: t.stringList({ required: true, description: 'What it may ask for: a subset of openid, profile, email.' }),
+    redirectUris: t.stringList({ required: true, description: 'https URLs (http only on loopback), no fragment, no wildcard; 1 to 10 (0 to 10 without AUTHORIZATION_CODE).' }),
+    scopes: t.stringList({ required: true, description: 'What it may ask for: a subset of openid, profile, email, offline_access.' }),
     public: t.boolean({ required: true, description: 'True for apps that cannot keep a secret (single-page, mobile).' }),
+    grantTypes: t.field({
+      type: [OAuthGrantTypeEnum],
+      description: 'Default: AUTHORIZATION_CODE and REFRESH_TOKEN, plus CLIENT_CREDENTIALS for a confidential client. Without AUTHORIZATION_CODE no redirect URI is needed.',
+    }),
+    requirePar: t.boolean({ description: 'Accept its authorization requests only through /oauth/par (RFC 9126). Default false.' }),
+    postLogoutRedirectUris: t.stringList({ description: 'Where /oauth/logout may send the browser back to; the same rules as redirect URIs; at most 10.' }),
   }),
 });
 
@@ -100,6 +123,10 @@ const OAuthGrantRef = builder.objectRef<Grant>('OAuthGrant').implement({
     scopes: t.exposeStringList('scopes', { description: 'What it may do.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When access was first granted.' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'When it last refreshed its tokens.' }),
+    offlineAccess: t.exposeBoolean('offline', {
+      description: 'True when it was granted offline_access: its access outlives your sign-in session (until it expires or you revoke it). '
+        + 'False: its access ends when the session you allowed it from ends.',
+    }),
   }),
 });
 
@@ -115,7 +142,7 @@ const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revoked
 });
 
 /** A user's own first-party credential: a session cookie or a Latchkey access token (never an API key or a third-party token). */
-function firstPartySession(viewer: Viewer): { readonly userId: string; readonly sessionId: string } {
+export function firstPartySession(viewer: Viewer): { readonly userId: string; readonly sessionId: string } {
   if (viewer.credential === 'SESSION_COOKIE' || (viewer.credential === 'ACCESS_TOKEN' && viewer.clientId === FIRST_PARTY_CLIENT_ID)) return viewer;
   throw new GraphQLError('This credential may not use this field.', { extensions: { code: 'FORBIDDEN' } });
 }
@@ -194,7 +221,7 @@ builder.mutationFields((t) => ({
       });
       if (!check.ok) throw new OAuthError(check.trusted ? check.error : 'invalid_request', check.message, check.trusted ? check.redirectTo : null);
       const session = await findSession(ctx.services.database, sessionId);
-      const signedIn = { userId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
+      const signedIn = { userId, sessionId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
       const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, check.request);
       await recordGrant(ctx.services.database, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;

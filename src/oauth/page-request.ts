@@ -1,11 +1,13 @@
+import type { Database } from '../db/client.ts';
 import type { AuthorizationParams } from './authorize.ts';
 import { repeatedParameters } from './parameters.ts';
+import { resolvePushedRequest } from './pushed-request-store.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
 export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
 const PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
-  'acr_values',
+  'acr_values', 'request_uri',
 ] as const;
 
 /** One request to the authorization page, as the edge received it. */
@@ -27,9 +29,15 @@ interface PageParameters {
   readonly kept: ReadonlyMap<string, string>;
 }
 
-/** Reads the parameters of a GET or POST to /oauth/authorize; a repeated `state` is dropped (authorize.ts refuses the request). */
-export async function readPageParameters(page: PageRequest): Promise<PageParameters> {
-  const source = page.request.method === 'POST' ? new URLSearchParams(await page.request.text()) : page.url.searchParams;
+/**
+ * Reads the parameters of a GET or POST to /oauth/authorize; a repeated `state` is dropped (authorize.ts
+ * refuses the request). With a request_uri (RFC 9126 §4) the pushed parameters are the request; a bad
+ * request_uri is `{ error }`, for an error page.
+ */
+export async function readPageParameters(page: PageRequest, database: Database): Promise<PageParameters | { readonly error: string }> {
+  const resolved = await resolvePushedRequest(database, page.request.method === 'POST' ? new URLSearchParams(await page.request.text()) : page.url.searchParams);
+  if (!resolved.ok) return { error: resolved.message };
+  const source = resolved.source;
   const param = (name: string) => source.get(name);
   const repeated = repeatedParameters(source);
   return {
@@ -37,7 +45,7 @@ export async function readPageParameters(page: PageRequest): Promise<PageParamet
     authorization: {
       clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
       state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-      prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated,
+      prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated, pushedRequestId: resolved.pushedRequestId,
     },
     kept: new Map(PARAMS.flatMap((name) => { const v = param(name); return v === null ? [] : [[name, v] as const]; })),
   };

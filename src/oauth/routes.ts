@@ -8,9 +8,16 @@ import { authorizePage } from './authorize-page.ts';
 import { authenticateClientRequest, type ClientAuthentication } from './client-auth.ts';
 import { serverMetadata } from './discovery.ts';
 import { introspectToken } from './introspect.ts';
+import { logoutPage } from './logout-route.ts';
 import { repeatedMessage, repeatedParameters } from './parameters.ts';
 import { revokeToken } from './revoke.ts';
-import { clientCredentialsGrant, authorizationCodeGrant, refreshGrant, type GrantResult } from './token.ts';
+import { GRANT_TYPES } from './clients.ts';
+import { authorizeDevice } from './device-authorization.ts';
+import { deviceCodeGrant } from './device-grant.ts';
+import { devicePage } from './device-route.ts';
+import { isGrantType } from './grant-types.ts';
+import { pushAuthorizationRequest } from './pushed-requests.ts';
+import { authorizationCodeGrant, clientCredentialsGrant, refreshGrant, type GrantResult } from './token.ts';
 import { userinfo } from './userinfo.ts';
 
 /** Token-bearing answers are never cached (RFC 6749 §5.1). */
@@ -47,7 +54,7 @@ export function useOAuthRoutes(services: Services): Plugin {
   return {
     async onRequest({ url, request, serverContext, endResponse }) {
       const path = url.pathname;
-      if (!path.startsWith('/oauth/') && path !== '/.well-known/oauth-authorization-server' && path !== '/.well-known/openid-configuration') return;
+      if (!path.startsWith('/oauth/') && path !== '/device' && path !== '/.well-known/oauth-authorization-server' && path !== '/.well-known/openid-configuration') return;
       const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
       switch (path) {
         case '/.well-known/oauth-authorization-server':
@@ -63,8 +70,22 @@ export function useOAuthRoutes(services: Services): Plugin {
         case PASSKEY_SCRIPT_PATH:
           endResponse(request.method === 'GET' || request.method === 'HEAD' ? passkeyScriptResponse() : methodNotAllowed('GET'));
           return;
+        case '/device':
+          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
+          endResponse(await devicePage(services, { request, url, ip, csrfKey: await csrfKey }));
+          return;
+        case '/oauth/logout':
+          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
+          endResponse(await logoutPage(services, { request, url, ip, csrfKey: await csrfKey }));
+          return;
         case '/oauth/token':
           endResponse(await token(services, request, ip));
+          return;
+        case '/oauth/device_authorization':
+          endResponse(await deviceAuthorization(services, request));
+          return;
+        case '/oauth/par':
+          endResponse(await pushedAuthorization(services, request));
           return;
         case '/oauth/revoke':
         case '/oauth/introspect':
@@ -101,6 +122,10 @@ async function token(services: Services, request: Request, ip: string): Promise<
   if (!auth.ok) return refusedClient(auth);
   const meta = { ip, userAgent: request.headers.get('user-agent') };
   const grantType = form.get('grant_type');
+  // RFC 6749 §5.2: a grant type the client was not registered for is unauthorized_client.
+  if (isGrantType(grantType) && !auth.client.grantTypes.includes(grantType)) {
+    return oauthError('unauthorized_client', `This client is not registered for ${grantType}.`);
+  }
   let result: GrantResult;
   if (grantType === 'authorization_code') {
     const code = form.get('code');
@@ -114,12 +139,40 @@ async function token(services: Services, request: Request, ip: string): Promise<
     const refreshToken = form.get('refresh_token');
     if (refreshToken === null) return oauthError('invalid_request', 'refresh_token is required.');
     result = await refreshGrant(services, auth.client, { refreshToken, scope: form.get('scope') }, meta);
+  } else if (grantType === GRANT_TYPES.DEVICE_CODE) {
+    const deviceCode = form.get('device_code');
+    if (deviceCode === null) return oauthError('invalid_request', 'device_code is required.');
+    result = await deviceCodeGrant(services, auth.client, deviceCode, meta);
   } else if (grantType === 'client_credentials') {
     result = await clientCredentialsGrant(services, auth.client, form.get('scope'));
   } else {
-    return oauthError('unsupported_grant_type', 'Use authorization_code, refresh_token or client_credentials.');
+    return oauthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
   }
   return result.ok ? json(result.tokens) : oauthError(result.error, result.description);
+}
+
+/** POST /oauth/device_authorization (RFC 8628 §3.1): client authentication, then a device code and a user code. */
+async function deviceAuthorization(services: Services, request: Request): Promise<Response> {
+  if (request.method !== 'POST') return methodNotAllowed('POST');
+  const form = await readForm(request);
+  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  const repeated = repeatedParameters(form);
+  if (repeated.length > 0) return oauthError('invalid_request', repeatedMessage(repeated));
+  const auth = await authenticateClientRequest(services.database, request, form);
+  if (!auth.ok) return refusedClient(auth);
+  const result = await authorizeDevice(services, auth.client, form.get('scope'));
+  return result.ok ? json(result.response) : oauthError(result.error, result.description);
+}
+
+/** POST /oauth/par (RFC 9126 §2): client authentication, then the request, answered with a request_uri (201). */
+async function pushedAuthorization(services: Services, request: Request): Promise<Response> {
+  if (request.method !== 'POST') return methodNotAllowed('POST');
+  const form = await readForm(request);
+  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  const auth = await authenticateClientRequest(services.database, request, form);
+  if (!auth.ok) return refusedClient(auth);
+  const result = await pushAuthorizationRequest(services, auth.client, form);
+  return result.ok ? json(result.response, 201) : oauthError(result.error, result.description);
 }
 
 function refusedClient(auth: Exclude<ClientAuthentication, { ok: true }>): Response {

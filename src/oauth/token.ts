@@ -6,7 +6,8 @@ import type { Services } from '../services.ts';
 import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
-import type { OAuthClientRecord } from './clients.ts';
+import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { oauthCodes } from './tables.ts';
@@ -29,6 +30,14 @@ export type GrantResult =
 const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 'invalid_grant', description });
 
 /**
+ * The meaning of offline_access (OIDC Core §11): without it the grant, and so its refresh token, ends when
+ * the user's session that consented ends; with it the grant outlives that session, up to its absolute lifetime.
+ */
+export function endsWith(scopes: readonly string[], consentSessionId: string | null): string | null {
+  return scopes.includes(OFFLINE_ACCESS) ? null : consentSessionId;
+}
+
+/**
  * The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is spent by one atomic update,
  * so of any number of concurrent exchanges at most one wins. It must be unexpired, the client's, for the
  * same redirect URI, and match the PKCE verifier. A code presented again revokes everything issued from
@@ -49,6 +58,7 @@ export async function authorizationCodeGrant(
     .returning({
       id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
       scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime, amr: oauthCodes.amr,
+      consentSessionId: oauthCodes.consentSessionId,
       live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
     });
   if (code === undefined) {
@@ -73,12 +83,15 @@ export async function authorizationCodeGrant(
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: code.authTime, amr: code.amr,
+    authTime: code.authTime, amr: code.amr, endsWithSessionId: endsWith(code.scopes, code.consentSessionId),
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
     .where(eq(oauthCodes.id, code.id))
     .returning({ replayedAt: oauthCodes.replayedAt });
+  if (!(await parentStillLive(services, started.session.id, endsWith(code.scopes, code.consentSessionId)))) {
+    return invalidGrant('The session that consented has ended.');
+  }
   if (linked === undefined || linked.replayedAt !== null) {
     await services.revoker.revokeById(started.session.id);
     return invalidGrant('The code was presented more than once; everything issued from it is revoked.');
@@ -96,7 +109,8 @@ export async function authorizationCodeGrant(
     ok: true,
     tokens: {
       access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
-      refresh_token: started.refreshToken, scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
+      // A client not registered for refresh_token gets none (it could not use it).
+      ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
     },
   };
 }
@@ -146,11 +160,11 @@ export async function refreshGrant(
 /**
  * The client_credentials grant (RFC 6749 §4.4), for confidential clients only: a token with no user,
  * whose `sub` is the client id (RFC 9068 §2.2) and whose `sid` names no session. It holds the client's
- * scopes but `openid` (there is nobody to identify), and it never has a refresh token.
+ * scopes but `openid` and `offline_access` (there is nobody to identify), and it never has a refresh token.
  */
 export async function clientCredentialsGrant(services: Services, client: OAuthClientRecord, scope: string | null): Promise<GrantResult> {
   if (client.public) return { ok: false, error: 'unauthorized_client', description: 'Public clients may not use client_credentials.' };
-  const allowed = client.scopes.filter((s) => s !== 'openid');
+  const allowed = client.scopes.filter((s) => s !== 'openid' && s !== OFFLINE_ACCESS);
   const asked = scope === null ? allowed : [...new Set(scope.split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !allowed.includes(s))) return { ok: false, error: 'invalid_scope', description: 'The client may not ask for that scope.' };
   const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked });

@@ -12,6 +12,13 @@ interface ListPage {
   readonly limit: number;
 }
 
+/**
+ * A grant that ends with the user's session (no offline_access, OIDC Core §11) is live only while that
+ * session is: not revoked and not expired.
+ */
+const parentLive = sql`(${sessions.endsWithSessionId} is null or exists (select 1 from sessions p where p.id = ${sessions.endsWithSessionId}
+  and p.revoked_at is null and p.expires_at > now() and p.idle_expires_at > now()))`;
+
 /** A user's live first-party sessions, newest first, after a cursor (apps' grants are listed by listGrants). */
 export async function listSessions(database: Database, userId: string, page: ListPage): Promise<SessionRecord[]> {
   const rows = await database.db.select().from(sessions).where(and(
@@ -30,6 +37,8 @@ export interface GrantSummary {
   /** When the oldest of its live sessions started. */
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
+  /** Whether any of its live sessions outlives the user's sign-in (granted offline_access). */
+  readonly offline: boolean;
 }
 
 /**
@@ -44,11 +53,12 @@ export async function listGrants(
     clientId: sql<string>`${sessions.clientId}`,
     createdAt: sql<Date>`min(${sessions.createdAt})`.mapWith(sessions.createdAt),
     lastUsedAt: sql<Date | null>`max(${sessions.lastUsedAt})`.mapWith(sessions.lastUsedAt),
+    offline: sql<boolean>`bool_or(${sessions.endsWithSessionId} is null)`,
     // OAuth scope tokens hold no spaces (RFC 6749 §3.3): joined here, split and deduplicated below.
     scopes: sql<string | null>`string_agg(array_to_string(${sessions.scopes}, ' '), ' ' order by ${sessions.createdAt})`,
   }).from(sessions).where(and(
     eq(sessions.userId, userId), isNotNull(sessions.clientId), isNull(sessions.revokedAt),
-    sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
+    sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`, parentLive,
   )).groupBy(sessions.clientId)
     .having(page.after === null ? undefined : sql`(${granted}, ${sessions.clientId}) < (${page.after.at.toISOString()}::timestamptz, ${page.after.id})`)
     .orderBy(desc(granted), desc(sessions.clientId)).limit(page.limit);
@@ -57,7 +67,16 @@ export async function listGrants(
     scopes: [...new Set((row.scopes ?? '').split(' ').filter((scope) => scope !== ''))],
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
+    offline: row.offline,
   }));
+}
+
+/** Whether a session is live: not revoked, not expired (idle or absolute). */
+export async function isSessionLive(database: Database, sessionId: string): Promise<boolean> {
+  const [row] = await database.db.select({ id: sessions.id }).from(sessions).where(and(
+    eq(sessions.id, sessionId), isNull(sessions.revokedAt), sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
+  ));
+  return row !== undefined;
 }
 
 /** One session by id, live or not; undefined when unknown. */
@@ -70,7 +89,7 @@ export async function findSession(database: Database, sessionId: string): Promis
 export async function listGrantSessions(database: Database, userId: string): Promise<SessionRecord[]> {
   const rows = await database.db.select().from(sessions).where(and(
     eq(sessions.userId, userId), isNotNull(sessions.clientId), isNull(sessions.revokedAt),
-    sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`,
+    sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`, parentLive,
   )).orderBy(desc(sessions.createdAt));
   return rows.map(toSessionRecord);
 }
@@ -83,7 +102,7 @@ export async function findRefreshTokenSession(
   const [row] = await database.db.select({
     session: sessions, tokenExpiresAt: refreshTokens.expiresAt, tokenIssuedAt: refreshTokens.createdAt,
     active: sql<boolean>`${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now()
-      and ${sessions.revokedAt} is null and ${sessions.expiresAt} > now()`,
+      and ${sessions.revokedAt} is null and ${sessions.expiresAt} > now() and ${parentLive}`,
   }).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.hash, hashSecret(token)));
   return row === undefined ? undefined : {

@@ -52,6 +52,8 @@ export async function rotateRefreshToken(
       where rt.hash = ${hash} and rt.used_at is null and rt.expires_at > now()
         and s.id = rt.session_id and s.revoked_at is null and s.expires_at > now()
         and s.client_id is not distinct from ${clientId}::text
+        and (s.ends_with_session_id is null or exists (select 1 from sessions p where p.id = s.ends_with_session_id
+          and p.revoked_at is null and p.expires_at > now() and p.idle_expires_at > now()))
       returning rt.id, rt.session_id, s.expires_at as session_expires_at
     ), successor as (
       insert into refresh_tokens (session_id, hash, parent_id, expires_at)
@@ -93,7 +95,7 @@ function fromRotated(row: RotatedRow) {
       createdAt: new Date(row.created_at), authTime: row.auth_time && new Date(row.auth_time),
       amr: row.amr, verifiedAt: row.verified_at && new Date(row.verified_at), lastUsedAt: row.last_used_at && new Date(row.last_used_at),
       idleExpiresAt: new Date(row.idle_expires_at), expiresAt: new Date(row.expires_at), revokedAt: null,
-      userAgent: row.user_agent, ip: row.ip,
+      userAgent: row.user_agent, ip: row.ip, endsWithSessionId: null,
     }),
     refreshTokenExpiresAt: new Date(row.token_expires_at),
   };

@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { Invalidations } from '../db/notify.ts';
 import { sessions } from './tables.ts';
@@ -46,7 +46,11 @@ export class SessionRevoker {
     return ended.length;
   }
 
+  /** Also ends the grants that end with these sessions (no offline_access, OIDC Core §11), then tells every instance. */
   async #announce(sessionIds: readonly string[]): Promise<void> {
-    await this.invalidations.publish('session', sessionIds);
+    const dependents = sessionIds.length === 0 ? [] : await this.database.db.update(sessions).set({ revokedAt: sql`now()` })
+      .where(and(inArray(sessions.endsWithSessionId, [...sessionIds]), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    await this.invalidations.publish('session', [...sessionIds, ...dependents.map((row) => row.id)]);
   }
 }

@@ -23,6 +23,8 @@ interface StartSessionInput {
   readonly authTime?: Date | null;
   /** RFC 8176 authentication methods of the sign-in (default: `pwd`). */
   readonly amr?: readonly string[];
+  /** For a grant without offline_access: the user's session it ends with (see `sessions.ends_with_session_id`). */
+  readonly endsWithSessionId?: string | null;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startSession(database: Database, input: StartSessionInput)
     lastUsedAt: now,
     authTime: input.authTime ?? null,
     amr: [...(input.amr ?? ['pwd'])],
+    endsWithSessionId: input.endsWithSessionId ?? null,
   };
   if (input.delivery === 'COOKIE') {
     const expiresAt = after(COOKIE_ABSOLUTE_MS, now);

@@ -28,8 +28,15 @@ export const sessions = pgTable('sessions', {
   verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }),
   userAgent: text('user_agent'),
   ip: text('ip'),
+  /**
+   * For an OAuth grant without `offline_access` (OIDC Core §11): the user's own session that consented.
+   * The grant ends with it (revoked with it; refused at refresh once it expired). Null: the grant
+   * outlives the user's sessions, up to its own absolute lifetime.
+   */
+  endsWithSessionId: uuid('ends_with_session_id'),
 }, (t) => [
   index('sessions_user_id_idx').on(t.userId),
+  index('sessions_ends_with_session_id_idx').on(t.endsWithSessionId),
   index('sessions_revoked_at_idx').on(t.revokedAt),
 ]);
 

@@ -33,15 +33,19 @@ export interface RegisteredClient {
 
 /** Registers a client through the admin mutation. */
 export async function registerClient(
-  app: TestApp, adminToken: string, input: { public?: boolean; scopes?: string[]; redirectUris?: string[]; name?: string } = {},
+  app: TestApp, adminToken: string, input: {
+    public?: boolean; scopes?: string[]; redirectUris?: string[]; name?: string;
+    grantTypes?: string[]; requirePar?: boolean; postLogoutRedirectUris?: string[];
+  } = {},
 ): Promise<RegisteredClient> {
-  const redirectUris = input.redirectUris ?? [REDIRECT_URI];
+  const { public: isPublic, scopes, redirectUris: given, name, ...more } = input;
+  const redirectUris = given ?? [REDIRECT_URI];
   const { body } = await app.gql(REGISTER_CLIENT, {
-    input: { name: input.name ?? 'Test App', redirectUris, scopes: input.scopes ?? ['openid', 'profile', 'email'], public: input.public ?? false },
+    input: { name: name ?? 'Test App', redirectUris, scopes: scopes ?? ['openid', 'profile', 'email'], public: isPublic ?? false, ...more },
   }, { bearer: adminToken });
   const result = body.data?.registerOAuthClient;
   if (result?.__typename !== 'RegisterOAuthClientPayload') throw new Error(`registerOAuthClient failed: ${JSON.stringify(body)}`);
-  return { clientId: result.client.clientId, clientSecret: result.clientSecret, redirectUri: redirectUris[0]! };
+  return { clientId: result.client.clientId, clientSecret: result.clientSecret, redirectUri: redirectUris[0] ?? '' };
 }
 
 /** Discovers the test app with oauth4webapi, as a relying party would. */

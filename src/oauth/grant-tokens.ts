@@ -1,0 +1,65 @@
+import type { UserDirectory } from '../accounts/directory.ts';
+import type { Database } from '../db/client.ts';
+import type { SessionRevoker } from '../sessions/revoke.ts';
+import type { AccessTokens } from '../tokens/access-token.ts';
+import type { KeyRing } from '../tokens/keys.ts';
+import { startSession } from '../sessions/start.ts';
+import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
+import { parentStillLive } from './grant-liveness.ts';
+import { signIdToken } from './id-token.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { endsWith, type GrantResult } from './token.ts';
+
+/** What starting a grant uses. */
+export interface GrantTokenDeps {
+  readonly database: Database;
+  readonly users: UserDirectory;
+  readonly accessTokens: AccessTokens;
+  readonly keys: KeyRing;
+  readonly revoker: SessionRevoker;
+  readonly config: { readonly publicUrl: string };
+}
+
+/** What a user approved: the grant to start. */
+export interface ApprovedGrant {
+  readonly userId: string;
+  readonly scopes: readonly string[];
+  readonly authTime: Date | null;
+  readonly amr: readonly string[];
+  /** The session the user approved from: without offline_access the grant ends with it. */
+  readonly consentSessionId: string | null;
+}
+
+/**
+ * Starts a grant (a session of the client) for an approval that is not an authorization code (the
+ * device flow) and answers its tokens: an access token, a refresh token and, with openid, an ID token.
+ */
+export async function startGrantTokens(services: GrantTokenDeps, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<GrantResult> {
+  const [user] = await services.users.load([grant.userId]);
+  if (user === undefined) return { ok: false, error: 'invalid_grant', description: 'The account no longer exists.' };
+  const endsWithSessionId = endsWith(grant.scopes, grant.consentSessionId);
+  const started = await startSession(services.database, {
+    userId: grant.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: grant.scopes, userAgent: meta.userAgent, ip: meta.ip,
+    authTime: grant.authTime, amr: grant.amr, endsWithSessionId,
+  });
+  if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
+  if (!(await parentStillLive(services, started.session.id, endsWithSessionId))) {
+    return { ok: false, error: 'invalid_grant', description: 'The session that approved this has ended.' };
+  }
+  const access = await services.accessTokens.issue({
+    userId: grant.userId, sessionId: started.session.id, clientId: client.clientId, scopes: grant.scopes, amr: grant.amr,
+  });
+  const idToken = grant.scopes.includes('openid')
+    ? await signIdToken(services.keys, {
+      issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: grant.scopes, nonce: null,
+      sessionId: started.session.id, authTime: started.session.authTime, amr: started.session.amr, accessToken: access.token,
+    })
+    : undefined;
+  return {
+    ok: true,
+    tokens: {
+      access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+      ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: grant.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Database } from '../db/client.ts';
+import { hashSecret, randomSecret } from '../lib/secrets.ts';
+import { checkAuthorizationRequest, type AuthorizationParams } from './authorize.ts';
+import type { OAuthClientRecord } from './clients.ts';
+import { repeatedParameters } from './parameters.ts';
+import { REQUEST_URI_PREFIX } from './pushed-request-store.ts';
+import { oauthPushedRequests } from './tables.ts';
+
+/** How long a pushed request may be used: long enough to sign in (with a second factor) and consent. */
+export const PUSHED_REQUEST_TTL_SECONDS = 300;
+
+/** The parameters of an authorization request as sent (a query string or a form). */
+export function authorizationParamsOf(source: URLSearchParams, pushedRequestId: string | null = null): AuthorizationParams {
+  const param = (name: string) => source.get(name);
+  const repeated = repeatedParameters(source);
+  return {
+    clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
+    state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'),
+    nonce: param('nonce'), prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated, pushedRequestId,
+  };
+}
+
+export type PushResult =
+  | { readonly ok: true; readonly response: { readonly request_uri: string; readonly expires_in: number } }
+  | { readonly ok: false; readonly error: string; readonly description: string };
+
+/**
+ * The pushed authorization request endpoint (RFC 9126 §2): the authenticated client's parameters get
+ * the same checks as at /oauth/authorize, errors answered here as JSON (§2.3) rather than redirected;
+ * a request_uri in the body is invalid_request (§2.1). The request_uri holds 256 random bits, kept as a hash.
+ */
+export async function pushAuthorizationRequest(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, form: URLSearchParams): Promise<PushResult> {
+  if (form.has('request_uri')) return { ok: false, error: 'invalid_request', description: 'A pushed request may not hold a request_uri.' };
+  const pushed = new URLSearchParams([...form].filter(([name]) => name !== 'client_secret'));
+  pushed.set('client_id', client.clientId);
+  const check = await checkAuthorizationRequest(services.database, services.config.publicUrl, { ...authorizationParamsOf(pushed), pushing: true });
+  if (!check.ok) return { ok: false, error: check.trusted ? check.error : 'invalid_request', description: check.message };
+  const secret = randomSecret();
+  await services.database.db.insert(oauthPushedRequests).values({
+    hash: hashSecret(secret), clientId: client.clientId, parameters: pushed.toString(),
+    expiresAt: new Date(Date.now() + PUSHED_REQUEST_TTL_SECONDS * 1000),
+  });
+  return { ok: true, response: { request_uri: `${REQUEST_URI_PREFIX}${secret}`, expires_in: PUSHED_REQUEST_TTL_SECONDS } };
+}
