@@ -228,6 +228,15 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       },
       { operation: 'RevokeUserSessions', variables: user, as: asAdmin, then: (data) => expect(data.revokeUserSessions.__typename).toBe('RevokeUserSessionsPayload') },
       { operation: 'DisableUser', variables: user, as: asAdmin, then: (data) => expect(data.disableUser.disabledAt).toEqual(expect.any(String)) },
+      {
+        operation: 'AuditTrail',
+        variables: (c) => ({ userId: c.userId, since: new Date(Date.now() - 3_600_000).toISOString() }),
+        as: asAdmin,
+        then: (data, c) => {
+          const disabled = data.auditEvents.edges.find((edge: { node: { eventType: string } }) => edge.node.eventType === 'USER_DISABLED');
+          expect(disabled.node.target).toEqual({ type: 'USER', id: c.userId });
+        },
+      },
       { operation: 'EnableUser', variables: user, as: asAdmin, then: (data) => expect(data.enableUser.disabledAt).toBeNull() },
       {
         operation: 'DeleteUser',
