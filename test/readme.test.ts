@@ -134,6 +134,18 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       },
     },
     {
+      operation: 'UpdateOAuthClient',
+      variables: (c) => ({ input: { clientId: c.clientId, name: 'Photo Printer 2' } }),
+      as: (c) => bearer(c.adminToken),
+      then: (data) => expect(data.updateOAuthClient).toMatchObject({ __typename: 'OAuthClient', name: 'Photo Printer 2' }),
+    },
+    {
+      operation: 'RotateOAuthClientSecret',
+      variables: (c) => ({ clientId: c.clientId }),
+      as: (c) => bearer(c.adminToken),
+      then: (data) => expect(data.rotateOAuthClientSecret.clientSecret).toEqual(expect.any(String)),
+    },
+    {
       operation: 'EnrolTotp',
       variables: () => ({}),
       as: (c) => bearer(c.accessToken),
@@ -269,7 +281,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
     })) authorize.searchParams.set(name, value);
     const page = await fetch(authorize, { redirect: 'manual' });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Photo Printer');
+    expect(await page.text()).toContain('Photo Printer 2');
   }, 120_000);
 
   it('answers the curl line as the README shows', async () => {

@@ -21,6 +21,7 @@ import '../apikeys/admin-graphql.ts';
 import '../apikeys/update-graphql.ts';
 import '../apikeys/series-graphql.ts';
 import '../audit/structured-graphql.ts';
+import '../oauth/admin-graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {
