@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { RateLimitedError } from './graphql/errors.ts';
+import { RateLimitedError } from './errors.ts';
 
 /** A fixed number of attempts per key and window (failed logins per address, reset mails per address...). */
 export interface Budget {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { normalizeEmail } from './accounts/email.ts';
+import { isLoopbackHost } from './lib/loopback.ts';
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite in a folder (or `memory://`). */
 export type DatabaseConfig =
@@ -78,7 +79,7 @@ export interface PagesConfig {
   readonly stylesheetUrl: string | null;
 }
 
-export interface SecretsConfig {
+interface SecretsConfig {
   /** SECRETS_KEY: 32 bytes; seals every new secret. */
   readonly key: Buffer;
   /** SECRETS_KEY_PREVIOUS: older keys, comma-separated, that still open what they sealed (rotation). */
@@ -90,7 +91,7 @@ export interface SecretsConfig {
 /** The key used when SECRETS_KEY is unset: public, so fit for development only. */
 export const DEVELOPMENT_SECRETS_KEY = Buffer.alloc(32, 'latchkey-development-secrets-key');
 
-export interface MailConfig {
+interface MailConfig {
   /** The SMTP relay as nodemailer reads it (smtp:// or smtps://); null keeps mail in the outbox table. */
   readonly smtpUrl: string | null;
   /** The From header of every mail. */
@@ -99,10 +100,10 @@ export interface MailConfig {
   readonly linkBaseUrl: string;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type ConfigResult =
+type ConfigResult =
   | { readonly ok: true; readonly config: Config }
   | { readonly ok: false; readonly problems: readonly string[] };
 
@@ -263,7 +264,7 @@ function parseAdmin(email: string | undefined, password: string | undefined, fai
 }
 
 /** An origin is scheme://host[:port] and nothing else, as browsers send it in `Origin`. */
-export function isOrigin(raw: string): boolean {
+function isOrigin(raw: string): boolean {
   try {
     const url = new URL(raw);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === raw;
@@ -320,11 +321,6 @@ function isAllowedIssuer(raw: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function parseTrustedDocuments(mode: string | undefined, files: string | undefined, fail: Fail): TrustedDocumentsConfig | undefined {

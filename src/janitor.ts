@@ -18,7 +18,7 @@ const PURGES = {
   secondFactorChallenges: purgeSecondFactorChallenges,
 } satisfies Record<string, (database: Database, now?: number) => Promise<number>>;
 
-export type PurgeCounts = Record<keyof typeof PURGES, number>;
+type PurgeCounts = Record<keyof typeof PURGES, number>;
 
 const FIRST_RUN_MS = MINUTE;
 const INTERVAL_MS = HOUR;

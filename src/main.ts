@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const [{ default: pino }, { openDatabase, describeUrl, DatabaseUnavailable }, { applyMigrations }, { createApp }, { bootstrapAdmin }, { ValidationError }, { createHttpServer }, { RedisUnavailable }] =
     await Promise.all([
       import('pino'), import('./db/client.ts'), import('./db/migrate.ts'), import('./app.ts'),
-      import('./accounts/bootstrap-admin.ts'), import('./graphql/errors.ts'), import('./http/server.ts'), import('./services.ts'),
+      import('./accounts/bootstrap-admin.ts'), import('./errors.ts'), import('./http/server.ts'), import('./services.ts'),
     ]);
   const logger = pino({ name: 'latchkey', level: config.logLevel });
   const tracing = config.otlpEndpoint === null ? null : (await import('./observability/tracing.ts')).startTracing(config.otlpEndpoint);

@@ -16,7 +16,7 @@ import { Janitor } from './janitor.ts';
 import { Lifecycle } from './runtime/lifecycle.ts';
 import { Metrics } from './observability/metrics.ts';
 import { inClientSpan } from './observability/spans.ts';
-import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/start.ts';
+import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/limits.ts';
 import { Mailer } from './mail/send.ts';
 import { CookieSessions } from './sessions/cookie.ts';
 import { RevokedSessions } from './sessions/revoked-set.ts';

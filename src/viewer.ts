@@ -1,8 +1,5 @@
-/** How a request proved who it is. The names are the contract's CredentialKind values. */
-export type CredentialKind = 'ANONYMOUS' | 'ACCESS_TOKEN' | 'API_KEY' | 'SESSION_COOKIE';
-
 /**
- * Who is calling. One credential, fully checked, or none: a Viewer is never half-valid, so resolvers
+ * Who is calling (`credential` holds the contract's CredentialKind values). One credential, fully checked, or none: a Viewer is never half-valid, so resolvers
  * narrow on `credential` instead of testing optional ids.
  */
 export type Viewer =
@@ -36,6 +33,11 @@ export const ANONYMOUS: Viewer = Object.freeze({ credential: 'ANONYMOUS', scopes
 
 export function isSignedIn(viewer: Viewer): viewer is SignedInViewer {
   return viewer.credential !== 'ANONYMOUS';
+}
+
+/** The account the credential acts for; null when anonymous. */
+export function userIdOf(viewer: Viewer): string | null {
+  return isSignedIn(viewer) ? viewer.userId : null;
 }
 
 /** True when the credential belongs to a signed-in session (not an API key). */

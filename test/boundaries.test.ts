@@ -28,10 +28,14 @@ function toSrcPath(full: string): string {
   return relative(SRC, full).split(sep).join('/');
 }
 
-/** Every `from '…'`, `import '…'` and `import('…')` of a file, resolved relative to src/ when relative. */
+/** Every `from '…'`, `import '…'` and `import('…')` of a file (type-only imports included), as written. */
+function specifiersOf(file: SourceFile): string[] {
+  return [...file.text.matchAll(/\b(?:from|import)\s*\(?\s*(['"])([^'"\n]+)\1/g)].map((match) => match[2]!);
+}
+
+/** The files of src/ that a file imports, relative to src/. */
 function importsOf(file: SourceFile): string[] {
-  const specifiers = [...file.text.matchAll(/\b(?:from|import)\s*\(?\s*(['"])([^'"\n]+)\1/g)].map((match) => match[2]!);
-  return specifiers
+  return specifiersOf(file)
     .filter((specifier) => specifier.startsWith('.'))
     .map((specifier) => toSrcPath(resolve(SRC, dirname(file.path), specifier)));
 }
@@ -88,6 +92,136 @@ describe('the boundaries between capabilities', () => {
       .filter((file) => CAPABILITIES.includes(file.path.split('/')[0]!))
       .flatMap((file) => importsOf(file).filter((target) => target === TABLES_AGGREGATE).map((target) => `${file.path} imports ${target}`));
     expect(trespasses).toEqual([]);
+  });
+});
+
+/**
+ * The edges: where a request arrives and an answer leaves. Only they may know GraphQL or HTTP; everything
+ * else (use cases, stores, errors) is plain TypeScript that a job, a page or a test can call (ARCHITECTURE.md).
+ */
+function isEdge(path: string): boolean {
+  const [folder] = path.split('/');
+  return ['graphql', 'http', 'observability'].includes(folder!)
+    || ['app.ts', 'context.ts', 'main.ts'].includes(path)
+    || /(^|\/)([a-z]+-)?graphql\.ts$/.test(path)
+    || /(^|\/)routes\.ts$|-route\.ts$/.test(path);
+}
+
+/** Whether an import specifier names GraphQL or the HTTP layer (a package, src/graphql/ or src/http/). */
+function isGraphqlOrHttp(specifier: string, target: string | undefined): boolean {
+  if (target !== undefined) return target.startsWith('graphql/') || target.startsWith('http/');
+  return /^(graphql|graphql-yoga|@graphql-yoga\/.*|@pothos\/.*)$/.test(specifier);
+}
+
+describe('the edges', () => {
+  const files = sourceFiles();
+
+  it('alone import GraphQL, graphql-yoga, src/graphql/ or src/http/', () => {
+    const trespasses = files.filter((file) => !isEdge(file.path)).flatMap((file) => specifiersOf(file)
+      .filter((specifier) => {
+        const target = specifier.startsWith('.') ? toSrcPath(resolve(SRC, dirname(file.path), specifier)) : undefined;
+        return isGraphqlOrHttp(specifier, target);
+      })
+      .map((specifier) => `${file.path} imports ${specifier}`));
+    expect(trespasses).toEqual([]);
+  });
+
+  it('keep src/errors.ts, the domain errors, free of any import', () => {
+    const errors = files.find((file) => file.path === 'errors.ts');
+    expect(errors).toBeDefined();
+    expect(specifiersOf(errors!)).toEqual([]);
+  });
+
+  it('turn a credential into a Viewer in one module, src/http/authenticate.ts (bearer, API key and cookie side by side)', () => {
+    const makers = files.filter((file) => /(?<!readonly )credential: '(ACCESS_TOKEN|API_KEY|SESSION_COOKIE)',/.test(file.text)).map((file) => file.path);
+    expect(makers).toEqual(['http/authenticate.ts']);
+  });
+
+  it('recognise an edge and a use case', () => {
+    expect(isEdge('accounts/graphql.ts')).toBe(true);
+    expect(isEdge('accounts/recovery-graphql.ts')).toBe(true);
+    expect(isEdge('oauth/routes.ts')).toBe(true);
+    expect(isEdge('accounts/sign-up.ts')).toBe(false);
+    expect(isGraphqlOrHttp('graphql', undefined)).toBe(true);
+    expect(isGraphqlOrHttp('../graphql/builder.ts', 'graphql/builder.ts')).toBe(true);
+    expect(isGraphqlOrHttp('../errors.ts', 'errors.ts')).toBe(false);
+  });
+});
+
+/** The strongly connected groups of more than one file (or a file importing itself): Tarjan's algorithm. */
+function importCycles(files: readonly SourceFile[]): string[][] {
+  const graph = new Map(files.map((file) => [file.path, importsOf(file)]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (node: string): void => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const group: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      group.push(member);
+    } while (member !== node);
+    if (group.length > 1 || graph.get(node)!.includes(node)) cycles.push(group.sort());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return cycles;
+}
+
+/**
+ * Use cases that still take the whole Services bag rather than their own dependencies: the list may
+ * only shrink (ARCHITECTURE.md, "Services at the edges").
+ */
+const STILL_TAKING_SERVICES = [
+  'factors/verify-second-factor.ts', 'federation/sign-in-upstream.ts', 'oauth/authorize-page.ts', 'oauth/introspect.ts', 'oauth/revoke.ts',
+  'oauth/sign-in-steps.ts', 'oauth/token.ts', 'oauth/userinfo.ts', 'pages/reset-password.ts', 'pages/verify-email.ts',
+];
+
+describe('the dependencies', () => {
+  const files = sourceFiles();
+
+  it('form no import cycle, type-only imports included', () => {
+    expect(importCycles(files)).toEqual([]);
+  });
+
+  it('find a cycle when there is one', () => {
+    const a = { path: 'a.ts', text: "import { b } from './b.ts';" };
+    const b = { path: 'b.ts', text: "import type { A } from './a.ts';" };
+    expect(importCycles([a, b])).toEqual([['a.ts', 'b.ts']]);
+  });
+
+  it('bring Services (src/services.ts) to the edges only; use cases take what they use', () => {
+    const takers = files.filter((file) => importsOf(file).includes('services.ts') && !isEdge(file.path)).map((file) => file.path).sort();
+    expect(takers).toEqual([...STILL_TAKING_SERVICES].sort());
+  });
+});
+
+describe('ARCHITECTURE.md', () => {
+  const text = readFileSync(fileURLToPath(new URL('../ARCHITECTURE.md', import.meta.url)), 'utf8');
+
+  it('places every folder of src/ among its parts', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    expect(folders.filter((folder) => !text.includes(`\`${folder}/\``))).toEqual([]);
+  });
+
+  it('names each use case still taking Services, as the test above does', () => {
+    expect(text).toContain(`${['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten'][STILL_TAKING_SERVICES.length]} use cases`);
   });
 });
 

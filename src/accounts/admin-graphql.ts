@@ -1,9 +1,8 @@
 import { auditAction } from '../graphql/audit-action.ts';
 import type { Context } from '../context.ts';
-import { ReauthenticationRequiredError } from '../factors/errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, SelfAdministrationError, ValidationError } from '../graphql/errors.ts';
+import { NotFoundError, ReauthenticationRequiredError, SelfAdministrationError, ValidationError } from '../errors.ts';
 import { connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize, badInput } from '../graphql/pagination.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { isSignedIn } from '../viewer.ts';

@@ -1,12 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { EmailTakenError } from '../graphql/errors.ts';
+import { EmailTakenError } from '../errors.ts';
 import { signUp } from './sign-up.ts';
 import { verifyPassword } from './password.ts';
 import { users } from './tables.ts';
 import { findUserByEmail } from './users.ts';
 
-export type AdminOutcome =
+type AdminOutcome =
   | { readonly outcome: 'created' | 'already-admin' | 'password-mismatch' }
   | { readonly outcome: 'promoted'; readonly userId: string };
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { InvalidCredentialsError, ValidationError } from '../graphql/errors.ts';
+import { InvalidCredentialsError, ValidationError } from '../errors.ts';
 import { claimAttempt } from './login.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './password.ts';
 import { users } from './tables.ts';

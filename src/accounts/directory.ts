@@ -40,12 +40,6 @@ export class UserDirectory {
     return ids.map((id) => this.#cache.get(id)?.user);
   }
 
-  /** Sync read of a fresh cached user, so the hot path needs no promise when the cache has it. */
-  peek(id: string): UserRecord | undefined {
-    const hit = this.#cache.get(id);
-    return hit !== undefined && Date.now() - hit.at <= TTL_MS ? hit.user : undefined;
-  }
-
   // Concurrent requests for the same expired user share one query instead of stampeding.
   async #fetch(ids: readonly string[], now: number): Promise<void> {
     const waiting = ids.map((id) => this.#inFlight.get(id)).filter((p): p is Promise<void> => p !== undefined);

@@ -5,7 +5,7 @@ import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { emailTokens, users, type EmailTokenPurpose } from './tables.ts';
 
 /** How long a mailed link works: long enough to find the mail, short enough that an old inbox grants nothing. */
-export const EMAIL_TOKEN_LIFETIME_MS: Readonly<Record<EmailTokenPurpose, number>> = Object.freeze({
+const EMAIL_TOKEN_LIFETIME_MS: Readonly<Record<EmailTokenPurpose, number>> = Object.freeze({
   verify_email: 24 * HOUR,
   reset_password: 30 * MINUTE,
 });

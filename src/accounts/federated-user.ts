@@ -5,7 +5,7 @@ import { NAME_MAX_LENGTH } from './sign-up.ts';
 import { users } from './tables.ts';
 import { findUserByEmail, toUserRecord, type UserRecord } from './users.ts';
 
-export interface FederatedUserInput {
+interface FederatedUserInput {
   /** The address the upstream provider gave. */
   readonly email: string;
   /** Whether the provider asserts that the user proved the address (`email_verified`). */

@@ -1,9 +1,10 @@
 import type { Context } from '../context.ts';
-import { recordAuditEvent } from '../audit/record.ts';
-import { SecondFactorRequired } from '../factors/errors.ts';
+import { recordRequestEvent } from '../audit/record.ts';
+import {
+  AccountDisabledError, EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, SecondFactorRequired, ValidationError,
+} from '../errors.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { builder } from '../graphql/builder.ts';
-import { AccountDisabledError, EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
@@ -95,21 +96,21 @@ builder.mutationField('login', (t) =>
         const { database } = ctx.services;
         const user = await login(database, ctx.services.addressThrottle, { ...input, ip: ctx.meta.ip, secondFactorPending: secondFactorPending(database) });
         if (ctx.services.config.requireVerifiedEmail && !user.emailVerified) {
-          await audit(ctx, 'login.unverified', user.id);
+          await recordRequestEvent(ctx.services.database, ctx.meta, 'login.unverified', user.id);
           throw await refuseUnverified(ctx.services, user);
         }
         const held = await holdForSecondFactor(database, user.id, input.delivery ?? 'TOKENS', 'pwd');
         if (held !== null) {
-          await audit(ctx, 'login.second_factor_required', user.id);
+          await recordRequestEvent(ctx.services.database, ctx.meta, 'login.second_factor_required', user.id);
           throw held;
         }
-        await audit(ctx, 'login.succeeded', user.id);
+        await recordRequestEvent(ctx.services.database, ctx.meta, 'login.succeeded', user.id);
         return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');
       } catch (error) {
         if (error instanceof InvalidCredentialsError || error instanceof RateLimitedError) {
-          await audit(ctx, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', attackedAccount(error), `email: ${input.email.trim().slice(0, 254)}`);
+          await recordRequestEvent(ctx.services.database, ctx.meta, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', attackedAccount(error), `email: ${input.email.trim().slice(0, 254)}`);
         }
-        if (error instanceof AccountDisabledError) await audit(ctx, 'login.disabled', null, `email: ${input.email.trim().slice(0, 254)}`);
+        if (error instanceof AccountDisabledError) await recordRequestEvent(ctx.services.database, ctx.meta, 'login.disabled', null, `email: ${input.email.trim().slice(0, 254)}`);
         throw error;
       }
     },
@@ -145,12 +146,8 @@ builder.mutationField('changePassword', (t) =>
       ctx.claimCredentialCheck();
       await changePassword(services.database, services.addressThrottle, { ...input, userId: viewer.userId, ip: ctx.meta.ip });
       const revokedSessions = await services.revoker.revokeAll(viewer.userId, hasSession(viewer) ? viewer.sessionId : undefined);
-      await audit(ctx, 'password.changed', viewer.userId, `${revokedSessions} other sessions ended`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'password.changed', viewer.userId, `${revokedSessions} other sessions ended`);
       return { revokedSessions };
     },
   }),
 );
-
-function audit(ctx: Context, type: string, userId: string | null, detail?: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: detail ?? null });
-}

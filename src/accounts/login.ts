@@ -1,6 +1,6 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { AccountDisabledError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { AccountDisabledError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../errors.ts';
 import { normalizeEmail } from './email.ts';
 import { dummyPasswordHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './password.ts';
 import { users } from './tables.ts';

@@ -3,14 +3,14 @@ import { hash, verify } from '@node-rs/argon2';
 import { randomSecret } from '../lib/secrets.ts';
 
 /** OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1. */
-export const ARGON2_PARAMS = Object.freeze({
+const ARGON2_PARAMS = Object.freeze({
   algorithm: 2, // Algorithm.Argon2id (a const enum, which isolated modules cannot read)
   memoryCost: 19_456,
   timeCost: 2,
   parallelism: 1,
 });
 
-export const PASSWORD_MIN_LENGTH = 8;
+const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
 const COMMON_PASSWORDS: ReadonlySet<string> = new Set(

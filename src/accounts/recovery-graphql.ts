@@ -1,7 +1,6 @@
-import type { Context } from '../context.ts';
-import { recordAuditEvent } from '../audit/record.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
-import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
 import { UserRef } from './graphql.ts';
 import { requestEmailVerification } from './request-email-verification.ts';
 import { sendPasswordResetLink } from './request-password-reset.ts';
@@ -59,7 +58,7 @@ builder.mutationField('requestEmailVerification', (t) =>
       const user = await ctx.currentUser();
       if (user === null) throw new Error('a signed-in viewer without an account');
       await requestEmailVerification(ctx.services, user);
-      await audit(ctx, 'email.verification_requested', user.id);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'email.verification_requested', user.id);
       return accepted;
     },
   }),
@@ -110,7 +109,3 @@ builder.mutationField('resetPassword', (t) =>
     },
   }),
 );
-
-function audit(ctx: Context, type: string, userId: string | null, detail?: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: detail ?? null });
-}

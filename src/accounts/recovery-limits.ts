@@ -2,12 +2,12 @@ import type { Budget, BudgetStore } from '../budgets.ts';
 import { addressGroup } from './throttle.ts';
 
 /** Password-reset mails one address may be sent per RECOVERY_WINDOW_SECONDS. */
-export const RESETS_PER_EMAIL = 5;
+const RESETS_PER_EMAIL = 5;
 /** Password resets one client address may ask for per RECOVERY_WINDOW_SECONDS, whatever the addresses. */
-export const RESETS_PER_IP = 20;
+const RESETS_PER_IP = 20;
 /** Verification mails one account may ask for per RECOVERY_WINDOW_SECONDS. */
-export const VERIFICATIONS_PER_USER = 5;
-export const RECOVERY_WINDOW_SECONDS = 60 * 60;
+const VERIFICATIONS_PER_USER = 5;
+const RECOVERY_WINDOW_SECONDS = 60 * 60;
 
 /**
  * Budgets for the requests that send mail, so that nobody can use Latchkey to flood an inbox. The

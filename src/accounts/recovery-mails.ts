@@ -7,7 +7,7 @@ import type { IssuedEmailToken } from './email-tokens.ts';
  * `…/reset-password?token=…`. The page sends the token to verifyEmail or resetPassword; a GET of the
  * link itself spends nothing, so mail scanners that follow links do no harm.
  */
-export function emailLink(linkBaseUrl: string, page: 'verify-email' | 'reset-password', token: string): string {
+function emailLink(linkBaseUrl: string, page: 'verify-email' | 'reset-password', token: string): string {
   return `${linkBaseUrl}/${page}?token=${encodeURIComponent(token)}`;
 }
 

@@ -1,15 +1,26 @@
-import { EmailNotVerifiedError, RateLimitedError } from '../graphql/errors.ts';
-import type { Services } from '../services.ts';
+import type { RecoveryLimits } from './recovery-limits.ts';
+import type { Mailer } from '../mail/send.ts';
+import type { Database } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import { EmailNotVerifiedError, RateLimitedError } from '../errors.ts';
 import { issueVerificationToken } from './email-tokens.ts';
 import { verificationMail } from './recovery-mails.ts';
 import type { UserRecord } from './users.ts';
+
+/** What this use case needs of the app's long-lived parts (the edges pass their Services). */
+interface MailDeps {
+  readonly database: Database;
+  readonly mail: Mailer;
+  readonly recoveryLimits: RecoveryLimits;
+  readonly config: Config;
+}
 
 /**
  * Mails an account a link that proves its address (24 hours, single use; a new one retires the
  * last). Nothing is sent when the address is already verified. Rate limited per account.
  */
 export async function requestEmailVerification(
-  services: Pick<Services, 'database' | 'mail' | 'recoveryLimits' | 'config'>,
+  services: MailDeps,
   user: UserRecord,
 ): Promise<void> {
   await services.recoveryLimits.takeVerification(user.id);
@@ -25,7 +36,7 @@ export async function requestEmailVerification(
  * and returns the error to answer with. Call it only after the password was checked.
  */
 export async function refuseUnverified(
-  services: Pick<Services, 'database' | 'mail' | 'recoveryLimits' | 'config'>,
+  services: MailDeps,
   user: UserRecord,
 ): Promise<EmailNotVerifiedError> {
   try {

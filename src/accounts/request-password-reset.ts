@@ -1,10 +1,21 @@
+import type { RecoveryLimits } from './recovery-limits.ts';
+import type { Mailer } from '../mail/send.ts';
+import type { Database } from '../db/client.ts';
+import type { Config } from '../config.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
-import { ValidationError } from '../graphql/errors.ts';
-import type { Services } from '../services.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { ValidationError } from '../errors.ts';
 import { normalizeEmail } from './email.ts';
 import { issueEmailTokenByEmail } from './email-tokens.ts';
 import { passwordResetMail } from './recovery-mails.ts';
+
+/** What this use case needs of the app's long-lived parts (the edges pass their Services). */
+interface MailDeps {
+  readonly database: Database;
+  readonly mail: Mailer;
+  readonly recoveryLimits: RecoveryLimits;
+  readonly config: Config;
+}
 
 /**
  * Mails a password-reset link when an account has the address, and nothing when none has. Either
@@ -13,7 +24,7 @@ import { passwordResetMail } from './recovery-mails.ts';
  * not it has an account). Returns the account's id for the audit log, null when there is none.
  */
 export async function requestPasswordReset(
-  services: Pick<Services, 'database' | 'mail' | 'recoveryLimits' | 'config'>,
+  services: MailDeps,
   input: { readonly email: string; readonly ip: string },
 ): Promise<string | null> {
   const email = normalizeEmail(input.email);
@@ -31,7 +42,7 @@ export async function requestPasswordReset(
  * has the address; the caller never learns it).
  */
 export async function sendPasswordResetLink(
-  services: Pick<Services, 'database' | 'mail' | 'recoveryLimits' | 'config'>, email: string, meta: RequestMeta,
+  services: MailDeps, email: string, meta: RequestMeta,
 ): Promise<void> {
   const userId = await requestPasswordReset(services, { email, ip: meta.ip });
   await recordAuditEvent(services.database, {

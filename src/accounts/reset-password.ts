@@ -1,12 +1,20 @@
+import type { UserDirectory } from './directory.ts';
+import type { SessionRevoker } from '../sessions/revoke.ts';
 import { sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import { InvalidTokenError, ValidationError } from '../graphql/errors.ts';
+import { InvalidTokenError, ValidationError } from '../errors.ts';
 import { isPlausibleToken, peekEmailToken, spendEmailToken } from './email-tokens.ts';
 import { hashPassword, passwordProblem } from './password.ts';
-import type { Services } from '../services.ts';
 import { users } from './tables.ts';
+
+/** What this use case needs of the app's long-lived parts (the edges pass their Services). */
+interface ResetDeps {
+  readonly database: Database;
+  readonly users: UserDirectory;
+  readonly revoker: SessionRevoker;
+}
 
 /**
  * Sets a new password with a mailed reset token. The password is checked with sign-up's rules before
@@ -40,7 +48,7 @@ export async function resetPassword(database: Database, input: { token: string; 
  * ValidationError (the password, link still usable) or InvalidTokenError.
  */
 export async function completePasswordReset(
-  services: Pick<Services, 'database' | 'users' | 'revoker'>, input: { token: string; newPassword: string }, meta: RequestMeta,
+  services: ResetDeps, input: { token: string; newPassword: string }, meta: RequestMeta,
 ): Promise<{ revokedSessions: number }> {
   const userId = await resetPassword(services.database, input);
   const revokedSessions = await services.revoker.revokeAll(userId);

@@ -1,12 +1,18 @@
+import type { AddressThrottle } from './throttle.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import type { Services } from '../services.ts';
-import { EmailTakenError, ValidationError } from '../graphql/errors.ts';
+import { EmailTakenError, ValidationError } from '../errors.ts';
 import { normalizeEmail } from './email.ts';
 import { hashPassword, passwordProblem } from './password.ts';
 import { users } from './tables.ts';
 import { toUserRecord, type UserRecord } from './users.ts';
+
+/** What this use case needs of the app's long-lived parts (the edges pass their Services). */
+interface SignUpDeps {
+  readonly database: Database;
+  readonly addressThrottle: AddressThrottle;
+}
 
 export interface SignUpInput {
   readonly email: string;
@@ -19,7 +25,7 @@ export interface SignUpInput {
 export const NAME_MAX_LENGTH = 100;
 
 /** Checks a sign-up; returns the normalized email and name, or throws a ValidationError naming the field. */
-export function validateSignUp(input: SignUpInput): { email: string; name: string | null } {
+function validateSignUp(input: SignUpInput): { email: string; name: string | null } {
   const email = normalizeEmail(input.email);
   if (email === null) throw new ValidationError('That is not an email address.', 'email');
   const problem = passwordProblem(input.password, email);
@@ -48,7 +54,7 @@ export async function signUp(database: Database, input: SignUpInput): Promise<Us
  * gives it back once the account is made, and records user.signed_up. The caller decides how to sign in.
  */
 export async function createAccount(
-  services: Pick<Services, 'database' | 'addressThrottle'>, input: SignUpInput, meta: RequestMeta,
+  services: SignUpDeps, input: SignUpInput, meta: RequestMeta,
 ): Promise<UserRecord> {
   validateSignUp(input);
   await services.addressThrottle.take(meta.ip);

@@ -7,8 +7,8 @@ export const ACCOUNT_FREE_FAILURES = 10;
 export const ACCOUNT_BASE_DELAY_SECONDS = 30;
 export const ACCOUNT_MAX_DELAY_SECONDS = 15 * 60;
 /** Credential checks one client address may fail within IP_WINDOW_SECONDS. */
-export const IP_FAILURES_ALLOWED = 100;
-export const IP_WINDOW_SECONDS = 15 * 60;
+const IP_FAILURES_ALLOWED = 100;
+const IP_WINDOW_SECONDS = 15 * 60;
 
 /** How long an account with `failures` consecutive failures waits after the last one, in seconds. */
 export function accountDelaySeconds(failures: number): number {

@@ -1,12 +1,18 @@
+import type { UserDirectory } from './directory.ts';
 import { eq, sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import { InvalidTokenError } from '../graphql/errors.ts';
+import { InvalidTokenError } from '../errors.ts';
 import { isPlausibleToken, spendEmailToken } from './email-tokens.ts';
 import { users } from './tables.ts';
 import { toUserRecord, type UserRecord } from './users.ts';
-import type { Services } from '../services.ts';
+
+/** What this use case needs of the app's long-lived parts (the edges pass their Services). */
+interface ConfirmDeps {
+  readonly database: Database;
+  readonly users: UserDirectory;
+}
 
 /**
  * Spends a verification token and marks the address verified, in one statement; only while the
@@ -28,7 +34,7 @@ export async function verifyEmail(database: Database, token: string): Promise<Us
  * The verifyEmail use case, for the mutation and the /verify-email page alike: spends the token, drops
  * the cached account, and records email.verified. InvalidTokenError for a bad, spent or expired link.
  */
-export async function confirmEmail(services: Pick<Services, 'database' | 'users'>, token: string, meta: RequestMeta): Promise<UserRecord> {
+export async function confirmEmail(services: ConfirmDeps, token: string, meta: RequestMeta): Promise<UserRecord> {
   const user = await verifyEmail(services.database, token);
   await services.users.changed(user.id);
   await recordAuditEvent(services.database, { type: 'email.verified', userId: user.id, ip: meta.ip, userAgent: meta.userAgent, detail: null });

@@ -5,7 +5,7 @@ import { builder } from '../graphql/builder.ts';
 import { connection, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from '../graphql/pagination.ts';
 import { isSignedIn } from '../viewer.ts';
 import { ApiKeyConnectionRef } from './graphql.ts';
-import { listKeys } from './list.ts';
+import { listKeys } from './find.ts';
 
 builder.objectField(UserRef, 'apiKeys', (t) =>
   t.field({

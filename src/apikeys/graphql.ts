@@ -9,7 +9,7 @@ import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { isSignedIn } from '../viewer.ts';
 import type { ApiKeyRecord } from './key.ts';
-import { findKeys, listKeys } from './list.ts';
+import { findKeys, listKeys } from './find.ts';
 import { bucketCount, keyUsage, MAX_BUCKETS, topKeys, type KeyTotal, type UsageBucket } from './reports.ts';
 
 

@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { DAY } from '../lib/time.ts';
 import { SCOPES, type Scope } from '../scopes.ts';
@@ -8,11 +8,11 @@ import { toApiKeyRecord, type ApiKeyRecord } from './key.ts';
 import { apiKeys } from './tables.ts';
 
 export const NAME_MAX_LENGTH = 100;
-export const MAX_RATE_LIMIT = 1_000_000;
-export const MAX_WINDOW_SECONDS = 86_400;
-export const MAX_LIFETIME_MS = 5 * 365 * DAY;
+const MAX_RATE_LIMIT = 1_000_000;
+const MAX_WINDOW_SECONDS = 86_400;
+const MAX_LIFETIME_MS = 5 * 365 * DAY;
 
-export interface IssueKeyInput {
+interface IssueKeyInput {
   readonly ownerId: string;
   readonly name: string;
   readonly scopes: readonly string[];

@@ -31,8 +31,6 @@ interface WindowCounts {
  */
 export interface RateLimiter {
   hit(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision>;
-  /** Reads the budget without spending it. */
-  peek(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision>;
   close(): Promise<void>;
 }
 
@@ -69,10 +67,6 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async hit(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
     return this.#count(keyId, limit, windowSeconds, true);
-  }
-
-  async peek(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
-    return this.#count(keyId, limit, windowSeconds, false);
   }
 
   async close(): Promise<void> {}
@@ -123,10 +117,6 @@ export class RedisRateLimiter implements RateLimiter {
 
   hit(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
     return this.#run(keyId, limit, windowSeconds, true);
-  }
-
-  peek(keyId: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
-    return this.#run(keyId, limit, windowSeconds, false);
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { DAY, HOUR, MINUTE } from '../lib/time.ts';
+import { apiKeyUsageDays, apiKeyUsageHours, apiKeyUsageMinutes, type UsageTable } from './tables.ts';
 
 export type Granularity = 'MINUTE' | 'HOUR' | 'DAY';
 
@@ -11,7 +12,7 @@ export interface UsageBucket {
   readonly errors: number;
 }
 
-const TABLES: Record<Granularity, string> = { MINUTE: 'api_key_usage', HOUR: 'api_key_usage_hourly', DAY: 'api_key_usage_daily' };
+const TABLES: Record<Granularity, UsageTable> = { MINUTE: apiKeyUsageMinutes, HOUR: apiKeyUsageHours, DAY: apiKeyUsageDays };
 const UNIT_MS: Record<Granularity, number> = { MINUTE, HOUR, DAY };
 /** At most this many buckets per report, so that no request can ask for a scan of millions of rows. */
 export const MAX_BUCKETS = 2000;
@@ -23,7 +24,7 @@ export async function keyUsage(database: Database, keyId: string, from: Date, to
   const unit = UNIT_MS[granularity];
   const start = new Date(Math.floor(from.getTime() / unit) * unit);
   const rows = await database.rows<BucketRow>(sql`
-    select start, requests, rate_limited, errors from ${sql.identifier(TABLES[granularity])}
+    select start, requests, rate_limited, errors from ${TABLES[granularity]}
     where key_id = ${keyId} and start >= ${start.toISOString()}::timestamptz and start < ${to.toISOString()}::timestamptz
     order by start limit ${MAX_BUCKETS}`);
   return rows.map((row) => ({ start: new Date(row.start), requests: row.requests, rateLimited: row.rate_limited, errors: row.errors }));
@@ -49,7 +50,7 @@ export interface KeyTotal {
 export async function topKeys(database: Database, from: Date, to: Date, limit: number): Promise<KeyTotal[]> {
   const parts = segments(floorTo(from.getTime(), MINUTE), floorTo(to.getTime(), MINUTE))
     .map(({ table, start, end }) => sql`
-      select key_id, requests, rate_limited, errors from ${sql.identifier(table)}
+      select key_id, requests, rate_limited, errors from ${table}
       where start >= ${new Date(start).toISOString()}::timestamptz and start < ${new Date(end).toISOString()}::timestamptz`);
   if (parts.length === 0) return [];
   const rows = await database.rows<{ key_id: string; requests: number; rate_limited: number; errors: number }>(sql`
@@ -59,7 +60,7 @@ export async function topKeys(database: Database, from: Date, to: Date, limit: n
   return rows.map((row) => ({ keyId: row.key_id, requests: row.requests, rateLimited: row.rate_limited, errors: row.errors }));
 }
 
-interface Segment { table: string; start: number; end: number }
+interface Segment { table: UsageTable; start: number; end: number }
 
 function floorTo(ms: number, unit: number): number {
   return Math.floor(ms / unit) * unit;
@@ -73,7 +74,7 @@ function ceilTo(ms: number, unit: number): number {
 export function segments(from: number, to: number): Segment[] {
   if (from >= to) return [];
   const out: Segment[] = [];
-  const add = (table: string, start: number, end: number) => {
+  const add = (table: UsageTable, start: number, end: number) => {
     if (start < end) out.push({ table, start, end });
   };
   const hourStart = Math.min(ceilTo(from, HOUR), to);

@@ -66,3 +66,6 @@ export const apiKeyUsageDays = pgTable('api_key_usage_daily', usageColumns, (t) 
   primaryKey({ columns: [t.keyId, t.start] }),
   index('api_key_usage_daily_start_idx').on(t.start),
 ]);
+
+/** One of the three usage tables: minutes, hours or days. */
+export type UsageTable = typeof apiKeyUsageMinutes | typeof apiKeyUsageHours | typeof apiKeyUsageDays;

@@ -1,8 +1,7 @@
 import { auditAction } from '../graphql/audit-action.ts';
-import { ReauthenticationRequiredError } from '../factors/errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, ValidationError } from '../graphql/errors.ts';
+import { NotFoundError, ReauthenticationRequiredError, ValidationError } from '../errors.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { grantableScopes } from '../scopes.ts';
 import { ApiKeyRef, canSee, RateLimitInput } from './graphql.ts';

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { MINUTE } from '../lib/time.ts';
+import { apiKeys, apiKeyUsageDays, apiKeyUsageHours, apiKeyUsageMinutes, type UsageTable } from './tables.ts';
 
 /**
  * What happened to a presentation of a key. The first three are requests made with a good key (they
@@ -103,26 +104,26 @@ function flushStatement(batch: readonly Counts[]) {
   const values = sql.join(batch.map((c) => sql`(${c.keyId}::uuid, ${new Date(c.minute).toISOString()}::timestamptz,
     ${c.requests}::int, ${c.rateLimited}::int, ${c.errors}::int, ${c.revoked}::int, ${c.expired}::int, ${c.unknown}::int,
     ${new Date(c.lastUsedAt).toISOString()}::timestamptz)`), sql`, `);
-  const rollup = (table: string, unit: string) => sql`
-    insert into ${sql.identifier(table)} (key_id, start, requests, rate_limited, errors, revoked, expired, unknown)
+  const rollup = (table: UsageTable, unit: string) => sql`
+    insert into ${table} (key_id, start, requests, rate_limited, errors, revoked, expired, unknown)
     select key_id, date_trunc(${unit}, start, 'UTC'), sum(requests), sum(rate_limited), sum(errors), sum(revoked), sum(expired), sum(unknown)
     from counted group by 1, 2
     on conflict (key_id, start) do update set
-      requests = ${sql.identifier(table)}.requests + excluded.requests,
-      rate_limited = ${sql.identifier(table)}.rate_limited + excluded.rate_limited,
-      errors = ${sql.identifier(table)}.errors + excluded.errors,
-      revoked = ${sql.identifier(table)}.revoked + excluded.revoked,
-      expired = ${sql.identifier(table)}.expired + excluded.expired,
-      unknown = ${sql.identifier(table)}.unknown + excluded.unknown`;
+      requests = ${table}.requests + excluded.requests,
+      rate_limited = ${table}.rate_limited + excluded.rate_limited,
+      errors = ${table}.errors + excluded.errors,
+      revoked = ${table}.revoked + excluded.revoked,
+      expired = ${table}.expired + excluded.expired,
+      unknown = ${table}.unknown + excluded.unknown`;
   return sql`
     with counted (key_id, start, requests, rate_limited, errors, revoked, expired, unknown, last_used_at) as (values ${values}),
-    minutes as (${rollup('api_key_usage', 'minute')}),
-    hours as (${rollup('api_key_usage_hourly', 'hour')}),
-    days as (${rollup('api_key_usage_daily', 'day')}),
+    minutes as (${rollup(apiKeyUsageMinutes, 'minute')}),
+    hours as (${rollup(apiKeyUsageHours, 'hour')}),
+    days as (${rollup(apiKeyUsageDays, 'day')}),
     used as (
-      update api_keys set last_used_at = greatest(coalesce(api_keys.last_used_at, '-infinity'), latest.at)
+      update ${apiKeys} set last_used_at = greatest(coalesce(${apiKeys}.last_used_at, '-infinity'), latest.at)
       from (select key_id, max(last_used_at) as at from counted where requests > 0 group by key_id) latest
-      where api_keys.id = latest.key_id
+      where ${apiKeys}.id = latest.key_id
     )
     select 1 as flushed`;
 }

@@ -5,7 +5,7 @@ import { connection, decodeCursor, PageInfoRef, pageSize, type PageInfoShape } f
 import { isUuid } from '../lib/secrets.ts';
 import { isSignedIn } from '../viewer.ts';
 import { listAuditEvents, type AuditEventRecord } from './query.ts';
-import { structuredFilter, structuredFilterArgs } from './filter-args.ts';
+import { structuredFilter, structuredFilterArgs } from './filter-graphql.ts';
 
 export const AuditEventRef = builder.objectRef<AuditEventRecord>('AuditEvent').implement({
   description: 'A security event: who did what, when, from where. Never holds a secret.',

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Position } from '../graphql/pagination.ts';
+import { olderThan, type Position } from '../db/keyset.ts';
 import { auditEvents } from './tables.ts';
 
 export interface AuditEventRecord {
@@ -18,7 +18,7 @@ export interface AuditEventRecord {
   readonly metadata: Record<string, unknown> | null;
 }
 
-export interface ListAuditEventsInput {
+interface ListAuditEventsInput {
   /** Only this account's events; null for everyone's (admins). */
   readonly userId: string | null;
   readonly type: string | null;
@@ -52,11 +52,7 @@ export async function listAuditEvents(database: Database, input: ListAuditEvents
     input.targetId == null ? undefined : eq(auditEvents.targetId, input.targetId),
     input.actorUserId == null ? undefined : eq(auditEvents.actorUserId, input.actorUserId),
   ];
-  if (input.after !== null) {
-    const { at, id } = input.after;
-    const exactAt = sql`coalesce((select ${auditEvents.at} from ${auditEvents} where ${auditEvents.id} = ${id}), ${at.toISOString()}::timestamptz)`;
-    conditions.push(sql`${auditEvents.at} <= ${exactAt}`, sql`(${auditEvents.at}, ${auditEvents.id}) < (${exactAt}, ${id}::uuid)`);
-  }
+  if (input.after !== null) conditions.push(olderThan(auditEvents, auditEvents.at, auditEvents.id, input.after, { boundInstant: true }));
   return database.db.select({
     id: auditEvents.id, type: auditEvents.type, at: auditEvents.at, userId: auditEvents.userId,
     ip: auditEvents.ip, userAgent: auditEvents.userAgent, detail: auditEvents.detail,

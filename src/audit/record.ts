@@ -1,6 +1,12 @@
 import type { Database } from '../db/client.ts';
 import { auditEvents } from './tables.ts';
 
+/** The request a security event came with: the client's address and User-Agent. */
+export interface RequestMeta {
+  readonly ip: string;
+  readonly userAgent: string | null;
+}
+
 export interface AuditEventInput {
   /** e.g. login.succeeded, refresh.reuse_detected. */
   readonly type: string;
@@ -39,6 +45,11 @@ export async function recordAuditEvent(database: Database, event: AuditEventInpu
     targetId: event.target?.id ?? null,
     metadata: event.metadata ?? null,
   });
+}
+
+/** Writes a security event of a request, with the request's address and User-Agent. */
+export function recordRequestEvent(database: Database, meta: RequestMeta, type: string, userId: string | null, detail: string | null = null) {
+  return recordAuditEvent(database, { type, userId, ip: meta.ip, userAgent: meta.userAgent, detail });
 }
 
 function clean(text: string | null | undefined, maxLength: number): string | null {

@@ -1,6 +1,6 @@
 import { builder } from '../graphql/builder.ts';
 import { eventTypeName } from './event-types.ts';
-import { AuditEventTypeEnum } from './filter-args.ts';
+import { AuditEventTypeEnum } from './filter-graphql.ts';
 import { AuditEventRef } from './graphql.ts';
 import type { AuditEventRecord } from './query.ts';
 import type { AuditTargetType } from './record.ts';

@@ -9,7 +9,7 @@ import { DataDirLocked, lockDataDir, type DataDirLock } from './data-dir-lock.ts
 import { inClientSpan, traceThenable } from '../observability/spans.ts';
 import * as schema from './schema.ts';
 
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** One database, whichever engine: the Drizzle client plus what Drizzle does not cover. */
 export interface Database {

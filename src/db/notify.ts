@@ -3,11 +3,11 @@ import type { Database } from './client.ts';
 /** The one NOTIFY channel on which instances tell each other what to forget: `kind:id@publishedAtMs` messages. */
 export const INVALIDATION_CHANNEL = 'latchkey_invalidations';
 
-export const INVALIDATION_KINDS = ['session', 'user', 'apikey', 'keys'] as const;
-export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
+const INVALIDATION_KINDS = ['session', 'user', 'apikey', 'keys'] as const;
+type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
 /** Told, for each message received over NOTIFY that carries its publish time, how long it took to arrive. */
-export type OnReceived = (kind: InvalidationKind, lagSeconds: number) => void;
+type OnReceived = (kind: InvalidationKind, lagSeconds: number) => void;
 
 /**
  * Cross-instance invalidation over PostgreSQL LISTEN/NOTIFY (on PGlite, within the one process).

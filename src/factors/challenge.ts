@@ -2,16 +2,16 @@ import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { after } from '../lib/time.ts';
-import { SecondFactorRequired, type SecondFactorMethod } from './errors.ts';
+import { SecondFactorRequired, type SecondFactorMethod } from '../errors.ts';
 import { secondFactorChallenges } from './tables.ts';
 
-export const CHALLENGE_TTL_MS = 5 * 60 * 1000;
+const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 /** Wrong codes one challenge takes before it dies; the account's throttle counts them too. */
-export const CHALLENGE_MAX_FAILURES = 5;
+const CHALLENGE_MAX_FAILURES = 5;
 
 export type Delivery = 'TOKENS' | 'COOKIE';
 
-export interface PendingSignIn {
+interface PendingSignIn {
   readonly id: string;
   readonly userId: string;
   readonly delivery: Delivery;

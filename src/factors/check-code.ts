@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
-import type { SecondFactorMethod } from './errors.ts';
+import { ValidationError } from '../errors.ts';
+import type { SecondFactorMethod } from '../errors.ts';
 import { spendRecoveryCode } from './recovery-codes.ts';
 import { acceptTotpCode } from './totp-factor.ts';
 

@@ -3,15 +3,16 @@ import { UserRef } from '../accounts/graphql.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
-import { InvalidCredentialsError, InvalidTokenError, NotFoundError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import {
+  InvalidCredentialsError, InvalidSecondFactorError, InvalidTokenError, NotFoundError, RateLimitedError, ReauthenticationRequiredError,
+  TotpAlreadyEnabledError, ValidationError, type SecondFactorMethod,
+} from '../errors.ts';
+import { SecondFactorMethodEnum } from '../graphql/errors.ts';
 import { authResultUnion } from '../sessions/graphql.ts';
 import { markSessionVerified } from '../sessions/reverify.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
-import {
-  InvalidSecondFactorError, ReauthenticationRequiredError, SecondFactorMethodEnum, TotpAlreadyEnabledError, type SecondFactorMethod,
-} from './errors.ts';
 import { secondFactorMethods } from './methods.ts';
 import { deleteRecoveryCodes, recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes.ts';
 import { requireRecentVerification } from './step-up.ts';

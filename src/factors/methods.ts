@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import type { SecondFactorMethod } from './errors.ts';
+import type { SecondFactorMethod } from '../errors.ts';
 import { recoveryCodesLeft } from './recovery-codes.ts';
 import { findTotp } from './totp-status.ts';
 

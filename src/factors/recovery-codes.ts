@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { recoveryCodes } from './tables.ts';
 
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 /** Crockford's base32 alphabet: no I, L, O or U to misread. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /**

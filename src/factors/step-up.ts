@@ -1,10 +1,10 @@
 import type { Context } from '../context.ts';
-import { findSession } from '../sessions/list.ts';
+import { findSession } from '../sessions/find.ts';
 import { hasSession } from '../viewer.ts';
-import { ReauthenticationRequiredError } from './errors.ts';
+import { ReauthenticationRequiredError } from '../errors.ts';
 
 /** How recent a sign-in or re-verification must be for a sensitive operation (OWASP ASVS 6.2.x re-authentication). */
-export const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
+const STEP_UP_WINDOW_MS = 10 * 60 * 1000;
 
 /**
  * Refuses a sensitive operation (remove a factor, change the password, make an admin key, rotate

@@ -2,7 +2,7 @@ import { and, eq, isNotNull, isNull, or, lt, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { SecretBox } from '../lib/secret-box.ts';
-import { TotpAlreadyEnabledError } from './errors.ts';
+import { TotpAlreadyEnabledError } from '../errors.ts';
 import { totpFactors } from './tables.ts';
 import { matchTotp, newTotpSecret, qrCodeSvg, totpUri } from './totp.ts';
 

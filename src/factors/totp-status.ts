@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { totpFactors } from './tables.ts';
 
-export interface TotpStatus {
+interface TotpStatus {
   /** Null while the enrolment waits for its first code. */
   readonly confirmedAt: Date | null;
 }

@@ -2,10 +2,10 @@ import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 
 /** RFC 6238 parameters every authenticator app supports: HMAC-SHA-1, 6 digits, 30-second steps. */
-export const TOTP_DIGITS = 6;
-export const TOTP_PERIOD_SECONDS = 30;
+const TOTP_DIGITS = 6;
+const TOTP_PERIOD_SECONDS = 30;
 /** Steps of clock drift accepted either side of now (RFC 6238 §5.2 recommends at most one). */
-export const TOTP_DRIFT_STEPS = 1;
+const TOTP_DRIFT_STEPS = 1;
 /** 160-bit secrets, the length RFC 4226 §4 recommends for HMAC-SHA-1. */
 const SECRET_BYTES = 20;
 

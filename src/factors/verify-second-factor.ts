@@ -1,13 +1,12 @@
 import { claimAttemptById, clearFailedLogins } from '../accounts/login.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
-import { InvalidTokenError } from '../graphql/errors.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { InvalidSecondFactorError, InvalidTokenError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { countChallengeFailure, findChallenge, spendChallenge, type Delivery } from './challenge.ts';
 import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
-import { InvalidSecondFactorError } from './errors.ts';
 
-export interface PassedSignIn {
+interface PassedSignIn {
   readonly userId: string;
   readonly delivery: Delivery;
   /** RFC 8176: the first factor, `otp`, and `mfa` since two factors passed. */

@@ -1,21 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { AppError } from '../graphql/errors.ts';
+import { AppError } from '../errors.ts';
+import { seeOther } from '../lib/headers.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { FIRST_PARTY_SCOPES } from '../scopes.ts';
 import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
+import { CALLBACK_PATH } from './callback-url.ts';
 import { CLEARED_RETURN_COOKIE, readReturnTo } from './return-to.ts';
 import { completeUpstreamSignIn } from './sign-in-upstream.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
-export const CALLBACK_PATH = '/auth/callback/';
-
-/** The server's own redirect URI for `provider`, which startSocialLogin accepts besides ALLOWED_ORIGINS. */
-export function callbackUrl(publicUrl: string, provider: string): string {
-  return new URL(`${CALLBACK_PATH}${encodeURIComponent(provider)}`, publicUrl).href;
-}
 
 /**
  * GET /auth/callback/:provider, the optional helper of the contract: an upstream provider sends the
@@ -44,7 +40,7 @@ export function useSocialCallback(services: Services): Plugin {
       const cookies = returnTo === null ? [] : [CLEARED_RETURN_COOKIE];
       if (url.searchParams.has('error') || code === null || state === null || provider === null) {
         next.searchParams.set(errorParam, url.searchParams.get('error') === 'access_denied' ? 'access_denied' : 'INVALID_TOKEN');
-        endResponse(seeOther(next, cookies));
+        endResponse(seeOtherNoStore(next, cookies));
         return;
       }
       try {
@@ -55,17 +51,17 @@ export function useSocialCallback(services: Services): Plugin {
           // No session yet: the front end finishes with verifySecondFactor(challenge, code); the authorization
           // page, when the sign-in started there, shows its code step.
           next.searchParams.set('second_factor_challenge', held.challenge);
-          endResponse(seeOther(next, cookies));
+          endResponse(seeOtherNoStore(next, cookies));
           return;
         }
         const started = await startSession(services.database, { userId, delivery: 'COOKIE', scopes: FIRST_PARTY_SCOPES, amr: ['fed'], ...meta });
         if (started.delivery !== 'COOKIE') throw new Error('a COOKIE session was expected');
         if (returnTo === null) next.searchParams.set('signed_in', provider);
-        endResponse(seeOther(next, [...cookies, sessionCookieHeader(started.cookie, started.cookieExpiresAt)]));
+        endResponse(seeOtherNoStore(next, [...cookies, sessionCookieHeader(started.cookie, started.cookieExpiresAt)]));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         next.searchParams.set(errorParam, error.code);
-        endResponse(seeOther(next, cookies));
+        endResponse(seeOtherNoStore(next, cookies));
       }
     },
   };
@@ -81,8 +77,6 @@ function decodedSegment(segment: string): string | null {
 }
 
 /** 303 on, never cached, and no Referer: the code and state are in this URL. */
-function seeOther(location: URL, cookies: readonly string[]): Response {
-  const headers = new Headers({ location: location.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-  for (const cookie of cookies) headers.append('set-cookie', cookie);
-  return new Response(null, { status: 303, headers });
+function seeOtherNoStore(location: URL, cookies: readonly string[]): Response {
+  return seeOther(location.href, { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, cookies);
 }

@@ -1,16 +1,16 @@
+import { recordRequestEvent } from '../audit/record.ts';
 import { UserRef } from '../accounts/graphql.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import {
-  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, ValidationError,
-} from '../graphql/errors.ts';
+  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, SecondFactorRequired, ValidationError,
+} from '../errors.ts';
 import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
-import { auditUpstream, completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
+import { completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
 import { startSocialLogin, type SocialLoginStart } from './start.ts';
-import { SecondFactorRequired } from '../factors/errors.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({
@@ -153,11 +153,11 @@ builder.mutationField('completeSocialLink', (t) =>
       const { claims } = await exchangeUpstream(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined }, userId);
       try {
         const identity = await linkIdentity(ctx.services.database, userId, input.provider, claims);
-        await audit(ctx, 'social.linked', userId, `provider: ${input.provider}`);
+        await recordRequestEvent(ctx.services.database, ctx.meta, 'social.linked', userId, `provider: ${input.provider}`);
         return identity;
       } catch (error) {
         if (error instanceof ValidationError) {
-          await audit(ctx, 'social.refused', userId, `provider: ${input.provider}, reason: ${error.message}, subject: ${claims.subject}`);
+          await recordRequestEvent(ctx.services.database, ctx.meta, 'social.refused', userId, `provider: ${input.provider}, reason: ${error.message}, subject: ${claims.subject}`);
         }
         throw error;
       }
@@ -175,7 +175,7 @@ builder.mutationField('unlinkIdentity', (t) =>
     resolve: async (_root, { provider }, ctx) => {
       if (!isSignedIn(ctx.viewer)) throw new NotFoundError('That linked identity');
       const removed = await unlinkIdentity(ctx.services.database, ctx.viewer.userId, provider);
-      await audit(ctx, 'social.unlinked', ctx.viewer.userId, `provider: ${provider}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'social.unlinked', ctx.viewer.userId, `provider: ${provider}`);
       return removed;
     },
   }),
@@ -184,8 +184,4 @@ builder.mutationField('unlinkIdentity', (t) =>
 function startServices(ctx: Context) {
   const { database, providers, config, socialLoginStarts } = ctx.services;
   return { database, providers, allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, starts: socialLoginStarts };
-}
-
-function audit(ctx: Context, type: string, userId: string | null, detail: string) {
-  return auditUpstream(ctx.services, ctx.meta, type, userId, detail);
 }

@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { createFederatedUser, findAccountByEmail, hasPassword } from '../accounts/federated-user.ts';
 import type { OidcProviderConfig } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import { EmailTakenError, NotFoundError, OAuthError, ValidationError, type AppError } from '../graphql/errors.ts';
+import { EmailTakenError, NotFoundError, OAuthError, ValidationError, type AppError } from '../errors.ts';
 import type { UpstreamClaims } from './callback/complete.ts';
 import { identities } from './tables.ts';
 
@@ -14,7 +14,7 @@ export interface LinkedIdentityRecord {
 }
 
 /** Which account an upstream sign-in reaches, and how; or why it reaches none. */
-export type AccountResolution =
+type AccountResolution =
   | { readonly outcome: 'returning' | 'created' | 'linked'; readonly userId: string }
   | { readonly outcome: 'refused'; readonly reason: string; readonly error: AppError };
 

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { Logger } from 'pino';
 import type { OidcProviderConfig } from '../config.ts';
-import { NotFoundError, OAuthError } from '../graphql/errors.ts';
+import { NotFoundError, OAuthError } from '../errors.ts';
 
 /** How long one discovery may take before the provider counts as down. */
 const DISCOVERY_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
 import { constantTimeEqual, hashSecret } from '../lib/secrets.ts';
-import { LOGIN_STATE_LIFETIME_MS } from './start.ts';
+import { LOGIN_STATE_LIFETIME_MS } from './limits.ts';
 
 /**
  * Where /auth/callback/:provider sends the browser when a page of this server started the sign-in (the

@@ -1,14 +1,14 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
-import { recordAuditEvent } from '../audit/record.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import type { OidcProviderConfig } from '../config.ts';
-import type { RequestMeta } from '../context.ts';
-import { InvalidTokenError, OAuthError } from '../graphql/errors.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { InvalidTokenError, OAuthError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { consumeLoginState, exchangeCode, type AuthorizationAnswer, type UpstreamClaims } from './callback/complete.ts';
 import { resolveAccount } from './link.ts';
 
 /** What the provider sent back to the redirect URI, and which provider it was for. */
-export interface UpstreamAnswer extends AuthorizationAnswer {
+interface UpstreamAnswer extends AuthorizationAnswer {
   readonly provider: string;
 }
 
@@ -28,7 +28,7 @@ export async function exchangeUpstream(
   try {
     return { claims: await exchangeCode(provider, stored, answer), config };
   } catch (error) {
-    if (error instanceof OAuthError) await auditUpstream(services, meta, 'social.refused', linkUserId, `provider: ${answer.provider}, reason: ${error.error}`);
+    if (error instanceof OAuthError) await recordRequestEvent(services.database, meta, 'social.refused', linkUserId, `provider: ${answer.provider}, reason: ${error.error}`);
     throw error;
   }
 }
@@ -43,22 +43,18 @@ export async function completeUpstreamSignIn(services: Services, meta: RequestMe
   const { claims, config } = await exchangeUpstream(services, meta, answer, null);
   const resolution = await resolveAccount(services.database, config, claims);
   if (resolution.outcome === 'refused') {
-    await auditUpstream(services, meta, 'social.refused', null, `provider: ${answer.provider}, reason: ${resolution.reason}, subject: ${claims.subject}`);
+    await recordRequestEvent(services.database, meta, 'social.refused', null, `provider: ${answer.provider}, reason: ${resolution.reason}, subject: ${claims.subject}`);
     throw resolution.error;
   }
   const { userId } = resolution;
-  if (resolution.outcome === 'linked') await auditUpstream(services, meta, 'social.linked', userId, `provider: ${answer.provider} (by verified email)`);
+  if (resolution.outcome === 'linked') await recordRequestEvent(services.database, meta, 'social.linked', userId, `provider: ${answer.provider} (by verified email)`);
   const [user] = await services.users.load([userId]);
   if (user === undefined) throw new Error(`user ${userId} of a linked identity is missing`);
   if (services.config.requireVerifiedEmail && !user.emailVerified) {
-    await auditUpstream(services, meta, 'social.refused', userId, `provider: ${answer.provider}, reason: account_email_not_verified`);
+    await recordRequestEvent(services.database, meta, 'social.refused', userId, `provider: ${answer.provider}, reason: account_email_not_verified`);
     throw await refuseUnverified(services, user);
   }
   const created = resolution.outcome === 'created' ? ' (new account)' : '';
-  await auditUpstream(services, meta, 'social.signed_in', userId, `provider: ${answer.provider}${created}`);
+  await recordRequestEvent(services.database, meta, 'social.signed_in', userId, `provider: ${answer.provider}${created}`);
   return userId;
-}
-
-export function auditUpstream(services: Services, meta: RequestMeta, type: string, userId: string | null, detail: string) {
-  return recordAuditEvent(services.database, { type, userId, ip: meta.ip, userAgent: meta.userAgent, detail });
 }

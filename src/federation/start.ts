@@ -3,21 +3,13 @@ import * as oauth from 'oauth4webapi';
 import { addressGroup } from '../accounts/throttle.ts';
 import type { Budget } from '../budgets.ts';
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
-import { after, MINUTE } from '../lib/time.ts';
-import { callbackUrl } from './callback-route.ts';
+import { after } from '../lib/time.ts';
+import { callbackUrl } from './callback-url.ts';
+import { LOGIN_STATE_LIFETIME_MS } from './limits.ts';
 import type { UpstreamProviders } from './providers.ts';
 import { loginStates } from './tables.ts';
-
-/** How long a started sign-in may take to come back. */
-export const LOGIN_STATE_LIFETIME_MS = 10 * MINUTE;
-/**
- * Sign-ins one client address may start per window. Each start stores a state row for ten minutes,
- * so without a budget anyone could fill the table; people behind one NAT still have plenty.
- */
-export const STARTS_PER_ADDRESS = 100;
-export const STARTS_WINDOW_SECONDS = 10 * 60;
 
 export interface StartSocialLoginInput {
   readonly provider: string;

@@ -1,108 +1,10 @@
 import { builder } from './builder.ts';
+import {
+  AccountDisabledError, AppError, EmailNotVerifiedError, EmailTakenError, ERROR_CODES, InvalidCredentialsError, InvalidSecondFactorError, InvalidTokenError, NotFoundError,
+  OAuthError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, SelfAdministrationError, TotpAlreadyEnabledError, ValidationError, type ErrorCode,
+} from '../errors.ts';
 
-/**
- * Every code an expected failure can carry, and what it means: the schema's ErrorCode enum is made
- * from this object. A new failure adds its code here first; its AppError subclass can then declare it,
- * and no other (the type system refuses a code missing here, test/graphql/error-codes.test.ts one no
- * class declares).
- */
-export const ERROR_CODES = {
-  VALIDATION_FAILED: 'The input breaks a rule (ValidationError); `field` names the input field to blame.',
-  INVALID_CREDENTIALS: 'Wrong email or password (InvalidCredentialsError).',
-  EMAIL_TAKEN: 'The email address already belongs to an account (EmailTakenError).',
-  INVALID_TOKEN: 'A refresh token, link token, code or state that is unknown, expired, revoked or spent (InvalidTokenError).',
-  RATE_LIMITED: 'Too many attempts; try again after `retryAfterSeconds` (RateLimitedError).',
-  EMAIL_NOT_VERIFIED: 'The account signs in only once its address is verified (EmailNotVerifiedError).',
-  NOT_FOUND: 'The thing asked for does not exist, or the caller may not see it (NotFoundError).',
-  OAUTH_ERROR: 'An OAuth 2.0 failure; `error` holds its RFC 6749 error code (OAuthError).',
-  SECOND_FACTOR_REQUIRED: 'The password was right and the account has a second factor: finish with verifySecondFactor (SecondFactorRequired).',
-  INVALID_SECOND_FACTOR: 'A second-factor code that is wrong, expired or already used (InvalidSecondFactorError).',
-  REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
-  TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
-  ACCOUNT_DISABLED: 'The password was right, but an admin disabled the account (AccountDisabledError).',
-  SELF_ADMINISTRATION: 'An admin may not disable, delete or take the role admin from their own account (SelfAdministrationError).',
-} as const satisfies Record<string, string>;
-
-export type ErrorCode = keyof typeof ERROR_CODES;
-
-/**
- * An expected failure: returned to the client as a member of the field's result union, with a
- * stable machine-readable `code`. Anything that is not an AppError is unexpected and is masked.
- */
-export abstract class AppError extends Error {
-  abstract readonly code: ErrorCode;
-}
-
-export class ValidationError extends AppError {
-  readonly code = 'VALIDATION_FAILED';
-  constructor(message: string, readonly field: string | null = null) {
-    super(message);
-  }
-}
-
-export class InvalidCredentialsError extends AppError {
-  readonly code = 'INVALID_CREDENTIALS';
-  constructor() {
-    super('Wrong email or password.');
-  }
-}
-
-export class EmailTakenError extends AppError {
-  readonly code = 'EMAIL_TAKEN';
-  constructor() {
-    super('That email address already belongs to an account.');
-  }
-}
-
-export class InvalidTokenError extends AppError {
-  readonly code = 'INVALID_TOKEN';
-  constructor(message = 'The token is unknown, expired, revoked or already used.') {
-    super(message);
-  }
-}
-
-export class RateLimitedError extends AppError {
-  readonly code = 'RATE_LIMITED';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many attempts; try again in ${retryAfterSeconds} seconds.`);
-  }
-}
-
-export class EmailNotVerifiedError extends AppError {
-  readonly code = 'EMAIL_NOT_VERIFIED';
-  constructor() {
-    super('Confirm your email address first, with the link mailed to it.');
-  }
-}
-
-export class NotFoundError extends AppError {
-  readonly code = 'NOT_FOUND';
-  constructor(what = 'The thing asked for') {
-    super(`${what} does not exist, or you may not see it.`);
-  }
-}
-
-/** An OAuth 2.0 failure with its RFC 6749 error code; `redirectTo` only when the redirect URI is trusted. */
-export class OAuthError extends AppError {
-  readonly code = 'OAUTH_ERROR';
-  constructor(readonly error: string, message: string, readonly redirectTo: string | null = null) {
-    super(message);
-  }
-}
-
-export class AccountDisabledError extends AppError {
-  readonly code = 'ACCOUNT_DISABLED';
-  constructor() {
-    super('An admin disabled this account.');
-  }
-}
-
-export class SelfAdministrationError extends AppError {
-  readonly code = 'SELF_ADMINISTRATION';
-  constructor() {
-    super('An admin may not disable, delete or take the role admin from their own account; ask another admin.');
-  }
-}
+/** The schema's side of src/errors.ts: the ErrorCode enum, the Error interface and one object type per error class. */
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
   description: 'What went wrong, for programs: the `code` of every Error. Stable across releases; new codes may be added.',
@@ -182,6 +84,45 @@ builder.objectType(OAuthError, {
       description: 'Where the user agent goes next to tell the client, when the redirect URI is trusted.',
     }),
   }),
+});
+
+export const SecondFactorMethodEnum = builder.enumType('SecondFactorMethod', {
+  description: 'A way to pass the second step of a sign-in.',
+  values: {
+    TOTP: { description: 'A 6-digit code from an authenticator app (RFC 6238).' },
+    RECOVERY_CODE: { description: 'One of the single-use recovery codes shown at enrolment.' },
+  } as const,
+});
+
+builder.objectType(SecondFactorRequired, {
+  name: 'SecondFactorRequired',
+  description:
+    'The password was right and the account has a second factor: no session yet. Pass `challenge` and a code to verifySecondFactor within 5 minutes.',
+  ...errorFields,
+  fields: (t) => ({
+    challenge: t.exposeString('challenge', { description: 'Opaque, single use, valid for 5 minutes; bound to this account and sign-in.' }),
+    methods: t.field({ type: [SecondFactorMethodEnum], description: 'The second factors the account can use.', resolve: (e) => [...e.methods] }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the challenge expires.' }),
+  }),
+});
+
+builder.objectType(InvalidSecondFactorError, {
+  name: 'InvalidSecondFactorError',
+  description: 'The code is wrong, expired or already used. Wrong codes count toward the account\'s sign-in throttle.',
+  ...errorFields,
+});
+
+builder.objectType(ReauthenticationRequiredError, {
+  name: 'ReauthenticationRequiredError',
+  description:
+    'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate, then try again. API keys cannot re-verify and always get this answer.',
+  ...errorFields,
+});
+
+builder.objectType(TotpAlreadyEnabledError, {
+  name: 'TotpAlreadyEnabledError',
+  description: 'The account already has a confirmed authenticator app; disable it first.',
+  ...errorFields,
 });
 
 builder.objectType(AccountDisabledError, {

@@ -1,5 +1,6 @@
 import type { ObjectRef } from '@pothos/core';
 import { GraphQLError } from 'graphql';
+import type { Position } from '../db/keyset.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { builder } from './builder.ts';
 
@@ -25,11 +26,6 @@ export const PageInfoRef = builder.objectRef<PageInfoShape>('PageInfo').implemen
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-/** A list position, newest first: an instant and an id that breaks ties. Opaque to clients. */
-export interface Position {
-  readonly at: Date;
-  readonly id: string;
-}
 
 export function encodeCursor(position: Position): string {
   return Buffer.from(`${position.at.toISOString()}|${position.id}`).toString('base64url');

@@ -9,7 +9,7 @@ import '../accounts/graphql.ts';
 import '../accounts/recovery-graphql.ts';
 import '../mail/graphql.ts';
 import '../apikeys/graphql.ts';
-import '../apikeys/graphql-mutations.ts';
+import '../apikeys/manage-graphql.ts';
 import '../audit/graphql.ts';
 import '../federation/graphql.ts';
 import '../oauth/graphql.ts';

@@ -10,7 +10,7 @@ export const CREDENTIAL_CHECKING_FIELDS: ReadonlySet<string> = new Set([
  * A validation rule: an operation selecting more than one credential-checking field (aliases,
  * fragments) is refused before anything runs. Batches are held to the same by Context.claimCredentialCheck.
  */
-export function OneCredentialCheckRule(context: ValidationContext): ASTVisitor {
+function OneCredentialCheckRule(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
       if (node.operation !== 'mutation') return;

@@ -14,7 +14,7 @@ import { costLimitRule } from './query-cost.ts';
 export const OPERATION_LIMITS = Object.freeze({ tokens: 2000, depth: 12, aliases: 15, directives: 20, cost: 5000 });
 
 /** The stable `extensions.code` of each refusal. */
-export const LIMIT_CODES = Object.freeze({
+const LIMIT_CODES = Object.freeze({
   tokens: 'TOKEN_LIMIT_EXCEEDED',
   depth: 'DEPTH_LIMIT_EXCEEDED',
   aliases: 'ALIAS_LIMIT_EXCEEDED',

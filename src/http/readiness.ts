@@ -1,6 +1,6 @@
 import type { Services } from '../services.ts';
 
-export type Readiness =
+type Readiness =
   | { readonly ready: true }
   | { readonly ready: false; readonly reason: 'shutting_down' | 'database' | 'redis' };
 

@@ -55,7 +55,7 @@ export function loadTrustedDocuments(files: readonly string[], schema: GraphQLSc
  * The document id of a request: GraphQL-over-HTTP's `documentId`, or Apollo's
  * `extensions.persistedQuery.sha256Hash` (what most clients send), prefixed as the manifest is.
  */
-export function documentIdOf(params: GraphQLParams & { documentId?: unknown }): string | null {
+function documentIdOf(params: GraphQLParams & { documentId?: unknown }): string | null {
   if (typeof params.documentId === 'string') return params.documentId;
   const persisted = (params.extensions as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | undefined)?.persistedQuery;
   return persisted?.version === 1 && typeof persisted.sha256Hash === 'string' ? `sha256:${persisted.sha256Hash}` : null;

@@ -28,3 +28,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/**
+ * Whether a presented bearer secret (refresh token, cookie, code) could be one this server made: ours are
+ * 43 characters; anything far off is refused before it is hashed or looked up.
+ */
+export function isPlausibleSecret(value: string): boolean {
+  return value.length >= 20 && value.length <= 200;
+}

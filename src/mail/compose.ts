@@ -1,6 +1,7 @@
+import { escapeHtml } from '../pages/html.ts';
 import type { MailMessage } from './send.ts';
 
-export interface LinkMailInput {
+interface LinkMailInput {
   readonly to: string;
   readonly subject: string;
   /** Paragraphs before the link. */
@@ -31,7 +32,4 @@ ${input.outro.map(paragraph).join('\n')}
   return { to: input.to, subject: input.subject, text, html };
 }
 
-/** Escapes the five characters that matter in HTML text and attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+

@@ -1,6 +1,6 @@
 import { auditAction } from '../graphql/audit-action.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, ValidationError } from '../graphql/errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { revokeClientEverywhere } from '../sessions/revoke-client.ts';
 import type { OAuthClientRecord } from './clients.ts';
 import { OAuthClientRef } from './graphql.ts';

@@ -1,4 +1,5 @@
 import { recordAuditEvent } from '../audit/record.ts';
+import { readCookie } from '../lib/headers.ts';
 import { constantTimeEqual, hmac, randomSecret } from '../lib/secrets.ts';
 import type { AuthorizeForm, Screen } from '../pages/authorize-form.ts';
 import { consentPage } from '../pages/consent.ts';
@@ -11,35 +12,13 @@ import { secondFactorPage, type SecondFactorView } from '../pages/second-factor.
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
 import { signUpPage, type SignUpView } from '../pages/sign-up.ts';
 import type { Services } from '../services.ts';
-import { clearedSessionCookieHeader, readSessionCookie } from '../sessions/cookie.ts';
-import { findSession, listGrantSessions } from '../sessions/list.ts';
-import { authorizationError, checkAuthorizationRequest, issueCode, type AuthorizationParams, type AuthorizationRequest } from './authorize.ts';
-import { repeatedParameters } from './parameters.ts';
+import { clearedSessionCookieHeader } from '../sessions/cookie.ts';
+import { authorizationError, checkAuthorizationRequest, issueCode } from './authorize.ts';
+import { browserSignIn, isStale } from './browser-sign-in.ts';
+import { alreadyGranted, recordGrant } from './grants.ts';
+import { CSRF_COOKIE, readPageParameters, type PageRequest } from './page-request.ts';
 import { submitSecondFactor } from './second-factor-step.ts';
 import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
-
-/** Binds the sign-in form to the browser before there is a session (login CSRF). */
-export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
-const PARAMS = [
-  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
-  'acr_values',
-] as const;
-
-export interface PageRequest {
-  readonly request: Request;
-  readonly url: URL;
-  readonly ip: string;
-  /** A server secret for the CSRF tokens (HMAC of what each form is bound to). */
-  readonly csrfKey: Buffer;
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 /**
  * GET and POST /oauth/authorize: the authorization endpoint's own pages, for clients that send the
@@ -53,28 +32,17 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   const pages = services.config.pages;
   const isPost = request.method === 'POST';
   if (!isPost && request.method !== 'GET') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
-  const source = isPost ? new URLSearchParams(await request.text()) : page.url.searchParams;
-  const param = (name: string) => source.get(name);
-  const repeated = repeatedParameters(source);
-  const params: AuthorizationParams = {
-    clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
-    state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-    prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated,
-  };
+  const { param, authorization: params, kept } = await readPageParameters(page);
   const issuer = services.config.publicUrl;
   const check = await checkAuthorizationRequest(services.database, issuer, params);
   if (!check.ok) {
     return check.trusted ? seeOther(pages, check.redirectTo) : pageResponse(pages, errorPage(`${messages.error.badRequest}: ${check.message}`), 400);
   }
   const authorization = check.request;
-  const kept = new Map(PARAMS.flatMap((name) => { const v = param(name); return v === null ? [] : [[name, v] as const]; }));
 
   if (isPost && isForeignPost(request, issuer)) return pageResponse(pages, errorPage(messages.common.foreignForm), 403);
   const cookieHeader = request.headers.get('cookie');
-  const sessionCookie = readSessionCookie(cookieHeader);
-  const found = sessionCookie === undefined ? undefined : await services.cookieSessions.find(sessionCookie);
-  const session = typeof found === 'object' ? found : undefined;
-  const signedIn = session === undefined ? undefined : await signInOf(services, session);
+  const signedIn = await browserSignIn(services.database, services.cookieSessions, cookieHeader);
   const signedInEmail = async () => (signedIn === undefined ? undefined : (await services.users.load([signedIn.userId]))[0]?.email);
 
   const binding = readCookie(cookieHeader, CSRF_COOKIE);
@@ -91,16 +59,16 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     };
   const steps: SignInSteps = {
     services, page, authorization, kept,
-    signIn: signInScreen<SignInView>(signInPage),
-    signUp: signInScreen<SignUpView>(signUpPage),
-    forgot: signInScreen<ForgotPasswordView>(forgotPasswordPage),
-    secondFactor: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
+    signInForm: signInScreen<SignInView>(signInPage),
+    signUpForm: signInScreen<SignUpView>(signUpPage),
+    forgotForm: signInScreen<ForgotPasswordView>(forgotPasswordPage),
+    secondFactorForm: signInScreen<SecondFactorView>(secondFactorPage, (value, view) => secondFactorCsrf(value, view.challenge)),
     providers: services.providers.list().map(({ id, name }) => ({ id, name })),
     clearBinding: `${CSRF_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
   };
   const showSignIn = async (status: number, view: Partial<SignInView> = {}) => {
     const email = await signedInEmail();
-    return steps.signIn(status, { providers: steps.providers, ...(email === undefined ? {} : { signedInAs: email, email }), ...view });
+    return steps.signInForm(status, { providers: steps.providers, ...(email === undefined ? {} : { signedInAs: email, email }), ...view });
   };
 
   // acr_values asking for a second factor (authorize.ts): a session without one signs in again.
@@ -112,15 +80,15 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     if (mustSignIn || authorization.prompt.has('login') || authorization.prompt.has('select_account')) {
       if (authorization.prompt.has('none')) return refuse('login_required', 'The user must sign in.');
       const screen = param('screen') as Screen | null;
-      if (screen === 'sign-up') return steps.signUp(200, {});
-      if (screen === 'forgot-password') return steps.forgot(200, {});
+      if (screen === 'sign-up') return steps.signUpForm(200, {});
+      if (screen === 'forgot-password') return steps.forgotForm(200, {});
       // An upstream sign-in started here, held for the account's second factor (federation/callback-route.ts).
       const challenge = param('second_factor_challenge');
-      if (challenge !== null) return steps.secondFactor(200, { challenge });
+      if (challenge !== null) return steps.secondFactorForm(200, { challenge });
       const upstreamError = param('upstream_error');
       return showSignIn(200, upstreamError === null ? {} : { error: messages.signIn.upstreamFailed(upstreamError) });
     }
-    if (!authorization.prompt.has('consent') && await alreadyGranted(services, signedIn.userId, authorization)) {
+    if (!authorization.prompt.has('consent') && await alreadyGranted(services.database, signedIn.userId, authorization)) {
       return seeOther(pages, await issueCode(services.database, issuer, signedIn, authorization));
     }
     if (authorization.prompt.has('none')) return refuse('consent_required', 'The user has not allowed the application these scopes.');
@@ -174,39 +142,6 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   if (!constantTimeEqual(csrf, consentCsrf(signedIn.sessionId))) return expired();
   if (action === 'deny') return refuse('access_denied', 'The user denied the request.');
   const redirectTo = await issueCode(services.database, issuer, signedIn, authorization);
-  await recordGrant(services, signedIn.userId, authorization, page.ip, request.headers.get('user-agent'));
+  await recordGrant(services.database, signedIn.userId, authorization, page.ip, request.headers.get('user-agent'));
   return seeOther(pages, redirectTo);
-}
-
-interface SignIn {
-  readonly userId: string;
-  readonly sessionId: string;
-  /** When the user signed in to this session: the ID token's auth_time. */
-  readonly authTime: Date;
-  /** How the user signed in to this session (RFC 8176). */
-  readonly amr: readonly string[];
-}
-
-async function signInOf(services: Services, session: { sessionId: string; userId: string }): Promise<SignIn | undefined> {
-  const record = await findSession(services.database, session.sessionId);
-  return record === undefined ? undefined : { userId: session.userId, sessionId: session.sessionId, authTime: record.createdAt, amr: record.amr };
-}
-
-/** Signed in longer ago than the client's max_age allows (OIDC Core §3.1.2.1). */
-function isStale(signIn: SignIn, request: AuthorizationRequest): boolean {
-  return request.maxAgeMs !== null && Date.now() - signIn.authTime.getTime() > request.maxAgeMs;
-}
-
-/** The user already granted this client every scope asked for, and has not revoked the grant since. */
-async function alreadyGranted(services: Services, userId: string, request: AuthorizationRequest): Promise<boolean> {
-  const grants = await listGrantSessions(services.database, userId);
-  return grants.some((grant) => grant.clientId === request.client.clientId && request.scopes.every((scope) => grant.scopes.includes(scope)));
-}
-
-/** Records that a user granted a client access (oauth.grant_given). */
-export function recordGrant(services: Services, userId: string, request: AuthorizationRequest, ip: string, userAgent: string | null) {
-  return recordAuditEvent(services.database, {
-    type: 'oauth.grant_given', userId, ip, userAgent,
-    detail: `client ${request.client.clientId} (${request.client.name}): ${request.scopes.join(' ')}`,
-  });
 }

@@ -8,7 +8,7 @@ import { withParameters } from './redirect-uri.ts';
 import { oauthCodes } from './tables.ts';
 
 /** How long an authorization code lives (RFC 6749 §4.1.2 recommends at most 10 minutes; we keep 60 s). */
-export const CODE_TTL_MS = 60_000;
+const CODE_TTL_MS = 60_000;
 
 /** The parameters of an authorization request, as sent (any of them may be missing). */
 export interface AuthorizationParams {
@@ -31,7 +31,7 @@ export interface AuthorizationParams {
 }
 
 /** The prompt values Latchkey acts on; others are ignored, as OIDC Core §3.1.2.1 allows. */
-export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 const PROMPTS: readonly string[] = ['none', 'login', 'consent', 'select_account'] satisfies Prompt[];
 
 /** A request found good: the user may now be asked for consent. */
@@ -49,7 +49,7 @@ export interface AuthorizationRequest {
   readonly requireMfa: boolean;
 }
 
-export type AuthorizationCheck =
+type AuthorizationCheck =
   /** Unknown client or unregistered redirect URI: show an error, never redirect (RFC 6749 §4.1.2.1). */
   | { readonly ok: false; readonly trusted: false; readonly message: string }
   /** Anything else: tell the client at its redirect URI. */

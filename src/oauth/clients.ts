@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { olderThan } from '../db/keyset.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { constantTimeEqual, hashSecret, randomSecret } from '../lib/secrets.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 import { oauthClients } from './tables.ts';
@@ -32,7 +32,7 @@ function toRecord(row: Row): OAuthClientRecord {
   };
 }
 
-export interface RegisterClientInput {
+interface RegisterClientInput {
   readonly name: string;
   readonly redirectUris: readonly string[];
   readonly scopes: readonly string[];

@@ -1,17 +1,17 @@
 import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, OAuthError, ValidationError } from '../graphql/errors.ts';
+import { NotFoundError, OAuthError, ValidationError } from '../errors.ts';
 import {
   connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize,
 } from '../graphql/pagination.ts';
 import { FIRST_PARTY_CLIENT_ID } from '../scopes.ts';
-import { findSession, listGrants, type GrantSummary } from '../sessions/list.ts';
+import { findSession, listGrants, type GrantSummary } from '../sessions/find.ts';
 import type { Viewer } from '../viewer.ts';
 import { checkAuthorizationRequest, issueCode } from './authorize.ts';
-import { recordGrant } from './authorize-page.ts';
+import { recordGrant } from './grants.ts';
 import { authenticateClient, clientNames, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
-import { exchangeCode, type TokenResponse } from './token.ts';
+import { authorizationCodeGrant, type TokenResponse } from './token.ts';
 
 export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient').implement({
   description: 'A third-party application that users can grant access to their account.',
@@ -196,7 +196,7 @@ builder.mutationFields((t) => ({
       const session = await findSession(ctx.services.database, sessionId);
       const signedIn = { userId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
       const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, check.request);
-      await recordGrant(ctx.services, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
+      await recordGrant(ctx.services.database, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;
       return { redirectTo };
     },
@@ -210,7 +210,7 @@ builder.mutationFields((t) => ({
       ctx.claimCredentialCheck();
       const client = await authenticateClient(ctx.services.database, input.clientId, input.clientSecret ?? null);
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
-      const result = await exchangeCode(ctx.services, client, input, ctx.meta);
+      const result = await authorizationCodeGrant(ctx.services, client, input, ctx.meta);
       if (!result.ok) throw new OAuthError(result.error, result.description);
       ctx.state.noStore = true;
       return result.tokens;

@@ -6,7 +6,7 @@ import type { KeyRing } from '../tokens/keys.ts';
 
 const ID_TOKEN_TTL_SECONDS = 600;
 
-export interface IdTokenInput {
+interface IdTokenInput {
   readonly issuer: string;
   readonly clientId: string;
   readonly user: UserRecord;

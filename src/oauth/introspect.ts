@@ -1,5 +1,5 @@
 import type { Services } from '../services.ts';
-import { findRefreshTokenSession } from '../sessions/list.ts';
+import { findRefreshTokenSession } from '../sessions/find.ts';
 import type { OAuthClientRecord } from './clients.ts';
 
 /**

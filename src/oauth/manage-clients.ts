@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { ValidationError } from '../graphql/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { OAUTH_SCOPES, type OAuthClientRecord } from './clients.ts';
 import { redirectUriProblem } from './redirect-uri.ts';

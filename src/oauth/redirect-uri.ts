@@ -1,5 +1,4 @@
-/** The hosts on which a plain-http redirect URI is allowed (a native app's loopback listener). */
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHost } from '../lib/loopback.ts';
 
 /**
  * Why a redirect URI cannot be registered, or null when it can. Redirect URIs are matched by exact string
@@ -15,8 +14,8 @@ export function redirectUriProblem(value: string): string | null {
   } catch {
     return 'is not an absolute URL';
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    return 'must use https (http only on localhost, 127.0.0.1 or [::1])';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    return 'must use https (http only on loopback: localhost, 127.0.0.0/8 or [::1])';
   }
   if (value.includes('#')) return 'may not hold a fragment';
   if (url.username !== '' || url.password !== '') return 'may not hold credentials';

@@ -1,6 +1,6 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Services } from '../services.ts';
-import { findRefreshTokenSession } from '../sessions/list.ts';
+import { findRefreshTokenSession } from '../sessions/find.ts';
 import type { OAuthClientRecord } from './clients.ts';
 
 /**

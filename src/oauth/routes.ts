@@ -9,7 +9,7 @@ import { serverMetadata } from './discovery.ts';
 import { introspectToken } from './introspect.ts';
 import { repeatedMessage, repeatedParameters } from './parameters.ts';
 import { revokeToken } from './revoke.ts';
-import { clientCredentialsGrant, exchangeCode, refreshGrant, type GrantResult } from './token.ts';
+import { clientCredentialsGrant, authorizationCodeGrant, refreshGrant, type GrantResult } from './token.ts';
 import { userinfo } from './userinfo.ts';
 
 /** Token-bearing answers are never cached (RFC 6749 §5.1). */
@@ -105,7 +105,7 @@ async function token(services: Services, request: Request, ip: string): Promise<
     if (code === null || redirectUri === null || codeVerifier === null) {
       return oauthError('invalid_request', 'code, redirect_uri and code_verifier are required.');
     }
-    result = await exchangeCode(services, auth.client, { code, redirectUri, codeVerifier }, meta);
+    result = await authorizationCodeGrant(services, auth.client, { code, redirectUri, codeVerifier }, meta);
   } else if (grantType === 'refresh_token') {
     const refreshToken = form.get('refresh_token');
     if (refreshToken === null) return oauthError('invalid_request', 'refresh_token is required.');

@@ -1,7 +1,6 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import { InvalidSecondFactorError } from '../factors/errors.ts';
+import { InvalidSecondFactorError, InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
 import { verifySecondFactor } from '../factors/verify-second-factor.ts';
-import { InvalidTokenError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { messages } from '../pages/messages.ts';
 import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
 
@@ -17,7 +16,7 @@ import { metaOf, startAndReturn, type SignInSteps } from './sign-in-steps.ts';
 export async function submitSecondFactor(steps: SignInSteps, challenge: string, typed: string): Promise<Response> {
   const code = typed.trim();
   const proof = /^\d{6}$/.test(code) ? { totp: code } : { recoveryCode: code };
-  const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, error });
+  const again = (status: number, error: string) => steps.signInForm(status, { providers: steps.providers, error });
   try {
     const passed = await verifySecondFactor(steps.services, metaOf(steps), challenge, proof);
     await recordAuditEvent(steps.services.database, {
@@ -26,7 +25,7 @@ export async function submitSecondFactor(steps: SignInSteps, challenge: string, 
     return await startAndReturn(steps, passed.userId, passed.amr);
   } catch (error) {
     if (error instanceof InvalidSecondFactorError || error instanceof ValidationError) {
-      return steps.secondFactor(401, { challenge, error: messages.secondFactor.wrongCode });
+      return steps.secondFactorForm(401, { challenge, error: messages.secondFactor.wrongCode });
     }
     if (error instanceof InvalidTokenError) return again(401, messages.secondFactor.tooSlow);
     if (error instanceof RateLimitedError) return again(429, messages.common.tryAgainLater(error.retryAfterSeconds));

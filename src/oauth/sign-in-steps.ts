@@ -3,12 +3,12 @@ import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { sendPasswordResetLink } from '../accounts/request-password-reset.ts';
 import { createAccount } from '../accounts/sign-up.ts';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
-import { callbackUrl } from '../federation/callback-route.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { callbackUrl } from '../federation/callback-url.ts';
 import { returnToCookie } from '../federation/return-to.ts';
 import { startSocialLogin } from '../federation/start.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
-import { AccountDisabledError, EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { AccountDisabledError, EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
 import { seeOther } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
@@ -20,7 +20,7 @@ import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, type AuthorizationRequest } from './authorize.ts';
-import type { PageRequest } from './authorize-page.ts';
+import type { PageRequest } from './page-request.ts';
 
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
 export interface SignInSteps {
@@ -29,11 +29,11 @@ export interface SignInSteps {
   readonly authorization: AuthorizationRequest;
   readonly kept: ReadonlyMap<string, string>;
   readonly providers: SignInView['providers'];
-  signIn(status: number, view: SignInView): Response;
-  signUp(status: number, view: SignUpView): Response;
-  forgot(status: number, view: ForgotPasswordView): Response;
+  signInForm(status: number, view: SignInView): Response;
+  signUpForm(status: number, view: SignUpView): Response;
+  forgotForm(status: number, view: ForgotPasswordView): Response;
   /** The code step of an account with a second factor (see second-factor-step.ts). */
-  secondFactor(status: number, view: SecondFactorView): Response;
+  secondFactorForm(status: number, view: SecondFactorView): Response;
   /** Set-Cookie that drops the pre-session CSRF binding once a session exists. */
   readonly clearBinding: string;
 }
@@ -63,7 +63,7 @@ export async function startAndReturn(steps: SignInSteps, userId: string, amr: re
 export async function signInWithPassword(steps: SignInSteps, email: string, password: string): Promise<Response> {
   const { services, authorization } = steps;
   const meta = metaOf(steps);
-  const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, email, error });
+  const again = (status: number, error: string) => steps.signInForm(status, { providers: steps.providers, email, error });
   try {
     const { database } = services;
     const user = await login(database, services.addressThrottle, { email, password, ip: meta.ip, secondFactorPending: secondFactorPending(database) });
@@ -76,7 +76,7 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
     if (held !== null) {
       // The password was right: the code step, instead of a session (finished in second-factor-step.ts).
       await recordAuditEvent(database, { type: 'login.second_factor_required', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
-      return steps.secondFactor(200, { challenge: held.challenge });
+      return steps.secondFactorForm(200, { challenge: held.challenge });
     }
     if (authorization.requireMfa) {
       // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.
@@ -104,13 +104,13 @@ export async function signUpHere(steps: SignInSteps, input: { email: string; pas
     const user = await createAccount(services, { email: input.email, password: input.password, name: input.name }, metaOf(steps));
     if (services.config.requireVerifiedEmail) {
       await refuseUnverified(services, user);
-      return steps.signUp(200, { notice: messages.signUp.checkInbox(user.email) });
+      return steps.signUpForm(200, { notice: messages.signUp.checkInbox(user.email) });
     }
     return await startAndReturn(steps, user.id, ['pwd']);
   } catch (error) {
-    if (error instanceof ValidationError) return steps.signUp(400, { ...kept, error: error.message });
-    if (error instanceof EmailTakenError) return steps.signUp(409, { ...kept, error: messages.signUp.emailTaken });
-    if (error instanceof RateLimitedError) return steps.signUp(429, { ...kept, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
+    if (error instanceof ValidationError) return steps.signUpForm(400, { ...kept, error: error.message });
+    if (error instanceof EmailTakenError) return steps.signUpForm(409, { ...kept, error: messages.signUp.emailTaken });
+    if (error instanceof RateLimitedError) return steps.signUpForm(429, { ...kept, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
     throw error;
   }
 }
@@ -119,10 +119,10 @@ export async function signUpHere(steps: SignInSteps, input: { email: string; pas
 export async function forgotPassword(steps: SignInSteps, email: string): Promise<Response> {
   try {
     await sendPasswordResetLink(steps.services, email, metaOf(steps));
-    return steps.forgot(200, { email, notice: messages.forgotPassword.sent(email.trim()) });
+    return steps.forgotForm(200, { email, notice: messages.forgotPassword.sent(email.trim()) });
   } catch (error) {
-    if (error instanceof ValidationError) return steps.forgot(400, { email, error: error.message });
-    if (error instanceof RateLimitedError) return steps.forgot(429, { email, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
+    if (error instanceof ValidationError) return steps.forgotForm(400, { email, error: error.message });
+    if (error instanceof RateLimitedError) return steps.forgotForm(429, { email, error: messages.common.tryAgainLater(error.retryAfterSeconds) });
     throw error;
   }
 }
@@ -133,7 +133,7 @@ export async function forgotPassword(steps: SignInSteps, email: string): Promise
  */
 export async function signInWithProvider(steps: SignInSteps, providerId: string): Promise<Response> {
   const { services } = steps;
-  const again = (status: number, error: string) => steps.signIn(status, { providers: steps.providers, error });
+  const again = (status: number, error: string) => steps.signInForm(status, { providers: steps.providers, error });
   try {
     const { publicUrl, allowedOrigins } = services.config;
     const started = await startSocialLogin(

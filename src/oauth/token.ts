@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import { recordAuditEvent } from '../audit/record.ts';
-import { hashSecret } from '../lib/secrets.ts';
+import { recordAuditEvent, type RequestMeta } from '../audit/record.ts';
+import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import type { Services } from '../services.ts';
-import { findRefreshTokenSession } from '../sessions/list.ts';
+import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import type { OAuthClientRecord } from './clients.ts';
@@ -26,11 +26,6 @@ export type GrantResult =
   | { readonly ok: true; readonly tokens: TokenResponse }
   | { readonly ok: false; readonly error: string; readonly description: string };
 
-export interface RequestMeta {
-  readonly ip: string;
-  readonly userAgent: string | null;
-}
-
 const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 'invalid_grant', description });
 
 /**
@@ -43,11 +38,11 @@ const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 
  * own grant and answers invalid_grant; if it came second it finds the grant and revokes it, and with it
  * (through the revoked-session set, on every instance) the access token already handed out.
  */
-export async function exchangeCode(
+export async function authorizationCodeGrant(
   services: Services, client: OAuthClientRecord, input: { code: string; redirectUri: string; codeVerifier: string }, meta: RequestMeta,
 ): Promise<GrantResult> {
   const { database } = services;
-  if (input.code.length < 20 || input.code.length > 200) return invalidGrant('The code is not valid.');
+  if (!isPlausibleSecret(input.code)) return invalidGrant('The code is not valid.');
   const hash = hashSecret(input.code);
   const [code] = await database.db.update(oauthCodes).set({ usedAt: sql`now()` })
     .where(and(eq(oauthCodes.hash, hash), isNull(oauthCodes.usedAt)))

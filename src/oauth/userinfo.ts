@@ -1,7 +1,8 @@
+import { bearerToken } from '../lib/headers.ts';
 import type { Services } from '../services.ts';
 import { userClaims } from './id-token.ts';
 
-export type UserinfoResult =
+type UserinfoResult =
   | { readonly ok: true; readonly claims: Record<string, unknown> }
   | { readonly ok: false; readonly status: 401 | 403; readonly error: 'invalid_token' | 'insufficient_scope'; readonly description: string };
 
@@ -10,9 +11,9 @@ export type UserinfoResult =
  * the claims its other scopes allow. A bad, expired or revoked token is invalid_token (RFC 6750 §3.1).
  */
 export async function userinfo(services: Services, authorization: string | null): Promise<UserinfoResult> {
-  const match = authorization === null ? null : /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization);
-  if (match === null) return { ok: false, status: 401, error: 'invalid_token', description: 'Send an access token as Authorization: Bearer.' };
-  const verified = await services.accessTokens.verify(match[1]!);
+  const token = bearerToken(authorization);
+  if (token === null) return { ok: false, status: 401, error: 'invalid_token', description: 'Send an access token as Authorization: Bearer.' };
+  const verified = await services.accessTokens.verify(token);
   if (!verified.ok || services.revokedSessions.has(verified.claims.sid)) {
     return { ok: false, status: 401, error: 'invalid_token', description: 'The access token is invalid, expired or revoked.' };
   }

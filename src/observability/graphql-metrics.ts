@@ -1,7 +1,7 @@
 import { errorTypeMap } from '@pothos/plugin-errors';
 import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { AppError } from '../graphql/errors.ts';
+import { AppError } from '../errors.ts';
 import { CREDENTIAL_CHECKING_FIELDS } from '../http/credential-checks.ts';
 import type { Metrics } from './metrics.ts';
 

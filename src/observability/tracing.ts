@@ -2,7 +2,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
-export interface Tracing {
+interface Tracing {
   /** Exports the spans still buffered, then stops. */
   shutdown(): Promise<void>;
 }

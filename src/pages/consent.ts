@@ -4,7 +4,7 @@ import { html } from './html.ts';
 import type { PageContent } from './layout.ts';
 import { messages } from './messages.ts';
 
-export interface ConsentView {
+interface ConsentView {
   readonly email: string;
   readonly scopes: readonly string[];
   /** The host of the redirect URI: where the browser goes next, to help spot an app that is not what it says. */

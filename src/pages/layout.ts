@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PagesConfig } from '../config.ts';
+import { seeOther as redirectSeeOther } from '../lib/headers.ts';
 import { html, SafeHtml } from './html.ts';
 import { messages } from './messages.ts';
 import { stylesheet } from './theme.ts';
@@ -54,7 +55,7 @@ function layoutOf(pages: PagesConfig): Layout {
 }
 
 /** A whole page: the themed header (logo and product name), then the content, in the configured look. */
-export function renderPage(pages: PagesConfig, content: PageContent): string {
+function renderPage(pages: PagesConfig, content: PageContent): string {
   const { style } = layoutOf(pages);
   const logo = pages.logoUrl === null ? '' : html`<img src="${pages.logoUrl}" alt="">`;
   const extra = pages.stylesheetUrl === null ? '' : html`<link rel="stylesheet" href="${pages.stylesheetUrl}">`;
@@ -72,11 +73,9 @@ export function pageResponse(pages: PagesConfig, content: PageContent, status = 
   return new Response(renderPage(pages, content), { status, headers });
 }
 
-/** 303 See Other: after a POST the browser follows with a GET (RFC 9700 §4.11). */
+/** 303 See Other with the headers of every hosted page. */
 export function seeOther(pages: PagesConfig, location: string, cookies: readonly string[] = []): Response {
-  const headers = new Headers({ ...layoutOf(pages).headers, location });
-  for (const cookie of cookies) headers.append('set-cookie', cookie);
-  return new Response(null, { status: 303, headers });
+  return redirectSeeOther(location, layoutOf(pages).headers, cookies);
 }
 
 /** Hidden inputs that carry a request's parameters and the form's CSRF token through a POST. */

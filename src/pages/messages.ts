@@ -117,7 +117,7 @@ export const en = {
   },
 };
 
-export type Messages = typeof en;
+type Messages = typeof en;
 
 /** The messages the pages show; one language for now. */
 export const messages: Messages = en;

@@ -1,6 +1,6 @@
 import { completePasswordReset } from '../accounts/reset-password.ts';
-import type { RequestMeta } from '../context.ts';
-import { InvalidTokenError, ValidationError } from '../graphql/errors.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { InvalidTokenError, ValidationError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { errorPage } from './error.ts';
 import { html } from './html.ts';

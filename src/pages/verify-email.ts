@@ -1,6 +1,6 @@
 import { confirmEmail } from '../accounts/verify-email.ts';
-import type { RequestMeta } from '../context.ts';
-import { InvalidTokenError } from '../graphql/errors.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import { InvalidTokenError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { errorPage } from './error.ts';
 import { html } from './html.ts';

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { Lifecycle } from './lifecycle.ts';
 
 /** How long requests in flight may take to finish once the listener is closed; then their connections are cut. */
-export const IN_FLIGHT_TIMEOUT_MS = 10_000;
+const IN_FLIGHT_TIMEOUT_MS = 10_000;
 
-export interface ShutdownSteps {
+interface ShutdownSteps {
   readonly server: Server;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;

@@ -6,7 +6,7 @@ import { builder } from '../graphql/builder.ts';
 import { connection, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from '../graphql/pagination.ts';
 import { isSignedIn } from '../viewer.ts';
 import { SessionConnectionRef } from './graphql.ts';
-import { listSessions } from './list.ts';
+import { listSessions } from './find.ts';
 
 /** The account itself, or an admin, may read an account's sessions and keys; anyone else is FORBIDDEN. */
 export async function requireSelfOrAdmin(ctx: Context, userId: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { BoundedCache } from '../lib/lru.ts';
-import { hashSecret } from '../lib/secrets.ts';
+import { readCookie } from '../lib/headers.ts';
+import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import { MINUTE, SECOND } from '../lib/time.ts';
 import { COOKIE_IDLE_MS } from './lifetimes.ts';
 import type { RevokedSessions } from './revoked-set.ts';
@@ -21,15 +22,10 @@ export function clearedSessionCookieHeader(): string {
 
 /** The session cookie's value from a Cookie header, if there is one. */
 export function readSessionCookie(header: string | null): string | undefined {
-  if (header === null) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return readCookie(header, SESSION_COOKIE);
 }
 
-export interface CookieSession {
+interface CookieSession {
   readonly sessionId: string;
   readonly userId: string;
   readonly scopes: readonly string[];
@@ -53,7 +49,7 @@ export class CookieSessions {
 
   /** The live session of a cookie; 'revoked' when it was ended or expired, 'invalid' when unknown. */
   async find(cookie: string): Promise<CookieSession | 'revoked' | 'invalid'> {
-    if (cookie.length < 20 || cookie.length > 200) return 'invalid';
+    if (!isPlausibleSecret(cookie)) return 'invalid';
     // Keyed by the cookie itself (it is in this process's memory anyway): a hit costs no hashing.
     const cached = this.#cache.get(cookie);
     if (cached !== undefined && Date.now() - cached.checkedAt < RECHECK_MS) {

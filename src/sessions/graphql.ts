@@ -1,15 +1,14 @@
 import { GraphQLError } from 'graphql';
-import { recordAuditEvent } from '../audit/record.ts';
-import type { Context } from '../context.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
-import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../graphql/errors.ts';
+import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../errors.ts';
 import {
   connection, connectionType, decodeCursor, DEFAULT_PAGE_SIZE, emptyConnection, MAX_PAGE_SIZE, pageSize,
 } from '../graphql/pagination.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
-import { findSession, listSessions } from './list.ts';
+import { findSession, listSessions } from './find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from './refresh.ts';
 import type { SessionRecord } from './session.ts';
 import { clearSessionCookie, tokenPair, type AuthResult, type TokenPair } from './sign-in.ts';
@@ -200,7 +199,7 @@ builder.mutationField('logout', (t) =>
       const revokedSessions = everywhere
         ? await services.revoker.revokeAll(viewer.userId)
         : (await services.revoker.revokeOne(viewer.userId, viewer.sessionId)) ? 1 : 0;
-      await audit(ctx, 'logout', viewer.userId, everywhere ? `everywhere: ${revokedSessions} sessions ended` : `session ${viewer.sessionId} ended`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'logout', viewer.userId, everywhere ? `everywhere: ${revokedSessions} sessions ended` : `session ${viewer.sessionId} ended`);
       return { revokedSessions };
     },
   }),
@@ -220,12 +219,8 @@ builder.mutationField('revokeSession', (t) =>
       if (session === undefined || session.userId !== ctx.viewer.userId) throw new NotFoundError('The session');
       if (!(await ctx.services.revoker.revokeOne(ctx.viewer.userId, sessionId))) throw new NotFoundError('The session');
       if (ctx.viewer.credential === 'SESSION_COOKIE' && ctx.viewer.sessionId === sessionId) clearSessionCookie(ctx);
-      await audit(ctx, 'session.revoked', ctx.viewer.userId, `session ${sessionId} ended`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'session.revoked', ctx.viewer.userId, `session ${sessionId} ended`);
       return session;
     },
   }),
 );
-
-function audit(ctx: Context, type: string, userId: string, detail: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail });
-}

@@ -5,7 +5,7 @@ import { DAY } from '../lib/time.ts';
 import { sessions } from './tables.ts';
 
 /** How long an ended session (expired, idle too long, or revoked) is kept, e.g. for support questions. */
-export const ENDED_SESSION_RETENTION_MS = 7 * DAY;
+const ENDED_SESSION_RETENTION_MS = 7 * DAY;
 
 /** Deletes sessions ended more than a week ago; their refresh tokens go with them (on delete cascade). */
 export function purgeEndedSessions(database: Database, now = Date.now()): Promise<number> {

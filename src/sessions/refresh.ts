@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { recordAuditEvent } from '../audit/record.ts';
-import type { RequestMeta } from '../context.ts';
+import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import { hashSecret, hmac } from '../lib/secrets.ts';
+import { hashSecret, hmac, isPlausibleSecret } from '../lib/secrets.ts';
 import { REFRESH_GRACE_MS, REFRESH_IDLE_MS } from './lifetimes.ts';
 import { toSessionRecord, type SessionRecord } from './session.ts';
 
-export type RefreshOutcome =
+type RefreshOutcome =
   | { readonly ok: true; readonly session: SessionRecord; readonly refreshToken: string; readonly refreshTokenExpiresAt: Date }
   | { readonly ok: false; readonly reason: 'invalid' }
   /** A token retired longer ago than the grace window came back: the session has been revoked. */
@@ -41,7 +41,7 @@ export async function rotateRefreshToken(
   /** Whose grant the token must belong to: null for first-party sessions, else the OAuth client. */
   clientId: string | null = null,
 ): Promise<RefreshOutcome> {
-  if (token.length < 20 || token.length > 200) return { ok: false, reason: 'invalid' };
+  if (!isPlausibleSecret(token)) return { ok: false, reason: 'invalid' };
   const hash = hashSecret(token);
   const successor = hmac(key, token);
   const idle = `${REFRESH_IDLE_MS / 1000} seconds`;

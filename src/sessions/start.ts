@@ -7,11 +7,11 @@ import { refreshTokens, sessions } from './tables.ts';
 
 export type Delivery = 'TOKENS' | 'COOKIE';
 
-export type StartedSession =
+type StartedSession =
   | { readonly delivery: 'TOKENS'; readonly session: SessionRecord; readonly refreshToken: string; readonly refreshTokenExpiresAt: Date }
   | { readonly delivery: 'COOKIE'; readonly session: SessionRecord; readonly cookie: string; readonly cookieExpiresAt: Date };
 
-export interface StartSessionInput {
+interface StartSessionInput {
   readonly userId: string;
   readonly delivery: Delivery;
   readonly scopes: readonly string[];

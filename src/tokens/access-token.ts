@@ -4,7 +4,7 @@ import { BoundedCache } from '../lib/lru.ts';
 import type { KeyRing, SigningAlg } from './keys.ts';
 
 /** The claims of an RFC 9068 access token that Latchkey reads back. */
-export interface AccessTokenClaims {
+interface AccessTokenClaims {
   readonly sub: string;
   readonly sid: string;
   readonly clientId: string;
@@ -15,11 +15,11 @@ export interface AccessTokenClaims {
   readonly iat: number;
 }
 
-export type VerifyResult =
+type VerifyResult =
   | { readonly ok: true; readonly claims: AccessTokenClaims }
   | { readonly ok: false; readonly reason: 'expired' | 'invalid' };
 
-export interface AccessTokenSettings {
+interface AccessTokenSettings {
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
-import { ReauthenticationRequiredError } from '../factors/errors.ts';
+import { ReauthenticationRequiredError } from '../errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
 import type { SigningKeyInfo } from './keys.ts';

@@ -8,7 +8,7 @@ import { signingKeys } from './tables.ts';
 
 export type SigningAlg = 'EdDSA' | 'RS256';
 
-export interface VerificationKey {
+interface VerificationKey {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly key: CryptoKey;
@@ -246,7 +246,7 @@ async function rotateIn(tx: Transaction, alg: SigningAlg): Promise<string> {
  * RSA keys of 3072 bits: 2048-bit keys are disallowed for signing after 2030 (NIST SP 800-57 Part 1 Rev. 5,
  * table 4). A 2048-bit key made before is replaced at its next rotation.
  */
-export const RSA_MODULUS_BITS = 3072;
+const RSA_MODULUS_BITS = 3072;
 
 async function generateKey(alg: SigningAlg) {
   const { privateKey, publicKey } = await generateKeyPair(alg, {

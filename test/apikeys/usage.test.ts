@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableName, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { segments } from '../../src/apikeys/reports.ts';
 import { createKey, flushedUsage } from '../helpers/apikeys.ts';
@@ -80,7 +80,7 @@ describe(`API-key usage (${ENGINE})`, () => {
     const from = Date.UTC(2026, 0, 1, 22, 47);
     const to = Date.UTC(2026, 0, 4, 1, 13);
     const parts = segments(from, to);
-    expect(parts.map((p) => p.table)).toEqual(['api_key_usage', 'api_key_usage_hourly', 'api_key_usage_daily', 'api_key_usage_hourly', 'api_key_usage']);
+    expect(parts.map((p) => getTableName(p.table))).toEqual(['api_key_usage', 'api_key_usage_hourly', 'api_key_usage_daily', 'api_key_usage_hourly', 'api_key_usage']);
     for (let i = 1; i < parts.length; i += 1) expect(parts[i]!.start).toBe(parts[i - 1]!.end);
     expect(parts[0]!.start).toBe(from);
     expect(parts.at(-1)!.end).toBe(to);

@@ -5,7 +5,7 @@ import { isEnumType, isObjectType, type GraphQLEnumType } from 'graphql';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../client/codegen.ts';
-import { ERROR_CODES } from '../../src/graphql/errors.ts';
+import { ERROR_CODES } from '../../src/errors.ts';
 import { SCHEMA_FILE } from '../../src/graphql/print.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
 

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
 import type { Database } from '../../db/client.ts';
-import { InvalidTokenError, OAuthError } from '../../graphql/errors.ts';
+import { InvalidTokenError, OAuthError } from '../../errors.ts';
 import { hashSecret } from '../../lib/secrets.ts';
 import type { UpstreamProvider } from '../providers.ts';
 import { loginStates } from '../tables.ts';
@@ -10,7 +10,7 @@ import { loginStates } from '../tables.ts';
 const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
 
 /** A started sign-in, consumed. */
-export interface ConsumedLoginState {
+interface ConsumedLoginState {
   readonly provider: string;
   readonly redirectUri: string;
   readonly nonce: string;

@@ -1,10 +1,10 @@
-import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Position } from '../graphql/pagination.ts';
+import { olderThan, type Position } from '../db/keyset.ts';
 import { toApiKeyRecord, type ApiKeyRecord } from './key.ts';
 import { apiKeys } from './tables.ts';
 
-export interface ListKeysInput {
+interface ListKeysInput {
   readonly ownerId: string;
   readonly includeRevoked: boolean;
   readonly after: Position | null;
@@ -16,12 +16,7 @@ export interface ListKeysInput {
 export async function listKeys(database: Database, input: ListKeysInput): Promise<ApiKeyRecord[]> {
   const conditions: (SQL | undefined)[] = [eq(apiKeys.ownerId, input.ownerId)];
   if (!input.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
-  if (input.after !== null) {
-    // The cursor's millisecond cannot name a microsecond instant: take the position from its key.
-    const { at, id } = input.after;
-    const exactAt = sql`coalesce((select ${apiKeys.createdAt} from ${apiKeys} where ${apiKeys.id} = ${id}), ${at.toISOString()}::timestamptz)`;
-    conditions.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${exactAt}, ${id}::uuid)`);
-  }
+  if (input.after !== null) conditions.push(olderThan(apiKeys, apiKeys.createdAt, apiKeys.id, input.after));
   const rows = await database.db.select().from(apiKeys).where(and(...conditions))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(input.limit);
   return rows.map(toApiKeyRecord);

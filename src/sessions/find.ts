@@ -2,10 +2,10 @@ import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { olderThan } from '../db/keyset.ts';
 import { toSessionRecord, type SessionRecord } from './session.ts';
-import { hashSecret } from '../lib/secrets.ts';
+import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import { refreshTokens, sessions } from './tables.ts';
 
-export interface ListPage {
+interface ListPage {
   /** Where the previous page ended; null for the first page. */
   readonly after: { readonly at: Date; readonly id: string } | null;
   /** How many to fetch: the page size plus one, to learn whether another page follows. */
@@ -79,7 +79,7 @@ export async function listGrantSessions(database: Database, userId: string): Pro
 export async function findRefreshTokenSession(
   database: Database, token: string,
 ): Promise<{ readonly session: SessionRecord; readonly active: boolean; readonly tokenExpiresAt: Date; readonly tokenIssuedAt: Date } | undefined> {
-  if (token.length < 20 || token.length > 200) return undefined;
+  if (!isPlausibleSecret(token)) return undefined;
   const [row] = await database.db.select({
     session: sessions, tokenExpiresAt: refreshTokens.expiresAt, tokenIssuedAt: refreshTokens.createdAt,
     active: sql<boolean>`${refreshTokens.usedAt} is null and ${refreshTokens.expiresAt} > now()

@@ -1,12 +1,11 @@
-import { recordAuditEvent } from '../audit/record.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
-import { ReauthenticationRequiredError } from '../factors/errors.ts';
+import { NotFoundError, ReauthenticationRequiredError, ValidationError } from '../errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
-import { NotFoundError, ValidationError } from '../graphql/errors.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { grantableScopes } from '../scopes.ts';
-import { isSignedIn } from '../viewer.ts';
+import { userIdOf } from '../viewer.ts';
 import { ApiKeyEnvironmentEnum, ApiKeyRef, canSee, RateLimitInput } from './graphql.ts';
 import { issueKey, validateKeyInput, type IssuedKey } from './issue.ts';
 import type { ApiKeyRecord } from './key.ts';
@@ -68,10 +67,6 @@ const ApiKeyVerificationRef = builder.objectRef<Verification>('ApiKeyVerificatio
   }),
 });
 
-function audit(ctx: Context, type: string, detail: string) {
-  const userId = isSignedIn(ctx.viewer) ? ctx.viewer.userId : null;
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail });
-}
 
 /** A key the caller may manage (its owner, or an admin), or NotFoundError. */
 async function manageableKey(ctx: Context, id: string): Promise<ApiKeyRecord> {
@@ -102,7 +97,7 @@ builder.mutationFields((t) => ({
       if (valid.scopes.includes('admin')) await requireRecentVerification(ctx);
       const issued = await issueKey(ctx.services.database, valid);
       ctx.state.noStore = true;
-      await audit(ctx, 'api_key.created', `key ${issued.key.id} (${issued.key.start}…) scopes: ${issued.key.scopes.join(' ') || 'none'}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.created', userIdOf(ctx.viewer), `key ${issued.key.id} (${issued.key.start}…) scopes: ${issued.key.scopes.join(' ') || 'none'}`);
       return issued;
     },
   }),
@@ -116,7 +111,7 @@ builder.mutationFields((t) => ({
       const key = await manageableKey(ctx, String(id));
       const revoked = await revokeKey(ctx.services.database, ctx.services.invalidations, key.id);
       if (revoked === undefined) throw new NotFoundError('The API key');
-      await audit(ctx, 'api_key.revoked', `key ${key.id} (${key.start}…)`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.revoked', userIdOf(ctx.viewer), `key ${key.id} (${key.start}…)`);
       return revoked;
     },
   }),
@@ -138,7 +133,7 @@ builder.mutationFields((t) => ({
       const rolled = await rollKey(ctx.services.database, ctx.services.invalidations, key.id, overlap);
       if (rolled === undefined) throw new NotFoundError('The API key');
       ctx.state.noStore = true;
-      await audit(ctx, 'api_key.rolled', `key ${key.id}: ${key.start}… became ${rolled.key.start}…, overlap ${overlap} s`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.rolled', userIdOf(ctx.viewer), `key ${key.id}: ${key.start}… became ${rolled.key.start}…, overlap ${overlap} s`);
       return rolled;
     },
   }),

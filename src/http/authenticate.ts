@@ -1,0 +1,114 @@
+import { GraphQLError } from 'graphql';
+import { rateLimitHeaders, retryAfterSeconds } from '../apikeys/rate-limit-headers.ts';
+import { looksLikeApiKey } from '../apikeys/format.ts';
+import { bearerToken } from '../lib/headers.ts';
+import type { Services } from '../services.ts';
+import { readSessionCookie } from '../sessions/cookie.ts';
+import { ANONYMOUS, type Viewer } from '../viewer.ts';
+import { forbiddenOrigin, unauthenticated, unavailable } from './auth-errors.ts';
+import { requestIdOf } from './request-id.ts';
+import { requestState } from './request-state.ts';
+import { ownerDisabled } from '../apikeys/owner-disabled.ts';
+import { countRefusal } from '../apikeys/refusals.ts';
+
+/**
+ * Reads at most one credential, by the contract's precedence: Authorization, then X-API-Key, then the
+ * session cookie. A credential that is present but bad is a 401; it never falls back to anonymous
+ * nor to the next credential.
+ */
+export async function authenticate(services: Services, request: Request, ip: string): Promise<Viewer> {
+  const authorization = request.headers.get('authorization');
+  if (authorization !== null) return authenticateBearer(services, request, authorization, ip);
+  const apiKey = request.headers.get('x-api-key');
+  if (apiKey !== null) return authenticateApiKey(services, request, apiKey.trim(), ip);
+  const cookie = readSessionCookie(request.headers.get('cookie'));
+  if (cookie !== undefined) return authenticateCookie(services, request, cookie);
+  return ANONYMOUS;
+}
+
+async function authenticateBearer(services: Services, request: Request, authorization: string, ip: string): Promise<Viewer> {
+  const token = bearerToken(authorization);
+  if (token === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>".');
+  if (looksLikeApiKey(token)) return authenticateApiKey(services, request, token, ip);
+  const verified = await services.accessTokens.verify(token);
+  if (!verified.ok) throw unauthenticated(verified.reason);
+  const { claims } = verified;
+  if (services.revokedSessions.has(claims.sid)) throw unauthenticated('revoked');
+  // A client_credentials token acts for no user (its sub is the client, RFC 9068 §2.2): no user field is open to it.
+  if (claims.sub === claims.clientId) return ANONYMOUS;
+  return Object.freeze({
+    credential: 'ACCESS_TOKEN', userId: claims.sub, sessionId: claims.sid, clientId: claims.clientId, scopes: claims.scopes,
+  });
+}
+
+async function authenticateCookie(services: Services, request: Request, cookie: string): Promise<Viewer> {
+  const origin = request.headers.get('origin');
+  if (origin !== null && origin !== new URL(services.config.publicUrl).origin && !services.config.allowedOrigins.includes(origin)) {
+    throw forbiddenOrigin();
+  }
+  if (origin === null && request.headers.get('sec-fetch-site') === 'cross-site') throw forbiddenOrigin();
+  let session;
+  try {
+    session = await services.cookieSessions.find(cookie);
+  } catch (error) {
+    services.logger.error({ err: error, requestId: requestIdOf(request) }, 'session cookie look-up failed');
+    throw unavailable();
+  }
+  if (session === 'revoked') throw unauthenticated('revoked', 'The session has ended; sign in again.');
+  if (session === 'invalid') throw unauthenticated('invalid', 'The session cookie is not valid; sign in again.');
+  return Object.freeze({ credential: 'SESSION_COOKIE', userId: session.userId, sessionId: session.sessionId, scopes: session.scopes });
+}
+
+/**
+ * The API-key credential: checksum, cache, look-up (ApiKeyVerifier), then the key's rate limit. A bad
+ * key is a 401; a key over its budget is a 429 with Retry-After and RateLimit headers, counted as
+ * rate limited. A store that cannot answer refuses the request (503), never serves it anonymously.
+ */
+async function authenticateApiKey(services: Services, request: Request, raw: string, ip: string): Promise<Viewer> {
+  let check;
+  try {
+    check = await services.apiKeys.check(raw);
+  } catch (error) {
+    services.logger.error({ err: error }, 'API key look-up failed');
+    services.metrics.apiKeyChecks.inc({ outcome: 'UNAVAILABLE' });
+    throw unavailable();
+  }
+  if (!check.ok) {
+    services.metrics.apiKeyChecks.inc({ outcome: check.code });
+    countRefusal(services, check);
+    if (check.code === 'REVOKED') throw unauthenticated('revoked', 'The API key was revoked.');
+    if (check.code === 'EXPIRED') throw unauthenticated('expired', 'The API key has expired.');
+    throw unauthenticated('invalid', 'The API key is not valid.');
+  }
+  const { key } = check;
+  if (await ownerDisabled(services, key.ownerId)) {
+    services.metrics.apiKeyChecks.inc({ outcome: 'REVOKED' });
+    throw unauthenticated('revoked', 'The account that owns this API key is disabled.');
+  }
+  const state = requestState(request);
+  if (key.rateLimit !== null) {
+    let decision;
+    try {
+      decision = await services.rateLimiter.hit(key.id, key.rateLimit.limit, key.rateLimit.windowSeconds);
+    } catch (error) {
+      services.logger.error({ err: error }, 'rate-limit store failed');
+      throw unavailable();
+    }
+    state.rateLimit = decision;
+    if (!decision.allowed) {
+      services.metrics.apiKeyChecks.inc({ outcome: 'RATE_LIMITED' });
+      services.metrics.rateLimitRefusals.inc({ limit: 'api_key' });
+      services.usage.record(key.id, 'rate_limited');
+      await services.rateLimitAudit.refused(key, ip).catch((error: unknown) => services.logger.error({ err: error }, 'audit write failed'));
+      throw new GraphQLError('The API key is over its rate limit.', {
+        extensions: {
+          code: 'RATE_LIMITED',
+          http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds(decision)), ...rateLimitHeaders(decision) } },
+        },
+      });
+    }
+  }
+  state.apiKeyId = key.id;
+  services.metrics.apiKeyChecks.inc({ outcome: 'valid' });
+  return Object.freeze({ credential: 'API_KEY', userId: key.ownerId, apiKeyId: key.id, scopes: key.scopes });
+}

@@ -1,0 +1,44 @@
+import type { AuthorizationParams } from './authorize.ts';
+import { repeatedParameters } from './parameters.ts';
+
+/** Binds the sign-in form to the browser before there is a session (login CSRF). */
+export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
+const PARAMS = [
+  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
+  'acr_values',
+] as const;
+
+/** One request to the authorization page, as the edge received it. */
+export interface PageRequest {
+  readonly request: Request;
+  readonly url: URL;
+  readonly ip: string;
+  /** A server secret for the CSRF tokens (HMAC of what each form is bound to). */
+  readonly csrfKey: Buffer;
+}
+
+/** The page's parameters (the query of a GET, the form of a POST), read once. */
+interface PageParameters {
+  /** One parameter's value, null when absent. */
+  param(name: string): string | null;
+  /** The authorization request's parameters, for checkAuthorizationRequest (authorize.ts). */
+  readonly authorization: AuthorizationParams;
+  /** The authorization request's parameters as sent, carried through every form of the page. */
+  readonly kept: ReadonlyMap<string, string>;
+}
+
+/** Reads the parameters of a GET or POST to /oauth/authorize; a repeated `state` is dropped (authorize.ts refuses the request). */
+export async function readPageParameters(page: PageRequest): Promise<PageParameters> {
+  const source = page.request.method === 'POST' ? new URLSearchParams(await page.request.text()) : page.url.searchParams;
+  const param = (name: string) => source.get(name);
+  const repeated = repeatedParameters(source);
+  return {
+    param,
+    authorization: {
+      clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
+      state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
+      prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated,
+    },
+    kept: new Map(PARAMS.flatMap((name) => { const v = param(name); return v === null ? [] : [[name, v] as const]; })),
+  };
+}
