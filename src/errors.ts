@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
   TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
   INVALID_PASSKEY: 'A passkey answer that was refused: unknown passkey, wrong origin, expired or spent challenge, bad signature, or a signature counter that went back (InvalidPasskeyError).',
+  ACCOUNT_DISABLED: 'The password was right, but an admin disabled the account (AccountDisabledError).',
+  SELF_ADMINISTRATION: 'An admin may not disable, delete or take the role admin from their own account (SelfAdministrationError).',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -134,5 +136,19 @@ export class InvalidPasskeyError extends AppError {
   readonly code = 'INVALID_PASSKEY';
   constructor() {
     super('That passkey could not be used: ask for new options and try again.');
+  }
+}
+
+export class AccountDisabledError extends AppError {
+  readonly code = 'ACCOUNT_DISABLED';
+  constructor() {
+    super('An admin disabled this account.');
+  }
+}
+
+export class SelfAdministrationError extends AppError {
+  readonly code = 'SELF_ADMINISTRATION';
+  constructor() {
+    super('An admin may not disable, delete or take the role admin from their own account; ask another admin.');
   }
 }

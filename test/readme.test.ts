@@ -35,6 +35,7 @@ interface Context {
   /** The last WebAuthn options the API handed out. */
   passkeyOptions: string;
   passkeyId: string;
+  userId: string;
 }
 
 interface Step {
@@ -114,6 +115,12 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       },
     },
     {
+      operation: 'UpdateApiKey',
+      variables: (c) => ({ input: { id: c.keyId, name: 'billing job (prod)', rateLimit: { limit: 500, windowSeconds: 60 } } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.updateApiKey).toMatchObject({ __typename: 'ApiKey', name: 'billing job (prod)', rateLimit: { limit: 500, windowSeconds: 60 } }),
+    },
+    {
       operation: 'Login',
       variables: () => ({ input: admin }),
       then: (data, c) => {
@@ -130,6 +137,18 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
         expect(data.registerOAuthClient.clientSecret).toEqual(expect.any(String));
         c.clientId = data.registerOAuthClient.client.clientId;
       },
+    },
+    {
+      operation: 'UpdateOAuthClient',
+      variables: (c) => ({ input: { clientId: c.clientId, name: 'Photo Printer 2' } }),
+      as: (c) => bearer(c.adminToken),
+      then: (data) => expect(data.updateOAuthClient).toMatchObject({ __typename: 'OAuthClient', name: 'Photo Printer 2' }),
+    },
+    {
+      operation: 'RotateOAuthClientSecret',
+      variables: (c) => ({ clientId: c.clientId }),
+      as: (c) => bearer(c.adminToken),
+      then: (data) => expect(data.rotateOAuthClientSecret.clientSecret).toEqual(expect.any(String)),
     },
     {
       operation: 'EnrolTotp',
@@ -263,7 +282,69 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       then: (data, c) => expect(data.removePasskey).toEqual({ __typename: 'PasskeyRemoved', passkey: { id: c.passkeyId, name: 'Work laptop' } }),
     },
     { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
+    ...adminSteps(),
   ];
+
+  /** The Administration section, run by the admin on the account the steps above made. */
+  function adminSteps(): Step[] {
+    const asAdmin = (c: Context) => bearer(c.adminToken);
+    const user = (c: Context) => ({ id: c.userId });
+    return [
+      {
+        operation: 'DeploymentUsage',
+        variables: () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }),
+        as: asAdmin,
+        then: (data) => {
+          const requests = data.apiKeyUsageSeries.buckets.reduce((sum: number, bucket: { requests: number }) => sum + bucket.requests, 0);
+          expect(requests).toBeGreaterThanOrEqual(3);
+        },
+      },
+      {
+        operation: 'FindUsers',
+        variables: (c) => ({ email: c.email.toUpperCase() }),
+        as: asAdmin,
+        then: (data, c) => {
+          expect(data.users.edges).toHaveLength(1);
+          expect(data.users.edges[0].node).toMatchObject({ email: c.email, roles: [], disabledAt: null });
+          c.userId = data.users.edges[0].node.id;
+        },
+      },
+      {
+        operation: 'UserDetails',
+        variables: user,
+        as: asAdmin,
+        then: (data, c) => {
+          expect(data.user.email).toBe(c.email);
+          expect(data.user.apiKeys.edges.map((edge: { node: { id: string; name: string } }) => edge.node)).toMatchObject([{ id: c.keyId, name: 'billing job (prod)' }]);
+          expect(data.user.secondFactors).toEqual({ methods: [], recoveryCodesLeft: 0 });
+        },
+      },
+      {
+        operation: 'SetUserRoles',
+        variables: (c) => ({ input: { userId: c.userId, roles: ['admin'] } }),
+        as: asAdmin,
+        then: (data) => expect(data.setUserRoles).toMatchObject({ __typename: 'User', roles: ['admin'] }),
+      },
+      { operation: 'RevokeUserSessions', variables: user, as: asAdmin, then: (data) => expect(data.revokeUserSessions.__typename).toBe('RevokeUserSessionsPayload') },
+      { operation: 'DisableUser', variables: user, as: asAdmin, then: (data) => expect(data.disableUser.disabledAt).toEqual(expect.any(String)) },
+      {
+        operation: 'AuditTrail',
+        variables: (c) => ({ userId: c.userId, since: new Date(Date.now() - 3_600_000).toISOString() }),
+        as: asAdmin,
+        then: (data, c) => {
+          const disabled = data.auditEvents.edges.find((edge: { node: { eventType: string } }) => edge.node.eventType === 'USER_DISABLED');
+          expect(disabled.node.target).toEqual({ type: 'USER', id: c.userId });
+        },
+      },
+      { operation: 'EnableUser', variables: user, as: asAdmin, then: (data) => expect(data.enableUser.disabledAt).toBeNull() },
+      {
+        operation: 'DeleteUser',
+        variables: user,
+        as: asAdmin,
+        then: (data, c) => expect(data.deleteUser).toMatchObject({ __typename: 'DeleteUserPayload', deletedUserId: c.userId, deletedApiKeys: 1 }),
+      },
+    ];
+  }
 
   it('has a step for every operation, and an operation for every step', () => {
     expect([...new Set(steps.map((step) => step.operation))].sort()).toEqual([...OPERATIONS.keys()].sort());
@@ -287,7 +368,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
     })) authorize.searchParams.set(name, value);
     const page = await fetch(authorize, { redirect: 'manual' });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Photo Printer');
+    expect(await page.text()).toContain('Photo Printer 2');
   }, 120_000);
 
   it('answers the curl line as the README shows', async () => {

@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import { recordRequestEvent } from '../audit/record.ts';
 import {
-  EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, SecondFactorRequired, ValidationError,
+  AccountDisabledError, EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, SecondFactorRequired, ValidationError,
 } from '../errors.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { builder } from '../graphql/builder.ts';
@@ -10,7 +10,7 @@ import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
-import { login } from './login.ts';
+import { attackedAccount, login } from './login.ts';
 import { refuseUnverified } from './request-email-verification.ts';
 import { createAccount } from './sign-up.ts';
 import type { UserRecord } from './users.ts';
@@ -86,7 +86,7 @@ builder.mutationField('signUp', (t) =>
 builder.mutationField('login', (t) =>
   t.errorUnionField({
     ...authResultUnion('LoginResult', 'The outcome of login.', [
-      InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired,
+      InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired, AccountDisabledError,
     ]),
     description: 'Signs in with an email and password.',
     args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
@@ -108,8 +108,9 @@ builder.mutationField('login', (t) =>
         return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');
       } catch (error) {
         if (error instanceof InvalidCredentialsError || error instanceof RateLimitedError) {
-          await recordRequestEvent(ctx.services.database, ctx.meta, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', null, `email: ${input.email.trim().slice(0, 254)}`);
+          await recordRequestEvent(ctx.services.database, ctx.meta, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', attackedAccount(error), `email: ${input.email.trim().slice(0, 254)}`);
         }
+        if (error instanceof AccountDisabledError) await recordRequestEvent(ctx.services.database, ctx.meta, 'login.disabled', null, `email: ${input.email.trim().slice(0, 254)}`);
         throw error;
       }
     },

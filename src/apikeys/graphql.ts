@@ -18,7 +18,7 @@ export const ApiKeyEnvironmentEnum = builder.enumType('ApiKeyEnvironment', {
   values: { LIVE: { description: 'Production traffic (sk_live_).' }, TEST: { description: 'Tests and development (sk_test_).' } } as const,
 });
 
-const UsageGranularityEnum = builder.enumType('UsageGranularity', {
+export const UsageGranularityEnum = builder.enumType('UsageGranularity', {
   description: 'The size of a usage bucket.',
   values: { MINUTE: { description: 'One minute.' }, HOUR: { description: 'One hour (UTC).' }, DAY: { description: 'One day (UTC).' } } as const,
 });
@@ -102,7 +102,7 @@ const ApiKeyEdgeRef = builder.objectRef<{ cursor: string; node: ApiKeyRecord }>(
   }),
 });
 
-const ApiKeyConnectionRef = builder.objectRef<ReturnType<typeof connection<ApiKeyRecord>>>('ApiKeyConnection').implement({
+export const ApiKeyConnectionRef = builder.objectRef<ReturnType<typeof connection<ApiKeyRecord>>>('ApiKeyConnection').implement({
   description: 'A page of keys, newest first.',
   fields: (t) => ({
     edges: t.field({ type: [ApiKeyEdgeRef], description: 'The keys of this page.', resolve: (c) => c.edges }),

@@ -3,7 +3,7 @@ import type { Database } from '../db/client.ts';
 import { DAY, HOUR, MINUTE } from '../lib/time.ts';
 import { apiKeyUsageDays, apiKeyUsageHours, apiKeyUsageMinutes, type UsageTable } from './tables.ts';
 
-type Granularity = 'MINUTE' | 'HOUR' | 'DAY';
+export type Granularity = 'MINUTE' | 'HOUR' | 'DAY';
 
 export interface UsageBucket {
   readonly start: Date;

@@ -1,7 +1,8 @@
 import { builder } from './builder.ts';
 import {
-  AppError, EmailNotVerifiedError, EmailTakenError, ERROR_CODES, InvalidCredentialsError, InvalidSecondFactorError, InvalidTokenError, NotFoundError,
-  InvalidPasskeyError, OAuthError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, TotpAlreadyEnabledError, ValidationError, type ErrorCode,
+  AccountDisabledError, AppError, EmailNotVerifiedError, EmailTakenError, ERROR_CODES, InvalidCredentialsError, InvalidPasskeyError, InvalidSecondFactorError,
+  InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, SelfAdministrationError,
+  TotpAlreadyEnabledError, ValidationError, type ErrorCode,
 } from '../errors.ts';
 
 /** The schema's side of src/errors.ts: the ErrorCode enum, the Error interface and one object type per error class. */
@@ -130,5 +131,17 @@ builder.objectType(InvalidPasskeyError, {
   name: 'InvalidPasskeyError',
   description:
     'The passkey answer was refused: an unknown passkey, another origin, an expired or already used challenge, a bad signature, no user verification where it is required, or a signature counter that went back. Start the ceremony again.',
+  ...errorFields,
+});
+
+builder.objectType(AccountDisabledError, {
+  name: 'AccountDisabledError',
+  description: 'The credentials were right, but an admin disabled the account (disableUser): it cannot sign in until enableUser.',
+  ...errorFields,
+});
+
+builder.objectType(SelfAdministrationError, {
+  name: 'SelfAdministrationError',
+  description: 'An admin may not disable, delete or take the role admin from their own account, so no deployment locks its last admin out by mistake.',
   ...errorFields,
 });

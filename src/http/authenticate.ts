@@ -8,6 +8,8 @@ import { ANONYMOUS, type Viewer } from '../viewer.ts';
 import { forbiddenOrigin, unauthenticated, unavailable } from './auth-errors.ts';
 import { requestIdOf } from './request-id.ts';
 import { requestState } from './request-state.ts';
+import { ownerDisabled } from '../apikeys/owner-disabled.ts';
+import { countRefusal } from '../apikeys/refusals.ts';
 
 /**
  * Reads at most one credential, by the contract's precedence: Authorization, then X-API-Key, then the
@@ -77,11 +79,16 @@ async function authenticateApiKey(services: Services, request: Request, raw: str
   }
   if (!check.ok) {
     services.metrics.apiKeyChecks.inc({ outcome: check.code });
+    countRefusal(services, check);
     if (check.code === 'REVOKED') throw unauthenticated('revoked', 'The API key was revoked.');
     if (check.code === 'EXPIRED') throw unauthenticated('expired', 'The API key has expired.');
     throw unauthenticated('invalid', 'The API key is not valid.');
   }
   const { key } = check;
+  if (await ownerDisabled(services, key.ownerId)) {
+    services.metrics.apiKeyChecks.inc({ outcome: 'REVOKED' });
+    throw unauthenticated('revoked', 'The account that owns this API key is disabled.');
+  }
   const state = requestState(request);
   if (key.rateLimit !== null) {
     let decision;

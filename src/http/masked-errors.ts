@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { AccountDisabledError } from '../errors.ts';
 import { requestIdOf } from './request-id.ts';
 
 /** Each masked error and what it hides, until it is logged with its request's id. */
@@ -18,6 +19,10 @@ export function maskError(error: unknown): Error {
     return error.extensions.originalError === undefined ? error : withoutEcho(error);
   }
   const located = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+  // A sign-in path whose union has no AccountDisabledError (signIn refuses a disabled account on every path).
+  if (original instanceof AccountDisabledError) {
+    return new GraphQLError(original.message, { ...located, extensions: { code: original.code, http: { status: 403 } } });
+  }
   const masked = isDatabaseUnavailable(original)
     ? new GraphQLError('The service cannot reach its database right now; try again shortly.', {
       ...located,

@@ -43,7 +43,7 @@ export interface OAuthClientRecord {
 
 type Row = typeof oauthClients.$inferSelect;
 
-function toRecord(row: Row): OAuthClientRecord {
+export function toClientRecord(row: Row): OAuthClientRecord {
   return {
     id: row.id, clientId: row.clientId, name: row.name, redirectUris: row.redirectUris, scopes: row.scopes,
     public: row.secretHash === null, grantTypes: row.grantTypes as GrantType[], requirePar: row.requirePar,
@@ -110,7 +110,7 @@ export async function registerClient(database: Database, input: RegisterClientIn
     postLogoutRedirectUris,
     createdBy: input.createdBy,
   }).returning();
-  return { client: toRecord(row!), clientSecret: secret };
+  return { client: toClientRecord(row!), clientSecret: secret };
 }
 
 /** Registered clients, newest first, after a cursor; `limit` is the page size plus one. */
@@ -120,12 +120,12 @@ export async function listClients(
   const rows = await database.db.select().from(oauthClients)
     .where(page.after === null ? undefined : olderThan(oauthClients, oauthClients.createdAt, oauthClients.id, page.after))
     .orderBy(desc(oauthClients.createdAt), desc(oauthClients.id)).limit(page.limit);
-  return rows.map(toRecord);
+  return rows.map(toClientRecord);
 }
 
 /** One client by its public client_id; undefined when unknown. */
 export async function findClient(database: Database, clientId: string): Promise<OAuthClientRecord | undefined> {
-  return (await findRow(database, clientId)).map(toRecord)[0];
+  return (await findRow(database, clientId)).map(toClientRecord)[0];
 }
 
 /** The names of these clients by client_id, for listing grants. */
@@ -148,7 +148,7 @@ function findRow(database: Database, clientId: string) {
 export async function authenticateClient(database: Database, clientId: string, secret: string | null): Promise<OAuthClientRecord | undefined> {
   const [row] = await findRow(database, clientId);
   if (row === undefined) return undefined;
-  if (row.secretHash === null) return secret === null ? toRecord(row) : undefined;
+  if (row.secretHash === null) return secret === null ? toClientRecord(row) : undefined;
   if (secret === null || secret.length > 200 || !constantTimeEqual(hashSecret(secret), row.secretHash)) return undefined;
-  return toRecord(row);
+  return toClientRecord(row);
 }
