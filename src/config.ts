@@ -53,6 +53,8 @@ export interface Config {
   readonly trustedDocuments: TrustedDocumentsConfig;
   /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
   readonly pages: PagesConfig;
+  /** Whether /admin serves the admin console (ADMIN_CONSOLE). */
+  readonly adminConsole: boolean;
 }
 
 /**
@@ -156,6 +158,7 @@ export function loadConfig(env: Env): ConfigResult {
   const drainRaw = value('DRAIN_SECONDS') ?? '0';
   const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
   const accessLog = parseBoolean(value('ACCESS_LOG') ?? 'true') ?? fail('ACCESS_LOG', 'must be true or false');
+  const adminConsole = parseBoolean(value('ADMIN_CONSOLE') ?? 'true') ?? fail('ADMIN_CONSOLE', 'must be true or false');
   const metricsToken = value('METRICS_TOKEN') ?? null;
   // Prometheus sends it as a bearer token: at least 32 characters, so that it cannot be guessed.
   if (metricsToken !== null && !/^[\x21-\x7e]{32,256}$/.test(metricsToken)) fail('METRICS_TOKEN', 'must be 32 to 256 printable characters without spaces');
@@ -170,7 +173,7 @@ export function loadConfig(env: Env): ConfigResult {
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
     || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined
-    || secrets === undefined || requireAdminMfa === undefined) {
+    || secrets === undefined || requireAdminMfa === undefined || adminConsole === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -179,6 +182,7 @@ export function loadConfig(env: Env): ConfigResult {
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
       signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint, secrets, requireAdminMfa,
+      adminConsole,
     }),
   };
 }

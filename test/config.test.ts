@@ -265,4 +265,18 @@ describe('loadConfig', () => {
       expect(problems.join('\n')).not.toContain(token);
     });
   });
+
+  describe('the admin console (issue 21)', () => {
+    it('serves it by default, and ADMIN_CONSOLE=false turns it off', () => {
+      const byDefault = loadConfig({});
+      const off = loadConfig({ ADMIN_CONSOLE: 'false' });
+      if (!byDefault.ok || !off.ok) throw new Error('config refused');
+      expect(byDefault.config.adminConsole).toBe(true);
+      expect(off.config.adminConsole).toBe(false);
+    });
+
+    it('refuses a value that is not true or false, naming ADMIN_CONSOLE', () => {
+      expect(problemsOf({ ADMIN_CONSOLE: 'off' })).toEqual(['ADMIN_CONSOLE: must be true or false']);
+    });
+  });
 });

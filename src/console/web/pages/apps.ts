@@ -1,0 +1,95 @@
+import { ApiError, expectType, gql } from '../api.ts';
+import { alertBox, field, h, notice, replace, table } from '../dom.ts';
+import { when } from '../format.ts';
+import { link, type Page } from '../router.ts';
+
+const CLIENTS = `query ConsoleClients($after: String) {
+  oauthClients(first: 50, after: $after) {
+    edges { node { id clientId name public redirectUris scopes createdAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const GRANTS = `query ConsoleGrants { oauthGrants(first: 100) { edges { node { clientId clientName scopes createdAt lastUsedAt } } } }`;
+
+const REGISTER = `mutation ConsoleRegisterClient($input: RegisterOAuthClientInput!) {
+  registerOAuthClient(input: $input) {
+    __typename
+    ... on RegisterOAuthClientPayload { clientSecret client { clientId name } }
+    ... on ValidationError { field }
+    ... on Error { code message }
+  }
+}`;
+
+const SCOPES = ['openid', 'profile', 'email'] as const;
+
+interface Client { id: string; clientId: string; name: string; public: boolean; redirectUris: string[]; scopes: string[]; createdAt: string }
+interface Grant { clientId: string; clientName: string; scopes: string[]; createdAt: string; lastUsedAt: string | null }
+
+/**
+ * OAuth apps: the registered clients and a form to register one. Grants: the API lists the signed-in
+ * account's own grants (oauthGrants); it has no query for every user's grants of an app.
+ */
+export const appsPage: Page = async ({ main, params }) => {
+  const clients = h('section', { 'aria-label': 'Registered apps' });
+  const [grants] = await Promise.all([
+    gql<{ oauthGrants: { edges: { node: Grant }[] } }>(GRANTS),
+    drawClients(clients, params.get('after')),
+  ]);
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100 });
+  const uris = h('input', { type: 'text', name: 'redirectUris', required: true });
+  const isPublic = h('input', { type: 'checkbox', name: 'public', id: 'app-public' });
+  const scopes = SCOPES.map((scope) => h('input', { type: 'checkbox', name: 'scopes', value: scope, id: `app-scope-${scope}`, checked: true }));
+  const status = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'card', 'aria-labelledby': 'register-h' },
+    h('h2', { id: 'register-h' }, 'Register an app'),
+    field('Name', name, 'What users see on the consent page.'),
+    field('Redirect URIs', uris, 'https URLs (http only on loopback), separated by spaces.'),
+    h('div', { class: 'check' }, isPublic, h('label', { for: 'app-public' }, 'Public client (single-page or mobile app: no secret, PKCE)')),
+    h('fieldset', {}, h('legend', {}, 'The most a user can grant it'),
+      scopes.map((box) => h('div', { class: 'check' }, box, h('label', { for: box.id }, box.value)))),
+    h('button', { type: 'submit', class: 'primary' }, 'Register'), status);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void (async () => {
+      try {
+        const input = {
+          name: name.value, public: isPublic.checked, redirectUris: uris.value.split(/\s+/).filter((uri) => uri !== ''),
+          scopes: scopes.filter((box) => box.checked).map((box) => box.value),
+        };
+        const { registerOAuthClient } = await gql<{ registerOAuthClient: Registered }>(REGISTER, { input });
+        const done = expectType(registerOAuthClient, 'RegisterOAuthClientPayload');
+        replace(status, notice(`Registered ${done.client?.name ?? ''}: client_id ${done.client?.clientId ?? ''}.`), done.clientSecret == null ? null
+          : h('p', {}, 'Its secret, shown only now: ', h('code', { class: 'secret', 'data-secret': '' }, done.clientSecret)));
+        form.reset();
+        await drawClients(clients, null);
+      } catch (error) {
+        replace(status, alertBox(error instanceof ApiError ? error.message : 'The app was not registered.'));
+      }
+    })();
+  });
+  replace(main,
+    h('h1', { tabindex: '-1' }, 'OAuth apps'),
+    clients,
+    form,
+    h('section', { 'aria-labelledby': 'grants-h' },
+      h('h2', { id: 'grants-h' }, 'Your grants'),
+      h('p', { class: 'muted' }, 'The apps this admin account has granted access to. The API lists each account\'s own grants only.'),
+      table('Apps with access to this account', ['App', 'Scopes', 'Granted', 'Last used'], grants.oauthGrants.edges.map(({ node }) => [
+        `${node.clientName} (${node.clientId})`, node.scopes.join(' '), when(node.createdAt), when(node.lastUsedAt),
+      ]), 'none.')));
+};
+
+interface Registered { __typename: string; clientSecret?: string | null; client?: { clientId: string; name: string } }
+
+async function drawClients(section: HTMLElement, after: string | null): Promise<void> {
+  const { oauthClients } = await gql<{ oauthClients: { edges: { node: Client }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(CLIENTS, { after });
+  const page = oauthClients.pageInfo;
+  replace(section,
+    table('Registered apps, newest first', ['Name', 'client_id', 'Type', 'Redirect URIs', 'Scopes', 'Registered'],
+      oauthClients.edges.map(({ node }) => [
+        node.name, h('code', {}, node.clientId), node.public ? 'public' : 'confidential',
+        h('ul', { class: 'plain' }, node.redirectUris.map((uri) => h('li', {}, uri))), node.scopes.join(' '), when(node.createdAt),
+      ]), 'none registered yet.'),
+    page.hasNextPage && page.endCursor !== null ? h('p', {}, h('a', { href: link('/apps', { after: page.endCursor }) }, 'More apps')) : null);
+}

@@ -1,0 +1,68 @@
+import { gql } from '../api.ts';
+import { field, h, replace, select, table } from '../dom.ts';
+import { when } from '../format.ts';
+import { link, type Page } from '../router.ts';
+
+/** Event types the server records today; the type filter also takes any other text. */
+export const AUDIT_TYPES = [
+  'api_key.created', 'api_key.rate_limited', 'api_key.revoked', 'api_key.rolled', 'email.verification_requested', 'email.verified',
+  'login.failed', 'login.second_factor_required', 'login.succeeded', 'login.throttled', 'login.unverified',
+  'oauth.client_registered', 'oauth.code_replayed', 'oauth.grant_given', 'oauth.grant_revoked',
+  'password.changed', 'password.reset', 'password.reset_requested', 'reauthenticate.failed', 'recovery_codes.regenerated',
+  'refresh.reuse_detected', 'second_factor.failed', 'second_factor.succeeded', 'session.revoked', 'signing_keys.rotated',
+  'social.linked', 'social.refused', 'social.signed_in', 'social.unlinked',
+  'totp.confirmation_failed', 'totp.disabled', 'totp.enabled', 'totp.enrolment_started', 'user.signed_up',
+] as const;
+
+const PERIODS = [['', 'Any time'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days']] as const;
+const PERIOD_MS: Readonly<Record<string, number>> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+const PAGE_SIZE = 50;
+
+const EVENTS = `query ConsoleAudit($first: Int!, $after: String, $type: String, $userId: ID) {
+  auditEvents(first: $first, after: $after, type: $type, userId: $userId) {
+    edges { node { id type at userId ip userAgent detail } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+interface Event { id: string; type: string; at: string; userId: string | null; ip: string | null; userAgent: string | null; detail: string | null }
+interface Answer { auditEvents: { edges: { node: Event }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }
+
+/**
+ * The audit log, newest first, filtered by type, account and period, a page at a time. The API filters
+ * type and account; the period is applied here, which newest-first order makes exact: the list stops at
+ * the first event older than the period.
+ */
+export const auditPage: Page = async ({ main, params }) => {
+  const type = params.get('type') ?? '';
+  const userId = params.get('user') ?? '';
+  const period = PERIOD_MS[params.get('period') ?? ''] === undefined ? '' : params.get('period')!;
+  const after = params.get('after');
+  const since = period === '' ? null : Date.now() - PERIOD_MS[period]!;
+  const data = await gql<Answer>(EVENTS, { first: PAGE_SIZE, after, type: type || null, userId: userId || null });
+  const events = data.auditEvents.edges.map((edge) => edge.node);
+  const shown = since === null ? events : events.filter((event) => Date.parse(event.at) >= since);
+  const more = data.auditEvents.pageInfo.hasNextPage && shown.length === events.length;
+
+  const typeInput = h('input', { type: 'text', name: 'type', value: type, list: 'audit-types', autocomplete: 'off' });
+  const userInput = h('input', { type: 'text', name: 'user', value: userId, autocomplete: 'off', spellcheck: 'false' });
+  const filters = h('form', { method: 'get', action: link('/audit'), class: 'filters', role: 'search', 'aria-label': 'Filter the audit log' },
+    field('Type', typeInput, 'For example login.failed.'),
+    h('datalist', { id: 'audit-types' }, AUDIT_TYPES.map((value) => h('option', { value }))),
+    field('Account id', userInput), field('Period', select('period', PERIODS, period)),
+    h('button', { type: 'submit', class: 'secondary' }, 'Filter'));
+  const filterParams = { type, user: userId, period };
+  replace(main,
+    h('h1', { tabindex: '-1' }, 'Audit log'),
+    filters,
+    table('Security events, newest first', ['When', 'Type', 'Account', 'Address', 'Detail'], shown.map((event) => [
+      when(event.at), h('code', {}, event.type),
+      event.userId === null ? '—' : h('a', { href: link(`/users/${event.userId}`) }, event.userId),
+      event.ip ?? '—', event.detail ?? '',
+    ]), 'no event matches.'),
+    h('nav', { class: 'pager', 'aria-label': 'Pages' },
+      after === null ? null : h('a', { href: link('/audit', filterParams) }, 'First page'),
+      more && data.auditEvents.pageInfo.endCursor !== null
+        ? h('a', { href: link('/audit', { ...filterParams, after: data.auditEvents.pageInfo.endCursor }), rel: 'next' }, 'Next page')
+        : null));
+};

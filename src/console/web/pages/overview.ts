@@ -1,0 +1,75 @@
+import { gql } from '../api.ts';
+import { usageChart } from '../chart.ts';
+import { h, replace, table } from '../dom.ts';
+import { count, totalsOf, when, zeroFilled, type Bucket, type Series } from '../format.ts';
+import { link, type Page } from '../router.ts';
+import { chosenPeriod, periodForm, type ChosenPeriod } from './period.ts';
+
+/** Until the API sums usage across every key, the overview sums the busiest keys' series. */
+const FALLBACK_KEYS = 25;
+
+const TOP_USAGE = `query ConsoleOverviewUsage($from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!, $limit: Int!) {
+  topApiKeys(from: $from, to: $to, limit: $limit) {
+    requests
+    apiKey { id usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors } }
+  }
+}`;
+
+const SIGN_INS = `query ConsoleSignIns($type: String!) {
+  auditEvents(type: $type, first: 100) { edges { node { id at userId ip detail } } pageInfo { hasNextPage } }
+}`;
+
+interface AuditNode { id: string; at: string; userId: string | null; ip: string | null; detail: string | null }
+interface AuditPage { auditEvents: { edges: { node: AuditNode }[]; pageInfo: { hasNextPage: boolean } } }
+
+/** Requests across keys by outcome over time, and the period's sign-ins and failed sign-ins from the audit log. */
+export const overviewPage: Page = async ({ main, params }) => {
+  const chosen = chosenPeriod(params);
+  const [series, succeeded, failed] = await Promise.all([
+    allKeysSeries(chosen),
+    signIns('login.succeeded', chosen.from),
+    signIns('login.failed', chosen.from),
+  ]);
+  const totals = totalsOf(series.series);
+  const chart = usageChart(`Requests across all keys, ${chosen.label.toLowerCase()}`, series.series, chosen.granularity);
+  replace(main,
+    h('h1', { tabindex: '-1' }, 'Overview'),
+    periodForm(link(''), chosen),
+    h('section', { 'aria-labelledby': 'usage-h' },
+      h('h2', { id: 'usage-h' }, 'Requests with API keys'),
+      series.note === null ? null : h('p', { class: 'muted' }, series.note),
+      h('dl', { class: 'stats' },
+        stat('Requests', totals.requests, 'total-requests'), stat('Served', totals.served, 'total-served'),
+        stat('Rate limited', totals.rateLimited, 'total-rate-limited'), stat('Errors', totals.errors, 'total-errors')),
+      chart.element),
+    h('section', { 'aria-labelledby': 'signins-h' },
+      h('h2', { id: 'signins-h' }, 'Sign-ins'),
+      h('dl', { class: 'stats' },
+        stat('Succeeded', succeeded.count, 'signins-succeeded', succeeded.more), stat('Failed', failed.count, 'signins-failed', failed.more)),
+      table('Recent failed sign-ins', ['When', 'Account', 'Address', 'Detail'], failed.events.slice(0, 10).map((event) => [
+        when(event.at), event.userId === null ? 'unknown' : h('a', { href: link(`/users/${event.userId}`) }, event.userId), event.ip ?? '—', event.detail ?? '',
+      ]), 'none in this period.'),
+      h('p', {}, h('a', { href: link('/audit', { type: 'login.failed' }) }, 'Every failed sign-in in the audit log'))));
+};
+
+function stat(label: string, value: number, id: string, more = false): HTMLElement[] {
+  return [h('dt', {}, label), h('dd', { 'data-stat': id }, `${count(value)}${more ? '+' : ''}`)];
+}
+
+async function allKeysSeries(chosen: ChosenPeriod): Promise<{ series: Series; note: string | null }> {
+  const variables = { from: chosen.from.toISOString(), to: chosen.to.toISOString(), granularity: chosen.granularity, limit: FALLBACK_KEYS };
+  const data = await gql<{ topApiKeys: { requests: number; apiKey: { usage: Bucket[] } }[] }>(TOP_USAGE, variables);
+  const buckets = data.topApiKeys.flatMap((total) => total.apiKey.usage);
+  const note = data.topApiKeys.length === FALLBACK_KEYS
+    ? `Summed over the ${FALLBACK_KEYS} busiest keys of the period: this API offers no series across every key.`
+    : null;
+  return { series: zeroFilled(buckets, chosen.from, chosen.to, chosen.granularity), note };
+}
+
+/** The period's events of a type, from the newest 100 (the API has no time filter here): `more` when older ones may be in the period too. */
+async function signIns(type: string, from: Date): Promise<{ count: number; more: boolean; events: AuditNode[] }> {
+  const data = await gql<AuditPage>(SIGN_INS, { type });
+  const events = data.auditEvents.edges.map((edge) => edge.node).filter((event) => Date.parse(event.at) >= from.getTime());
+  const more = data.auditEvents.pageInfo.hasNextPage && events.length === data.auditEvents.edges.length;
+  return { count: events.length, more, events };
+}

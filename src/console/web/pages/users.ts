@@ -1,0 +1,157 @@
+import { ApiError, gql } from '../api.ts';
+import { confirmAction } from '../confirm.ts';
+import { alertBox, field, h, notice, replace, table } from '../dom.ts';
+import { when } from '../format.ts';
+import { link, type Page, type PageContext } from '../router.ts';
+
+const SEARCH = `query ConsoleUsers($emailContains: String, $after: String) {
+  users(first: 50, after: $after, emailContains: $emailContains) {
+    edges { node { id email roles createdAt disabledAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const USER = `query ConsoleUser($id: ID!) {
+  user(id: $id) {
+    id email name roles emailVerified createdAt disabledAt
+    identities { provider subject email linkedAt }
+    secondFactors { methods totpEnabledAt recoveryCodesLeft }
+    sessions(first: 50) { edges { node { id createdAt lastUsedAt expiresAt ip userAgent } } }
+    apiKeys(first: 50, includeRevoked: true) { edges { node { id name start scopes lastUsedAt revokedAt } } }
+  }
+}`;
+
+/** What the API of this release already has: another account's keys (apiKeys with ownerId). */
+const KEYS_OF = `query ConsoleKeysOf($ownerId: ID!) {
+  apiKeys(ownerId: $ownerId, first: 50, includeRevoked: true) { edges { node { id name start scopes lastUsedAt revokedAt } } }
+}`;
+
+const REVOKE_SESSION = 'mutation ConsoleRevokeSession($id: ID!) { revokeSession(id: $id) { __typename ... on Error { code message } } }';
+const REVOKE_ALL = 'mutation ConsoleRevokeUserSessions($id: ID!) { revokeUserSessions(id: $id) { __typename ... on Error { code message } } }';
+
+interface KeyNode { id: string; name: string; start: string; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null }
+interface SessionNode { id: string; createdAt: string; lastUsedAt: string | null; expiresAt: string; ip: string | null; userAgent: string | null }
+interface User {
+  id: string; email: string; name: string | null; roles: string[]; emailVerified: boolean; createdAt: string; disabledAt: string | null;
+  identities: { provider: string; subject: string; email: string | null; linkedAt: string }[];
+  secondFactors: { methods: string[]; totpEnabledAt: string | null; recoveryCodesLeft: number };
+  sessions: { edges: { node: SessionNode }[] };
+  apiKeys: { edges: { node: KeyNode }[] };
+}
+
+/** The API answers a field it does not have with a validation error: the console then says what is missing. */
+const missingFromApi = (error: unknown) => error instanceof ApiError && error.code === 'GRAPHQL_VALIDATION_FAILED';
+
+/** Users: search by email; one user's sessions (revoke one or all), keys, linked providers and factors. */
+export const usersPage: Page = async (context) => {
+  if (context.segments[1] !== undefined) return userPage(context, context.segments[1]);
+  const { main, params } = context;
+  const query = params.get('email') ?? '';
+  const search = h('form', { method: 'get', action: link('/users'), class: 'filters', role: 'search', 'aria-label': 'Find accounts' },
+    field('Email contains', h('input', { type: 'search', name: 'email', value: query, autocomplete: 'off' })),
+    h('button', { type: 'submit', class: 'secondary' }, 'Search'));
+  const byId = h('form', { class: 'filters', 'aria-label': 'Open an account by id' },
+    field('Account id', h('input', { type: 'text', name: 'id', required: true, autocomplete: 'off', spellcheck: 'false' })),
+    h('button', { type: 'submit', class: 'secondary' }, 'Open'));
+  byId.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = (new FormData(byId).get('id') ?? '').toString().trim();
+    if (id !== '') context.navigate(link(`/users/${encodeURIComponent(id)}`));
+  });
+  let results: HTMLElement;
+  try {
+    const data = await gql<{ users: { edges: { node: User }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+      SEARCH, { emailContains: query === '' ? null : query, after: params.get('after') });
+    const page = data.users.pageInfo;
+    results = h('div', {},
+      table(query === '' ? 'Accounts, newest first' : `Accounts whose email contains “${query}”`, ['Email', 'Roles', 'Created', 'Status'],
+        data.users.edges.map(({ node }) => [
+          h('a', { href: link(`/users/${node.id}`) }, node.email), node.roles.join(', ') || '—', when(node.createdAt),
+          node.disabledAt === null ? 'active' : `disabled ${when(node.disabledAt)}`,
+        ]), 'no account matches.'),
+      page.hasNextPage && page.endCursor !== null ? h('p', {}, h('a', { href: link('/users', { email: query, after: page.endCursor }) }, 'More accounts')) : null);
+  } catch (error) {
+    if (!missingFromApi(error)) throw error;
+    results = alertBox('This server\'s API cannot list or search accounts yet (the users query of issue #21 is missing): open an account by its id instead, from the audit log or a key\'s owner.');
+  }
+  replace(main, h('h1', { tabindex: '-1' }, 'Users'), search, results, byId);
+};
+
+async function userPage({ main, navigate }: PageContext, id: string): Promise<void> {
+  let user: User | null;
+  try {
+    user = (await gql<{ user: User | null }>(USER, { id })).user;
+  } catch (error) {
+    if (!missingFromApi(error)) throw error;
+    return degradedUserPage(main, id);
+  }
+  if (user === null) {
+    replace(main, h('h1', { tabindex: '-1' }, 'Account not found'), h('p', {}, 'No account has this id.'));
+    return;
+  }
+  const target = user;
+  const status = h('div', { 'aria-live': 'polite' });
+  const here = link(`/users/${target.id}`);
+  const run = async (title: string, text: string, label: string, mutation: string, variables: Record<string, unknown>, field: string) => {
+    if (!(await confirmAction(title, text, label))) return;
+    try {
+      const answer = (await gql<Record<string, { __typename: string; message?: string }>>(mutation, variables))[field];
+      if (answer !== undefined && 'message' in answer && answer.message !== undefined) throw new ApiError(answer.message, answer.__typename);
+      navigate(here);
+    } catch (error) {
+      replace(status, alertBox(error instanceof ApiError ? error.message : 'That failed.'));
+    }
+  };
+  const sessions = target.sessions.edges.map(({ node }) => node);
+  replace(main,
+    h('h1', { tabindex: '-1' }, target.email),
+    h('dl', { class: 'details' },
+      h('dt', {}, 'Account id'), h('dd', {}, h('code', {}, target.id)),
+      h('dt', {}, 'Name'), h('dd', {}, target.name ?? '—'),
+      h('dt', {}, 'Roles'), h('dd', {}, target.roles.join(', ') || '—'),
+      h('dt', {}, 'Email verified'), h('dd', {}, target.emailVerified ? 'yes' : 'no'),
+      h('dt', {}, 'Created'), h('dd', {}, when(target.createdAt)),
+      h('dt', {}, 'Status'), h('dd', {}, target.disabledAt === null ? 'active' : `disabled ${when(target.disabledAt)}`),
+      h('dt', {}, 'Second factors'), h('dd', {}, target.secondFactors.methods.length === 0 ? 'none'
+        : `${target.secondFactors.methods.join(', ')} (app since ${when(target.secondFactors.totpEnabledAt)}, ${target.secondFactors.recoveryCodesLeft} recovery codes left)`)),
+    h('p', {}, h('a', { href: link('/audit', { user: target.id }) }, 'This account\'s audit events')),
+    status,
+    h('section', { 'aria-labelledby': 'sessions-h' },
+      h('h2', { id: 'sessions-h' }, 'Sessions'),
+      table('Live sessions, newest first', ['Signed in', 'Last used', 'Expires', 'Address', 'Browser', ''], sessions.map((session) => [
+        when(session.createdAt), when(session.lastUsedAt), when(session.expiresAt), session.ip ?? '—', session.userAgent ?? '—',
+        h('button', {
+          type: 'button', class: 'secondary small', 'aria-label': `Revoke the session signed in ${when(session.createdAt)}`,
+          onclick: () => void run('Revoke this session?', 'The device signs out at once.', 'Revoke', REVOKE_SESSION, { id: session.id }, 'revokeSession'),
+        }, 'Revoke…'),
+      ]), 'none.'),
+      sessions.length === 0 ? null : h('button', {
+        type: 'button', class: 'danger',
+        onclick: () => void run('Revoke every session?', `${target.email} is signed out everywhere, and every OAuth grant ends.`, 'Revoke all', REVOKE_ALL, { id: target.id }, 'revokeUserSessions'),
+      }, 'Revoke all sessions…')),
+    keysSection(target.apiKeys.edges.map(({ node }) => node)),
+    h('section', { 'aria-labelledby': 'providers-h' },
+      h('h2', { id: 'providers-h' }, 'Linked providers'),
+      table('Upstream identities', ['Provider', 'Subject', 'Email there', 'Linked'], target.identities.map((identity) => [
+        identity.provider, identity.subject, identity.email ?? '—', when(identity.linkedAt),
+      ]), 'none.')));
+}
+
+function keysSection(keys: readonly KeyNode[]): HTMLElement {
+  return h('section', { 'aria-labelledby': 'keys-h' },
+    h('h2', { id: 'keys-h' }, 'API keys'),
+    table('Keys of this account, newest first', ['Key', 'Scopes', 'Last used', 'Status'], keys.map((key) => [
+      h('a', { href: link(`/keys/${key.id}`) }, `${key.name} (${key.start}…)`), key.scopes.join(', ') || 'none', when(key.lastUsedAt),
+      key.revokedAt === null ? 'live' : `revoked ${when(key.revokedAt)}`,
+    ]), 'none.'));
+}
+
+/** Without the admin user API: the account's keys, which apiKeys(ownerId) already answers, and a link to its events. */
+async function degradedUserPage(main: HTMLElement, id: string): Promise<void> {
+  const data = await gql<{ apiKeys: { edges: { node: KeyNode }[] } }>(KEYS_OF, { ownerId: id });
+  replace(main,
+    h('h1', { tabindex: '-1' }, `Account ${id}`),
+    notice('This server\'s API cannot read another account yet (the user query of issue #21 is missing): sessions, providers and factors are not shown.'),
+    h('p', {}, h('a', { href: link('/audit', { user: id }) }, 'This account\'s audit events')),
+    keysSection(data.apiKeys.edges.map(({ node }) => node)));
+}

@@ -1,0 +1,17 @@
+import { gql } from './api.ts';
+
+export interface Admin {
+  readonly id: string;
+  readonly email: string;
+  readonly roles: readonly string[];
+}
+
+/** The signed-in account, or null: read from `me`, as any client reads it. */
+export async function whoAmI(): Promise<Admin | null> {
+  const data = await gql<{ me: Admin | null }>('query ConsoleMe { me { id email roles } }');
+  return data.me;
+}
+
+export async function signOut(): Promise<void> {
+  await gql('mutation ConsoleLogout { logout { revokedSessions } }');
+}
