@@ -5,6 +5,7 @@ import { alertBox, field, h, notice, replace, select, table } from '../dom.ts';
 import { count, csv, totalsOf, when, zeroFilled, type Bucket } from '../format.ts';
 import { link, type Page } from '../router.ts';
 import { chosenPeriod, periodForm } from './period.ts';
+import { withStepUp } from '../step-up.ts';
 
 const KEY = `query ConsoleKey($id: ID!, $from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!) {
   apiKey(id: $id) {
@@ -51,8 +52,8 @@ export const keyPage: Page = async ({ main, segments, params, navigate }) => {
   revoke.addEventListener('click', () => void (async () => {
     if (!(await confirmAction('Revoke this key?', `${key.name} (${key.start}…) stops working at once, on every instance. This cannot be undone.`, 'Revoke'))) return;
     try {
-      expectType((await gql<{ revokeApiKey: { __typename: string } }>(REVOKE, { id: key.id })).revokeApiKey, 'ApiKey');
-      navigate(here);
+      const done = await withStepUp(async () => expectType((await gql<{ revokeApiKey: { __typename: string } }>(REVOKE, { id: key.id })).revokeApiKey, 'ApiKey'));
+      if (done !== undefined) navigate(here);
     } catch (error) {
       replace(status, alertBox(error instanceof ApiError ? error.message : 'The key was not revoked.'));
     }
@@ -63,8 +64,9 @@ export const keyPage: Page = async ({ main, segments, params, navigate }) => {
     const overlap = select('overlapSeconds', [['0', 'Stops at once'], ['3600', 'Works one more hour'], ['86400', 'Works one more day']], '0');
     if (!(await confirmAction('Roll this key?', 'The key gets a new secret, shown once. The old secret:', 'Roll', [field('Old secret', overlap)]))) return;
     try {
-      const { rollApiKey } = await gql<{ rollApiKey: { __typename: string; secret?: string } }>(ROLL, { id: key.id, overlapSeconds: Number(overlap.value) });
-      const rolled = expectType(rollApiKey, 'CreateApiKeyPayload');
+      const rolled = await withStepUp(async () => expectType((await gql<{ rollApiKey: { __typename: string; secret?: string } }>(
+        ROLL, { id: key.id, overlapSeconds: Number(overlap.value) })).rollApiKey, 'CreateApiKeyPayload'));
+      if (rolled === undefined) return;
       replace(status, notice('The new secret, shown only now: copy it.'), h('p', {}, h('code', { class: 'secret', 'data-secret': '' }, rolled.secret ?? '')));
     } catch (error) {
       replace(status, alertBox(error instanceof ApiError ? error.message : 'The key was not rolled.'));

@@ -2,7 +2,8 @@ import { ApiError, gql } from '../api.ts';
 import { confirmAction } from '../confirm.ts';
 import { alertBox, h, notice, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
-import type { Page } from '../router.ts';
+import { link, type Page } from '../router.ts';
+import { withStepUp } from '../step-up.ts';
 
 const KEYS = 'query ConsoleSigningKeys { signingKeys { kid algorithm current createdAt retiredAt } }';
 const ROTATE = `mutation ConsoleRotateSigningKeys($input: RotateSigningKeysInput) {
@@ -12,18 +13,19 @@ const ROTATE = `mutation ConsoleRotateSigningKeys($input: RotateSigningKeysInput
 interface SigningKey { kid: string; algorithm: string; current: boolean; createdAt: string; retiredAt: string | null }
 
 /** The keys that sign tokens, and their rotation: planned, or at once when a key may have leaked. */
-export const signingKeysPage: Page = async ({ main, navigate }) => {
+export const signingKeysPage: Page = async ({ main, params, navigate }) => {
   const { signingKeys } = await gql<{ signingKeys: SigningKey[] }>(KEYS);
-  const status = h('div', { 'aria-live': 'polite' });
+  const rotated = params.get('rotated');
+  const status = h('div', { 'aria-live': 'polite' }, rotated === null ? null
+    : notice(rotated === 'revoked' ? 'Rotated: the old keys are gone.' : 'Rotated: the new keys sign in 10 minutes.'));
   const rotate = (revokeCurrent: boolean) => async () => {
     const text = revokeCurrent
       ? 'New keys sign at once; the current keys are deleted and every token they signed is refused from the next request on. Sessions and refresh tokens stay valid.'
       : 'New keys are made now and sign in 10 minutes; the current ones keep verifying for 24 hours after that.';
     if (!(await confirmAction(revokeCurrent ? 'Rotate and revoke now?' : 'Rotate the signing keys?', text, revokeCurrent ? 'Rotate and revoke' : 'Rotate'))) return;
     try {
-      await gql(ROTATE, { input: { revokeCurrent } });
-      navigate(location.pathname);
-      replace(status, notice('Rotated.'));
+      const done = await withStepUp(() => gql(ROTATE, { input: { revokeCurrent } }));
+      if (done !== undefined) navigate(link('/signing-keys', { rotated: revokeCurrent ? 'revoked' : 'planned' }));
     } catch (error) {
       replace(status, alertBox(error instanceof ApiError ? error.message : 'The keys were not rotated.'));
     }
