@@ -30,6 +30,7 @@ interface Context {
   clientId: string;
   totpSecret: string;
   challenge: string;
+  userId: string;
 }
 
 interface Step {
@@ -176,7 +177,51 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       then: (data) => expect(data.disableTotp).toEqual({ __typename: 'SecondFactorDisabled', disabled: true }),
     },
     { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
+    ...adminSteps(),
   ];
+
+  /** The Administration section, run by the admin on the account the steps above made. */
+  function adminSteps(): Step[] {
+    const asAdmin = (c: Context) => bearer(c.adminToken);
+    const user = (c: Context) => ({ id: c.userId });
+    return [
+      {
+        operation: 'FindUsers',
+        variables: (c) => ({ email: c.email.toUpperCase() }),
+        as: asAdmin,
+        then: (data, c) => {
+          expect(data.users.edges).toHaveLength(1);
+          expect(data.users.edges[0].node).toMatchObject({ email: c.email, roles: [], disabledAt: null });
+          c.userId = data.users.edges[0].node.id;
+        },
+      },
+      {
+        operation: 'UserDetails',
+        variables: user,
+        as: asAdmin,
+        then: (data, c) => {
+          expect(data.user.email).toBe(c.email);
+          expect(data.user.apiKeys.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([c.keyId]);
+          expect(data.user.secondFactors).toEqual({ methods: [], recoveryCodesLeft: 0 });
+        },
+      },
+      {
+        operation: 'SetUserRoles',
+        variables: (c) => ({ input: { userId: c.userId, roles: ['admin'] } }),
+        as: asAdmin,
+        then: (data) => expect(data.setUserRoles).toMatchObject({ __typename: 'User', roles: ['admin'] }),
+      },
+      { operation: 'RevokeUserSessions', variables: user, as: asAdmin, then: (data) => expect(data.revokeUserSessions.__typename).toBe('RevokeUserSessionsPayload') },
+      { operation: 'DisableUser', variables: user, as: asAdmin, then: (data) => expect(data.disableUser.disabledAt).toEqual(expect.any(String)) },
+      { operation: 'EnableUser', variables: user, as: asAdmin, then: (data) => expect(data.enableUser.disabledAt).toBeNull() },
+      {
+        operation: 'DeleteUser',
+        variables: user,
+        as: asAdmin,
+        then: (data, c) => expect(data.deleteUser).toMatchObject({ __typename: 'DeleteUserPayload', deletedUserId: c.userId, deletedApiKeys: 1 }),
+      },
+    ];
+  }
 
   it('has a step for every operation, and an operation for every step', () => {
     expect([...new Set(steps.map((step) => step.operation))].sort()).toEqual([...OPERATIONS.keys()].sort());

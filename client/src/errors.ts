@@ -12,8 +12,8 @@ export type FailureCode = ErrorCode;
 
 /** Every ErrorCode at run time; the two checks below fail to compile when the schema gains or loses one. */
 export const FAILURE_CODES = [
-  'EMAIL_NOT_VERIFIED', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS', 'INVALID_SECOND_FACTOR', 'INVALID_TOKEN', 'NOT_FOUND', 'OAUTH_ERROR',
-  'RATE_LIMITED', 'REAUTHENTICATION_REQUIRED', 'SECOND_FACTOR_REQUIRED', 'TOTP_ALREADY_ENABLED', 'VALIDATION_FAILED',
+  'ACCOUNT_DISABLED', 'EMAIL_NOT_VERIFIED', 'EMAIL_TAKEN', 'INVALID_CREDENTIALS', 'INVALID_SECOND_FACTOR', 'INVALID_TOKEN', 'NOT_FOUND', 'OAUTH_ERROR',
+  'RATE_LIMITED', 'REAUTHENTICATION_REQUIRED', 'SECOND_FACTOR_REQUIRED', 'SELF_ADMINISTRATION', 'TOTP_ALREADY_ENABLED', 'VALIDATION_FAILED',
 ] as const satisfies readonly ErrorCode[];
 const everyErrorCodeListed: [Exclude<ErrorCode, (typeof FAILURE_CODES)[number]>] extends [never] ? true : never = true;
 void everyErrorCodeListed;

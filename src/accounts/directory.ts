@@ -23,6 +23,7 @@ export class UserDirectory {
     invalidations.on('user', (id) => this.#cache.delete(id));
     const columns = {
       id: users.id, email: users.email, emailVerified: users.emailVerified, name: users.name, roles: users.roles, createdAt: users.createdAt,
+      disabledAt: users.disabledAt,
     };
     this.#byId = database.db.select(columns).from(users).where(sql`${users.id} = ${sql.placeholder('id')}`).prepare('user_by_id');
     this.#byIds = (ids: string[]) => database.db.select(columns).from(users).where(inArray(users.id, ids));

@@ -3,13 +3,13 @@ import { recordAuditEvent } from '../audit/record.ts';
 import { SecondFactorRequired } from '../factors/errors.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { builder } from '../graphql/builder.ts';
-import { EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { AccountDisabledError, EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
 import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
-import { login } from './login.ts';
+import { attackedAccount, login } from './login.ts';
 import { refuseUnverified } from './request-email-verification.ts';
 import { createAccount } from './sign-up.ts';
 import type { UserRecord } from './users.ts';
@@ -85,7 +85,7 @@ builder.mutationField('signUp', (t) =>
 builder.mutationField('login', (t) =>
   t.errorUnionField({
     ...authResultUnion('LoginResult', 'The outcome of login.', [
-      InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired,
+      InvalidCredentialsError, ValidationError, RateLimitedError, EmailNotVerifiedError, SecondFactorRequired, AccountDisabledError,
     ]),
     description: 'Signs in with an email and password.',
     args: { input: t.arg({ type: LoginInput, required: true, description: 'The credentials.' }) },
@@ -107,8 +107,9 @@ builder.mutationField('login', (t) =>
         return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');
       } catch (error) {
         if (error instanceof InvalidCredentialsError || error instanceof RateLimitedError) {
-          await audit(ctx, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', null, `email: ${input.email.trim().slice(0, 254)}`);
+          await audit(ctx, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', attackedAccount(error), `email: ${input.email.trim().slice(0, 254)}`);
         }
+        if (error instanceof AccountDisabledError) await audit(ctx, 'login.disabled', null, `email: ${input.email.trim().slice(0, 254)}`);
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { AccountDisabledError, InvalidCredentialsError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import { normalizeEmail } from './email.ts';
 import { dummyPasswordHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './password.ts';
 import { users } from './tables.ts';
@@ -35,8 +35,10 @@ export async function login(database: Database, throttle: AddressThrottle, input
     throw new InvalidCredentialsError();
   }
   const ok = user.passwordHash !== null && (await verifyPassword(user.passwordHash, input.password));
-  if (!ok) throw new InvalidCredentialsError();
+  if (!ok) throw new WrongPasswordError(user.id);
   await throttle.giveBack(input.ip);
+  // Said only after the password was right: a guesser learns nothing about the account.
+  if (user.disabledAt !== null) throw new AccountDisabledError();
   const pending = (await input.secondFactorPending?.(user.id)) ?? false;
   const changes = {
     // A right password with a second factor still to pass: only this attempt's count is given back.
@@ -45,6 +47,21 @@ export async function login(database: Database, throttle: AddressThrottle, input
   };
   await database.db.update(users).set(changes).where(eq(users.id, user.id));
   return toUserRecord(user);
+}
+
+/**
+ * A wrong password for an account that exists: the caller sees the same InvalidCredentialsError as for
+ * an unknown email, while the audit log records the attacked account as the event's user.
+ */
+export class WrongPasswordError extends InvalidCredentialsError {
+  constructor(readonly accountId: string) {
+    super();
+  }
+}
+
+/** The account a failed login attacked, when the email belonged to one (for the audit log only). */
+export function attackedAccount(error: unknown): string | null {
+  return error instanceof WrongPasswordError ? error.accountId : null;
 }
 
 /**

@@ -14,6 +14,8 @@ export const users = pgTable('users', {
   failedLogins: integer('failed_logins').notNull().default(0),
   lastFailedLoginAt: timestamp('last_failed_login_at', { withTimezone: true, mode: 'date' }),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /** Set by an admin (disableUser): the account cannot sign in, and its sessions and keys stop working. */
+  disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
 }, (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)]);
 
 /** Why an email token was sent: to prove the address, or to set a new password. */

@@ -10,6 +10,8 @@ export interface UserRecord {
   readonly name: string | null;
   readonly roles: readonly string[];
   readonly createdAt: Date;
+  /** When an admin disabled the account; null while it may sign in. */
+  readonly disabledAt: Date | null;
 }
 
 export async function findUserByEmail(database: Database, email: string) {
@@ -20,6 +22,6 @@ export async function findUserByEmail(database: Database, email: string) {
 export function toUserRecord(row: typeof users.$inferSelect): UserRecord {
   return {
     id: row.id, email: row.email, emailVerified: row.emailVerified,
-    name: row.name, roles: row.roles, createdAt: row.createdAt,
+    name: row.name, roles: row.roles, createdAt: row.createdAt, disabledAt: row.disabledAt,
   };
 }

@@ -3,6 +3,7 @@ import { unauthenticated, unavailable } from '../http/auth-errors.ts';
 import { requestState } from '../http/request-state.ts';
 import type { Services } from '../services.ts';
 import type { Viewer } from '../viewer.ts';
+import { ownerDisabled } from './owner-disabled.ts';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts';
 
 /**
@@ -26,6 +27,10 @@ export async function authenticateApiKey(services: Services, request: Request, r
     throw unauthenticated('invalid', 'The API key is not valid.');
   }
   const { key } = check;
+  if (await ownerDisabled(services, key.ownerId)) {
+    services.metrics.apiKeyChecks.inc({ outcome: 'REVOKED' });
+    throw unauthenticated('revoked', 'The account that owns this API key is disabled.');
+  }
   const state = requestState(request);
   if (key.rateLimit !== null) {
     let decision;

@@ -11,6 +11,7 @@ import { ApiKeyEnvironmentEnum, ApiKeyRef, canSee, RateLimitInput } from './grap
 import { issueKey, validateKeyInput, type IssuedKey } from './issue.ts';
 import type { ApiKeyRecord } from './key.ts';
 import { findKey, MAX_ROLL_OVERLAP_SECONDS, revokeKey, rollKey } from './manage.ts';
+import { ownerDisabled } from './owner-disabled.ts';
 import type { KeyRefusal } from './verify.ts';
 
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
@@ -32,7 +33,7 @@ const CreateApiKeyPayloadRef = builder.objectRef<IssuedKey>('CreateApiKeyPayload
   }),
 });
 
-type VerificationCode = KeyRefusal | 'RATE_LIMITED';
+type VerificationCode = KeyRefusal | 'RATE_LIMITED' | 'OWNER_DISABLED';
 
 const ApiKeyVerificationCodeEnum = builder.enumType('ApiKeyVerificationCode', {
   description: 'Why a key may not be used now.',
@@ -42,6 +43,7 @@ const ApiKeyVerificationCodeEnum = builder.enumType('ApiKeyVerificationCode', {
     REVOKED: { description: 'Revoked by its owner or an admin.' },
     EXPIRED: { description: 'Past its expiresAt, or an old secret of a rolled key past its overlap.' },
     RATE_LIMITED: { description: 'Good, but over its rate limit until resetAt.' },
+    OWNER_DISABLED: { description: 'The account that owns the key is disabled (disableUser): its keys do not work until enableUser.' },
   } satisfies Record<VerificationCode, { description: string }>,
 });
 
@@ -149,6 +151,7 @@ builder.mutationFields((t) => ({
       const check = await services.apiKeys.check(args.key.trim());
       if (!check.ok) return { valid: false, code: check.code, apiKey: null, remaining: null, resetAt: null };
       const { key } = check;
+      if (await ownerDisabled(services, key.ownerId)) return { valid: false, code: 'OWNER_DISABLED', apiKey: null, remaining: null, resetAt: null };
       if (key.rateLimit === null) {
         services.usage.record(key.id, 'served');
         return { valid: true, code: null, apiKey: key, remaining: null, resetAt: null };

@@ -102,7 +102,7 @@ const ApiKeyEdgeRef = builder.objectRef<{ cursor: string; node: ApiKeyRecord }>(
   }),
 });
 
-const ApiKeyConnectionRef = builder.objectRef<ReturnType<typeof connection<ApiKeyRecord>>>('ApiKeyConnection').implement({
+export const ApiKeyConnectionRef = builder.objectRef<ReturnType<typeof connection<ApiKeyRecord>>>('ApiKeyConnection').implement({
   description: 'A page of keys, newest first.',
   fields: (t) => ({
     edges: t.field({ type: [ApiKeyEdgeRef], description: 'The keys of this page.', resolve: (c) => c.edges }),

@@ -38,6 +38,15 @@ const usageColumns = {
   rateLimited: integer('rate_limited').notNull().default(0),
   /** Requests whose response carried errors. */
   errors: integer('errors').notNull().default(0),
+  /** Presentations of the key refused because it was revoked (not in `requests`). */
+  revoked: integer('revoked').notNull().default(0),
+  /** Presentations refused because the key (or a rolled-away secret of it) had expired (not in `requests`). */
+  expired: integer('expired').notNull().default(0),
+  /**
+   * Well-formed keys that match no key: they have no owner, so they are counted only on the row of the
+   * nil key id (UNKNOWN_KEY_ID), which the deployment-wide series reads.
+   */
+  unknown: integer('unknown').notNull().default(0),
 };
 
 /** Requests per key per minute, by outcome; written by commutative upserts so instances may flush at will. */

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   INVALID_SECOND_FACTOR: 'A second-factor code that is wrong, expired or already used (InvalidSecondFactorError).',
   REAUTHENTICATION_REQUIRED: 'A sensitive operation needs a sign-in or re-verification within the last 10 minutes: call reauthenticate (ReauthenticationRequiredError).',
   TOTP_ALREADY_ENABLED: 'The account already has a confirmed authenticator app (TotpAlreadyEnabledError).',
+  ACCOUNT_DISABLED: 'The password was right, but an admin disabled the account (AccountDisabledError).',
+  SELF_ADMINISTRATION: 'An admin may not disable, delete or take the role admin from their own account (SelfAdministrationError).',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -85,6 +87,20 @@ export class OAuthError extends AppError {
   readonly code = 'OAUTH_ERROR';
   constructor(readonly error: string, message: string, readonly redirectTo: string | null = null) {
     super(message);
+  }
+}
+
+export class AccountDisabledError extends AppError {
+  readonly code = 'ACCOUNT_DISABLED';
+  constructor() {
+    super('An admin disabled this account.');
+  }
+}
+
+export class SelfAdministrationError extends AppError {
+  readonly code = 'SELF_ADMINISTRATION';
+  constructor() {
+    super('An admin may not disable, delete or take the role admin from their own account; ask another admin.');
   }
 }
 
@@ -166,4 +182,16 @@ builder.objectType(OAuthError, {
       description: 'Where the user agent goes next to tell the client, when the redirect URI is trusted.',
     }),
   }),
+});
+
+builder.objectType(AccountDisabledError, {
+  name: 'AccountDisabledError',
+  description: 'The credentials were right, but an admin disabled the account (disableUser): it cannot sign in until enableUser.',
+  ...errorFields,
+});
+
+builder.objectType(SelfAdministrationError, {
+  name: 'SelfAdministrationError',
+  description: 'An admin may not disable, delete or take the role admin from their own account, so no deployment locks its last admin out by mistake.',
+  ...errorFields,
 });

@@ -14,6 +14,9 @@ import '../federation/graphql.ts';
 import '../oauth/graphql.ts';
 import '../tokens/graphql.ts';
 import '../factors/graphql.ts';
+import '../accounts/admin-graphql.ts';
+import '../sessions/admin-graphql.ts';
+import '../apikeys/admin-graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

@@ -1,4 +1,4 @@
-import { login } from '../accounts/login.ts';
+import { attackedAccount, login } from '../accounts/login.ts';
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { sendPasswordResetLink } from '../accounts/request-password-reset.ts';
 import { createAccount } from '../accounts/sign-up.ts';
@@ -8,7 +8,7 @@ import { callbackUrl } from '../federation/callback-route.ts';
 import { returnToCookie } from '../federation/return-to.ts';
 import { startSocialLogin } from '../federation/start.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
-import { EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
+import { AccountDisabledError, EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../graphql/errors.ts';
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
 import { seeOther } from '../pages/layout.ts';
 import { messages } from '../pages/messages.ts';
@@ -87,9 +87,10 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
     return await startAndReturn(steps, user.id, ['pwd']);
   } catch (error) {
     if (error instanceof InvalidCredentialsError || error instanceof ValidationError) {
-      await recordAuditEvent(services.database, { type: 'login.failed', userId: null, ...meta, detail: `email: ${email.trim().slice(0, 254)}` });
+      await recordAuditEvent(services.database, { type: 'login.failed', userId: attackedAccount(error), ...meta, detail: `email: ${email.trim().slice(0, 254)}` });
       return again(401, messages.signIn.wrongCredentials);
     }
+    if (error instanceof AccountDisabledError) return again(403, error.message);
     if (error instanceof RateLimitedError) return again(429, messages.common.tryAgainLater(error.retryAfterSeconds));
     throw error;
   }

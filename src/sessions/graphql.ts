@@ -105,7 +105,7 @@ builder.objectField(ViewerRef, 'session', (t) =>
   }),
 );
 
-const SessionConnectionRef = connectionType(SessionRef, { noun: 'session', nouns: 'sessions' });
+export const SessionConnectionRef = connectionType(SessionRef, { noun: 'session', nouns: 'sessions' });
 
 builder.queryField('sessions', (t) =>
   t.field({

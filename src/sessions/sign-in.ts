@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { Context } from '../context.ts';
 import { FIRST_PARTY_CLIENT_ID, FIRST_PARTY_SCOPES } from '../scopes.ts';
 import { clearedSessionCookieHeader, sessionCookieHeader } from './cookie.ts';
@@ -26,6 +27,10 @@ export type AuthResult =
  * credentials as asked: tokens in the body, or the session cookie (no secret in the body).
  */
 export async function signIn(ctx: Context, userId: string, delivery: Delivery, amr: readonly string[] = ['pwd']): Promise<AuthResult> {
+  // Every sign-in path (password, second factor, upstream provider) ends here: a disabled account gets no session.
+  if ((await ctx.loaders.users.load(userId))?.disabledAt != null) {
+    throw new GraphQLError('An admin disabled this account.', { extensions: { code: 'ACCOUNT_DISABLED', http: { status: 403 } } });
+  }
   const started = await startSession(ctx.services.database, {
     userId, delivery, amr, scopes: FIRST_PARTY_SCOPES, userAgent: ctx.meta.userAgent, ip: ctx.meta.ip,
   });

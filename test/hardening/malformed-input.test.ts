@@ -117,6 +117,15 @@ const MUTATIONS: Record<string, MutationCases> = {
     refused: () => ({ input: { provider: 'no-such-provider', code: 'code', state: randomBytes(32).toString('base64url') } }),
   },
   unlinkIdentity: { as: 'user', refused: () => ({ provider: 'no-such-provider' }) },
+  disableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  enableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  revokeUserSessions: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  deleteUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  setUserRoles: {
+    as: 'admin',
+    refused: ({ user }) => ({ input: { userId: user.userId, roles: ['no-such-role'] } }),
+    refusedWhenSpoiling: { 'input.roles': () => ({ input: { userId: randomUUID(), roles: [] } }) },
+  },
   // Admin only: a user is refused whatever the input.
   rotateSigningKeys: { as: 'user', refused: () => ({ input: { revokeCurrent: true } }) },
   verifySecondFactor: { as: 'anonymous', refused: () => ({ input: { challenge: randomBytes(32).toString('base64url'), totp: '123456' } }) },

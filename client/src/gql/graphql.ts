@@ -19,6 +19,8 @@ export type ApiKeyVerificationCode =
   | 'MALFORMED'
   /** Well-formed, but no such key exists. */
   | 'NOT_FOUND'
+  /** The account that owns the key is disabled (disableUser): its keys do not work until enableUser. */
+  | 'OWNER_DISABLED'
   /** Good, but over its rate limit until resetAt. */
   | 'RATE_LIMITED'
   /** Revoked by its owner or an admin. */
@@ -51,6 +53,8 @@ export type CredentialKind =
 
 /** What went wrong, for programs: the `code` of every Error. Stable across releases; new codes may be added. */
 export type ErrorCode =
+  /** The password was right, but an admin disabled the account (AccountDisabledError). */
+  | 'ACCOUNT_DISABLED'
   /** The account signs in only once its address is verified (EmailNotVerifiedError). */
   | 'EMAIL_NOT_VERIFIED'
   /** The email address already belongs to an account (EmailTakenError). */
@@ -71,6 +75,8 @@ export type ErrorCode =
   | 'REAUTHENTICATION_REQUIRED'
   /** The password was right and the account has a second factor: finish with verifySecondFactor (SecondFactorRequired). */
   | 'SECOND_FACTOR_REQUIRED'
+  /** An admin may not disable, delete or take the role admin from their own account (SelfAdministrationError). */
+  | 'SELF_ADMINISTRATION'
   /** The account already has a confirmed authenticator app (TotpAlreadyEnabledError). */
   | 'TOTP_ALREADY_ENABLED'
   /** The input breaks a rule (ValidationError); `field` names the input field to blame. */
@@ -193,6 +199,7 @@ export type LoginMutationVariables = Exact<{
 
 
 export type LoginMutation = { login:
+    | { __typename: 'AccountDisabledError', code: ErrorCode, message: string }
     | { __typename: 'CookieAuthPayload', user: { id: string, email: string, name: string | null, emailVerified: boolean }, session: { id: string, expiresAt: string } }
     | { __typename: 'EmailNotVerifiedError', code: ErrorCode, message: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
