@@ -11,7 +11,7 @@ import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { enrolTotp } from '../helpers/factors.ts';
 import { awayFromStepEdge, codeAt } from '../helpers/totp.ts';
-import { PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { LOGIN, PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 // The admin console in Chromium, against the real server and database: an admin signs in (with a second
 // factor), reads the overview, the top keys, a key's usage (chart numbers, CSV), revokes a key, filters the
@@ -51,6 +51,7 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
     await app.gql('{ sessions { edges { node { id } } } }', {}, { headers: { 'x-api-key': busy.secret } });
     for (let i = 0; i < 5; i += 1) await app.gql(WHO, {}, { headers: { 'x-api-key': limited.secret } });
     await app.app.services.usage.flush();
+    await app.gql(LOGIN, { input: { email: owner.email, password: 'not the password at all' } });
     totpSecret = (await enrolTotp(app, admin)).secret;
     mkdirSync(SCREENSHOTS, { recursive: true });
     console.log(`admin console screenshots: ${SCREENSHOTS}`);
@@ -174,7 +175,11 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       expect(await stat(page, 'total-errors')).toBe(totals.errors);
       expect(await stat(page, 'total-served')).toBe(totals.requests - totals.rateLimited - totals.errors);
       expect(await page.locator('.chart canvas').count()).toBe(1);
-      expect(await stat(page, 'signins-succeeded')).toBeGreaterThanOrEqual(1);
+      const signIns = async (type: string) => (await app.gql(`{ auditEvents(type: "${type}", first: 100) { edges { node { id } } } }`, {}, { bearer: admin.accessToken })).body.data.auditEvents.edges.length;
+      expect(await stat(page, 'signins-succeeded')).toBe(await signIns('login.succeeded'));
+      expect(await stat(page, 'signins-failed')).toBe(await signIns('login.failed'));
+      expect(await stat(page, 'signins-failed')).toBe(1);
+      await expect(page.getByRole('table', { name: 'Recent failed sign-ins' }).locator('tbody tr').count()).resolves.toBe(1);
       await check(page, 'overview');
       await page.screenshot({ path: DOCS_SCREENSHOT });
     });
@@ -290,14 +295,37 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
     }, true);
   });
 
-  it('shows users: an account\'s keys, and what the API offers about it', async () => {
+  it('finds a user by email, shows their sessions, keys, providers and factors, ends their sessions and disables them', async () => {
+    const victim = await signUpUser(app);
+    const key = await createKey(app, victim.accessToken, { name: 'victim key' });
+    expect((await app.gql(WHO, {}, { bearer: victim.accessToken })).body.data.viewer.credential).toBe('ACCESS_TOKEN');
     await withConsole(async (page) => {
-      await open(page, `/users/${owner.userId}`);
-      await expect(page.getByRole('link', { name: /busy key/ }).count()).resolves.toBe(1);
-      await check(page, 'user');
+      await open(page);
       await navTo(page, 'Users');
       await ready(page);
+      await page.getByLabel('Email contains').fill(victim.email.slice(0, 12).toUpperCase());
+      await page.getByRole('button', { name: 'Search' }).click();
+      await ready(page);
+      await expect(page.locator('tbody tr').count()).resolves.toBe(1);
       await check(page, 'users');
+      await page.getByRole('link', { name: victim.email }).click();
+      await ready(page);
+      await page.getByRole('heading', { name: victim.email }).waitFor();
+      await expect(page.getByRole('table', { name: 'Live sessions, newest first' }).locator('tbody tr').count()).resolves.toBe(1);
+      await expect(page.getByRole('link', { name: /victim key/ }).count()).resolves.toBe(1);
+      await expect(page.getByText('Upstream identities: none.').count()).resolves.toBe(1);
+      await check(page, 'user');
+
+      await page.getByRole('button', { name: 'Revoke all sessions…' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Revoke all' }).click();
+      await page.getByText('Live sessions, newest first: none.').waitFor();
+      expect((await app.gql(WHO, {}, { bearer: victim.accessToken })).status).toBe(401);
+      expect((await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } })).status).toBe(200);
+
+      await page.getByRole('button', { name: 'Disable…' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+      await page.getByText(/^disabled /).waitFor();
+      expect((await app.gql(WHO, {}, { headers: { 'x-api-key': key.secret } })).status).toBe(401);
     }, true);
   });
 });

@@ -52,8 +52,8 @@ export const overviewPage: Page = async ({ main, params }) => {
       h('p', {}, h('a', { href: link('/audit', { type: 'login.failed' }) }, 'Every failed sign-in in the audit log'))));
 };
 
-function stat(label: string, value: number, id: string, more = false): HTMLElement[] {
-  return [h('dt', {}, label), h('dd', { 'data-stat': id }, `${count(value)}${more ? '+' : ''}`)];
+function stat(label: string, value: number, id: string, more = false): HTMLElement {
+  return h('div', {}, h('dt', {}, label), h('dd', { 'data-stat': id }, `${count(value)}${more ? '+' : ''}`));
 }
 
 async function allKeysSeries(chosen: ChosenPeriod): Promise<{ series: Series; note: string | null }> {

@@ -3,6 +3,7 @@ import { confirmAction } from '../confirm.ts';
 import { alertBox, field, h, notice, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page, type PageContext } from '../router.ts';
+import { withStepUp } from '../step-up.ts';
 
 const SEARCH = `query ConsoleUsers($emailContains: String, $after: String) {
   users(first: 50, after: $after, emailContains: $emailContains) {
@@ -28,6 +29,10 @@ const KEYS_OF = `query ConsoleKeysOf($ownerId: ID!) {
 
 const REVOKE_SESSION = 'mutation ConsoleRevokeSession($id: ID!) { revokeSession(id: $id) { __typename ... on Error { code message } } }';
 const REVOKE_ALL = 'mutation ConsoleRevokeUserSessions($id: ID!) { revokeUserSessions(id: $id) { __typename ... on Error { code message } } }';
+const DISABLE = 'mutation ConsoleDisableUser($id: ID!) { disableUser(id: $id) { __typename ... on Error { code message } } }';
+const ENABLE = 'mutation ConsoleEnableUser($id: ID!) { enableUser(id: $id) { __typename ... on Error { code message } } }';
+const SET_ROLES = 'mutation ConsoleSetRoles($input: SetUserRolesInput!) { setUserRoles(input: $input) { __typename ... on Error { code message } } }';
+const DELETE = 'mutation ConsoleDeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on Error { code message } } }';
 
 interface KeyNode { id: string; name: string; start: string; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null }
 interface SessionNode { id: string; createdAt: string; lastUsedAt: string | null; expiresAt: string; ip: string | null; userAgent: string | null }
@@ -77,7 +82,7 @@ export const usersPage: Page = async (context) => {
   replace(main, h('h1', { tabindex: '-1' }, 'Users'), search, results, byId);
 };
 
-async function userPage({ main, navigate }: PageContext, id: string): Promise<void> {
+async function userPage({ main, navigate, admin }: PageContext, id: string): Promise<void> {
   let user: User | null;
   try {
     user = (await gql<{ user: User | null }>(USER, { id })).user;
@@ -92,17 +97,35 @@ async function userPage({ main, navigate }: PageContext, id: string): Promise<vo
   const target = user;
   const status = h('div', { 'aria-live': 'polite' });
   const here = link(`/users/${target.id}`);
-  const run = async (title: string, text: string, label: string, mutation: string, variables: Record<string, unknown>, field: string) => {
+  const run = async (title: string, text: string, label: string, mutation: string, variables: Record<string, unknown>, field: string, then = here) => {
     if (!(await confirmAction(title, text, label))) return;
     try {
-      const answer = (await gql<Record<string, { __typename: string; message?: string }>>(mutation, variables))[field];
-      if (answer !== undefined && 'message' in answer && answer.message !== undefined) throw new ApiError(answer.message, answer.__typename);
-      navigate(here);
+      const done = await withStepUp(async () => {
+        const answer = (await gql<Record<string, { __typename: string; code?: string; message?: string }>>(mutation, variables))[field];
+        if (answer?.message !== undefined) throw new ApiError(answer.message, answer.code ?? answer.__typename);
+        return true;
+      });
+      if (done) navigate(then);
     } catch (error) {
       replace(status, alertBox(error instanceof ApiError ? error.message : 'That failed.'));
     }
   };
   const sessions = target.sessions.edges.map(({ node }) => node);
+  const own = target.id === admin.id;
+  const isAdmin = target.roles.includes('admin');
+  const manage = own ? null : h('div', { class: 'actions' },
+    target.disabledAt === null
+      ? h('button', { type: 'button', class: 'danger', onclick: () => void run('Disable this account?', `${target.email} cannot sign in; its sessions, tokens and API keys stop working at once. Enabling it again keeps the sessions ended.`, 'Disable', DISABLE, { id: target.id }, 'disableUser') }, 'Disable…')
+      : h('button', { type: 'button', class: 'secondary', onclick: () => void run('Enable this account?', `${target.email} can sign in again, and its API keys work again.`, 'Enable', ENABLE, { id: target.id }, 'enableUser') }, 'Enable…'),
+    h('button', {
+      type: 'button', class: 'secondary',
+      onclick: () => void run(isAdmin ? 'Take the role admin?' : 'Make an admin?', isAdmin ? `${target.email} stops being an admin.` : `${target.email} becomes an admin: every admin operation opens to it.`,
+        isAdmin ? 'Take admin' : 'Make admin', SET_ROLES, { input: { userId: target.id, roles: isAdmin ? target.roles.filter((role) => role !== 'admin') : [...target.roles, 'admin'] } }, 'setUserRoles'),
+    }, isAdmin ? 'Take the role admin…' : 'Make admin…'),
+    h('button', {
+      type: 'button', class: 'danger',
+      onclick: () => void run('Delete this account?', `${target.email} is deleted for good: its sessions and grants end, its API keys, factors and linked identities go; its audit events stay.`, 'Delete', DELETE, { id: target.id }, 'deleteUser', link('/users')),
+    }, 'Delete…'));
   replace(main,
     h('h1', { tabindex: '-1' }, target.email),
     h('dl', { class: 'details' },
@@ -115,16 +138,18 @@ async function userPage({ main, navigate }: PageContext, id: string): Promise<vo
       h('dt', {}, 'Second factors'), h('dd', {}, target.secondFactors.methods.length === 0 ? 'none'
         : `${target.secondFactors.methods.join(', ')} (app since ${when(target.secondFactors.totpEnabledAt)}, ${target.secondFactors.recoveryCodesLeft} recovery codes left)`)),
     h('p', {}, h('a', { href: link('/audit', { user: target.id }) }, 'This account\'s audit events')),
-    status,
+    manage, status,
     h('section', { 'aria-labelledby': 'sessions-h' },
       h('h2', { id: 'sessions-h' }, 'Sessions'),
-      table('Live sessions, newest first', ['Signed in', 'Last used', 'Expires', 'Address', 'Browser', ''], sessions.map((session) => [
-        when(session.createdAt), when(session.lastUsedAt), when(session.expiresAt), session.ip ?? '—', session.userAgent ?? '—',
-        h('button', {
-          type: 'button', class: 'secondary small', 'aria-label': `Revoke the session signed in ${when(session.createdAt)}`,
-          onclick: () => void run('Revoke this session?', 'The device signs out at once.', 'Revoke', REVOKE_SESSION, { id: session.id }, 'revokeSession'),
-        }, 'Revoke…'),
-      ]), 'none.'),
+      own ? null : h('p', { class: 'muted' }, 'The API ends one session only for its own account (revokeSession); another account\'s sessions end all at once.'),
+      table('Live sessions, newest first', ['Signed in', 'Last used', 'Expires', 'Address', 'Browser', own ? 'Action' : null].filter((x): x is string => x !== null),
+        sessions.map((session) => [
+          when(session.createdAt), when(session.lastUsedAt), when(session.expiresAt), session.ip ?? '—', session.userAgent ?? '—',
+          own ? h('button', {
+            type: 'button', class: 'secondary small', 'aria-label': `Revoke the session signed in ${when(session.createdAt)}`,
+            onclick: () => void run('Revoke this session?', 'The device signs out at once.', 'Revoke', REVOKE_SESSION, { id: session.id }, 'revokeSession'),
+          }, 'Revoke…') : null,
+        ].filter((cell) => cell !== null)), 'none.'),
       sessions.length === 0 ? null : h('button', {
         type: 'button', class: 'danger',
         onclick: () => void run('Revoke every session?', `${target.email} is signed out everywhere, and every OAuth grant ends.`, 'Revoke all', REVOKE_ALL, { id: target.id }, 'revokeUserSessions'),
