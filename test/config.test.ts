@@ -50,6 +50,7 @@ describe('loadConfig', () => {
         accessLog: true,
         metricsToken: null,
         otlpEndpoint: null,
+        adminConsole: true,
       });
     });
 

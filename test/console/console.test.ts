@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,8 +181,35 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       expect(await stat(page, 'signins-failed')).toBe(1);
       await expect(page.getByRole('table', { name: 'Recent failed sign-ins' }).locator('tbody tr').count()).resolves.toBe(1);
       await check(page, 'overview');
-      await page.screenshot({ path: DOCS_SCREENSHOT });
+      // README's picture: made by this test, committed once; rewritten when missing or when asked.
+      if (!existsSync(DOCS_SCREENSHOT) || process.env.UPDATE_CONSOLE_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SCREENSHOT });
     });
+  });
+
+  it('works from the keyboard alone: skip link, navigation, dialogs, with a visible focus ring', async () => {
+    await withConsole(async (page) => {
+      await open(page);
+      await page.keyboard.press('Tab');
+      const focused = () => page.evaluate(() => {
+        const element = document.activeElement as HTMLElement;
+        const style = getComputedStyle(element);
+        return { text: element.textContent?.trim(), tag: element.tagName, outline: `${style.outlineStyle} ${style.outlineWidth}` };
+      });
+      expect(await focused()).toMatchObject({ text: 'Skip to content', tag: 'A' });
+      expect((await focused()).outline).toMatch(/^solid [1-9]/);
+      for (let i = 0; i < 10 && (await focused()).text !== 'Signing keys'; i += 1) await page.keyboard.press('Tab');
+      expect((await focused()).outline).toMatch(/^solid [1-9]/);
+      await page.keyboard.press('Enter');
+      await ready(page);
+      expect(await focused()).toMatchObject({ text: 'Signing keys', tag: 'H1' });
+      await page.getByRole('button', { name: 'Rotate…' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog').waitFor();
+      expect(await focused()).toMatchObject({ text: 'Cancel', tag: 'BUTTON' });
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog').count()).resolves.toBe(0);
+      expect(await focused()).toMatchObject({ text: 'Rotate…', tag: 'BUTTON' });
+    }, true);
   });
 
   it('lists the top keys, each linking to a key page whose chart, breakdown and CSV match the API', async () => {

@@ -1,15 +1,20 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ME } from '../../src/console/web/operations.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 
 describe(`the admin console's routes (${ENGINE})`, () => {
   let on: TestApp;
   let off: TestApp;
+  let only: TestApp;
   beforeAll(async () => {
-    [on, off] = await Promise.all([startTestApp(), startTestApp({ env: { ADMIN_CONSOLE: 'false' } })]);
+    [on, off, only] = await Promise.all([
+      startTestApp(), startTestApp({ env: { ADMIN_CONSOLE: 'false' } }), startTestApp({ env: { TRUSTED_DOCUMENTS: 'only' } }),
+    ]);
   });
   afterAll(async () => {
-    await Promise.all([on?.close(), off?.close()]);
+    await Promise.all([on?.close(), off?.close(), only?.close()]);
   });
 
   it('answers the page for /admin and every console path, never framed, with no inline script', async () => {
@@ -45,5 +50,16 @@ describe(`the admin console's routes (${ENGINE})`, () => {
   it('is not served at all with ADMIN_CONSOLE=false', async () => {
     expect((await off.fetch('/admin')).status).toBe(404);
     expect((await off.fetch('/admin/console.js')).status).toBe(404);
+  });
+
+  it('sends trusted document ids, which the server knows for the console even under TRUSTED_DOCUMENTS=only', async () => {
+    const documentId = `sha256:${createHash('sha256').update(ME).digest('hex')}`;
+    const ask = (app: TestApp, body: object) => app.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const byId = await ask(only, { documentId });
+    expect(byId.status).toBe(200);
+    expect(await byId.json()).toEqual({ data: { me: null } });
+    expect((await ask(only, { query: ME })).status).toBe(403);
+    // Without the console, its documents are not trusted.
+    expect(await (await ask(off, { documentId })).json()).toMatchObject({ errors: [{ extensions: { code: 'UNKNOWN_DOCUMENT' } }] });
   });
 });

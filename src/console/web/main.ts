@@ -29,6 +29,7 @@ function pageOf(segments: readonly string[]): Page {
 
 const root = document.getElementById('app') as HTMLElement;
 let admin: Admin | null = null;
+let navigated = false;
 
 async function start(): Promise<void> {
   try {
@@ -76,16 +77,22 @@ async function render(): Promise<void> {
     replace(main, h('h1', { tabindex: '-1' }, 'Something went wrong'), alertBox(error instanceof Error ? error.message : String(error)));
   }
   document.title = `${main.querySelector('h1')?.textContent ?? 'Console'} · Latchkey admin`;
-  main.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
+  // After a navigation, focus goes to the new page's heading, which screen readers announce; a first load
+  // keeps the browser's order, where the skip link comes first.
+  if (navigated) main.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
   document.body.dataset.ready = 'true';
 }
 
 function navigate(to: string): void {
+  navigated = true;
   if (to !== location.pathname + location.search) history.pushState(null, '', to);
   document.body.dataset.ready = 'false';
   void render();
 }
 
 interceptNavigation(navigate);
-window.addEventListener('popstate', () => void render());
+window.addEventListener('popstate', () => {
+  navigated = true;
+  void render();
+});
 void start();

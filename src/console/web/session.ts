@@ -1,4 +1,5 @@
 import { gql } from './api.ts';
+import { LOGOUT, ME } from './operations.ts';
 
 export interface Admin {
   readonly id: string;
@@ -8,10 +9,10 @@ export interface Admin {
 
 /** The signed-in account, or null: read from `me`, as any client reads it. */
 export async function whoAmI(): Promise<Admin | null> {
-  const data = await gql<{ me: Admin | null }>('query ConsoleMe { me { id email roles } }');
+  const data = await gql<{ me: Admin | null }>(ME);
   return data.me;
 }
 
 export async function signOut(): Promise<void> {
-  await gql('mutation ConsoleLogout { logout { revokedSessions } }');
+  await gql(LOGOUT);
 }

@@ -1,9 +1,6 @@
 import { ApiError, gql } from './api.ts';
 import { field, h } from './dom.ts';
-
-const REAUTHENTICATE = `mutation ConsoleReauthenticate($input: ReauthenticateInput!) {
-  reauthenticate(input: $input) { __typename ... on Error { code message } }
-}`;
+import { REAUTHENTICATE } from './operations.ts';
 
 /**
  * Runs a sensitive operation; when the API answers REAUTHENTICATION_REQUIRED (no sign-in or

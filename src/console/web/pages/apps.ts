@@ -2,24 +2,7 @@ import { ApiError, expectType, gql } from '../api.ts';
 import { alertBox, field, h, notice, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page } from '../router.ts';
-
-const CLIENTS = `query ConsoleClients($after: String) {
-  oauthClients(first: 50, after: $after) {
-    edges { node { id clientId name public redirectUris scopes createdAt } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-const GRANTS = `query ConsoleGrants { oauthGrants(first: 100) { edges { node { clientId clientName scopes createdAt lastUsedAt } } } }`;
-
-const REGISTER = `mutation ConsoleRegisterClient($input: RegisterOAuthClientInput!) {
-  registerOAuthClient(input: $input) {
-    __typename
-    ... on RegisterOAuthClientPayload { clientSecret client { clientId name } }
-    ... on ValidationError { field }
-    ... on Error { code message }
-  }
-}`;
+import { CLIENTS, GRANTS, REGISTER } from '../operations.ts';
 
 const SCOPES = ['openid', 'profile', 'email'] as const;
 

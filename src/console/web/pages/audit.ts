@@ -2,6 +2,7 @@ import { gql } from '../api.ts';
 import { field, h, replace, select, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page } from '../router.ts';
+import { EVENTS } from '../operations.ts';
 
 /** Event types the server records today; the type filter also takes any other text. */
 export const AUDIT_TYPES = [
@@ -17,13 +18,6 @@ export const AUDIT_TYPES = [
 const PERIODS = [['', 'Any time'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days']] as const;
 const PERIOD_MS: Readonly<Record<string, number>> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 const PAGE_SIZE = 50;
-
-const EVENTS = `query ConsoleAudit($first: Int!, $after: String, $type: String, $userId: ID) {
-  auditEvents(first: $first, after: $after, type: $type, userId: $userId) {
-    edges { node { id type at userId ip userAgent detail } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 interface Event { id: string; type: string; at: string; userId: string | null; ip: string | null; userAgent: string | null; detail: string | null }
 interface Answer { auditEvents: { edges: { node: Event }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }

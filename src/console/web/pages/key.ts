@@ -6,25 +6,7 @@ import { count, csv, totalsOf, when, zeroFilled, type Bucket } from '../format.t
 import { link, type Page } from '../router.ts';
 import { chosenPeriod, periodForm } from './period.ts';
 import { withStepUp } from '../step-up.ts';
-
-const KEY = `query ConsoleKey($id: ID!, $from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!) {
-  apiKey(id: $id) {
-    id name start environment scopes createdAt expiresAt lastUsedAt revokedAt
-    rateLimit { limit windowSeconds }
-    owner { id email }
-    usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors }
-  }
-}`;
-
-const REVOKE = `mutation ConsoleRevokeKey($id: ID!) {
-  revokeApiKey(id: $id) { __typename ... on ApiKey { revokedAt } ... on Error { code message } }
-}`;
-
-const ROLL = `mutation ConsoleRollKey($id: ID!, $overlapSeconds: Int) {
-  rollApiKey(id: $id, overlapSeconds: $overlapSeconds) {
-    __typename ... on CreateApiKeyPayload { secret apiKey { start } } ... on Error { code message }
-  }
-}`;
+import { KEY, REVOKE, ROLL } from '../operations.ts';
 
 interface Key {
   id: string; name: string; start: string; environment: string; scopes: string[];

@@ -4,20 +4,10 @@ import { h, replace, table } from '../dom.ts';
 import { count, totalsOf, when, zeroFilled, type Bucket, type Series } from '../format.ts';
 import { link, type Page } from '../router.ts';
 import { chosenPeriod, periodForm, type ChosenPeriod } from './period.ts';
+import { TOP_USAGE, SIGN_INS } from '../operations.ts';
 
 /** Until the API sums usage across every key, the overview sums the busiest keys' series. */
 const FALLBACK_KEYS = 25;
-
-const TOP_USAGE = `query ConsoleOverviewUsage($from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!, $limit: Int!) {
-  topApiKeys(from: $from, to: $to, limit: $limit) {
-    requests
-    apiKey { id usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors } }
-  }
-}`;
-
-const SIGN_INS = `query ConsoleSignIns($type: String!) {
-  auditEvents(type: $type, first: 100) { edges { node { id at userId ip detail } } pageInfo { hasNextPage } }
-}`;
 
 interface AuditNode { id: string; at: string; userId: string | null; ip: string | null; detail: string | null }
 interface AuditPage { auditEvents: { edges: { node: AuditNode }[]; pageInfo: { hasNextPage: boolean } } }

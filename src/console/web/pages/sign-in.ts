@@ -1,18 +1,6 @@
 import { ApiError, gql } from '../api.ts';
 import { alertBox, field, h, replace } from '../dom.ts';
-
-const LOGIN = `mutation ConsoleLogin($input: LoginInput!) {
-  login(input: $input) {
-    __typename
-    ... on SecondFactorRequired { challenge methods }
-    ... on RateLimitedError { retryAfterSeconds }
-    ... on Error { code message }
-  }
-}`;
-
-const VERIFY = `mutation ConsoleVerifySecondFactor($input: VerifySecondFactorInput!) {
-  verifySecondFactor(input: $input) { __typename ... on Error { code message } }
-}`;
+import { LOGIN, VERIFY } from '../operations.ts';
 
 type LoginAnswer =
   | { __typename: 'CookieAuthPayload' }

@@ -4,11 +4,7 @@ import { alertBox, h, notice, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page } from '../router.ts';
 import { withStepUp } from '../step-up.ts';
-
-const KEYS = 'query ConsoleSigningKeys { signingKeys { kid algorithm current createdAt retiredAt } }';
-const ROTATE = `mutation ConsoleRotateSigningKeys($input: RotateSigningKeysInput) {
-  rotateSigningKeys(input: $input) { keys { kid } }
-}`;
+import { KEYS, ROTATE } from '../operations.ts';
 
 interface SigningKey { kid: string; algorithm: string; current: boolean; createdAt: string; retiredAt: string | null }
 

@@ -3,13 +3,7 @@ import { field, h, replace, select, table } from '../dom.ts';
 import { count } from '../format.ts';
 import { link, type Page } from '../router.ts';
 import { chosenPeriod, periodForm } from './period.ts';
-
-const TOP = `query ConsoleTopKeys($from: DateTime!, $to: DateTime!, $limit: Int!) {
-  topApiKeys(from: $from, to: $to, limit: $limit) {
-    requests rateLimited errors
-    apiKey { id name start revokedAt owner { id email } }
-  }
-}`;
+import { TOP } from '../operations.ts';
 
 interface Total {
   requests: number; rateLimited: number; errors: number;

@@ -4,35 +4,7 @@ import { alertBox, field, h, notice, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page, type PageContext } from '../router.ts';
 import { withStepUp } from '../step-up.ts';
-
-const SEARCH = `query ConsoleUsers($emailContains: String, $after: String) {
-  users(first: 50, after: $after, emailContains: $emailContains) {
-    edges { node { id email roles createdAt disabledAt } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-const USER = `query ConsoleUser($id: ID!) {
-  user(id: $id) {
-    id email name roles emailVerified createdAt disabledAt
-    identities { provider subject email linkedAt }
-    secondFactors { methods totpEnabledAt recoveryCodesLeft }
-    sessions(first: 50) { edges { node { id createdAt lastUsedAt expiresAt ip userAgent } } }
-    apiKeys(first: 50, includeRevoked: true) { edges { node { id name start scopes lastUsedAt revokedAt } } }
-  }
-}`;
-
-/** What the API of this release already has: another account's keys (apiKeys with ownerId). */
-const KEYS_OF = `query ConsoleKeysOf($ownerId: ID!) {
-  apiKeys(ownerId: $ownerId, first: 50, includeRevoked: true) { edges { node { id name start scopes lastUsedAt revokedAt } } }
-}`;
-
-const REVOKE_SESSION = 'mutation ConsoleRevokeSession($id: ID!) { revokeSession(id: $id) { __typename ... on Error { code message } } }';
-const REVOKE_ALL = 'mutation ConsoleRevokeUserSessions($id: ID!) { revokeUserSessions(id: $id) { __typename ... on Error { code message } } }';
-const DISABLE = 'mutation ConsoleDisableUser($id: ID!) { disableUser(id: $id) { __typename ... on Error { code message } } }';
-const ENABLE = 'mutation ConsoleEnableUser($id: ID!) { enableUser(id: $id) { __typename ... on Error { code message } } }';
-const SET_ROLES = 'mutation ConsoleSetRoles($input: SetUserRolesInput!) { setUserRoles(input: $input) { __typename ... on Error { code message } } }';
-const DELETE = 'mutation ConsoleDeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on Error { code message } } }';
+import { SEARCH, USER, KEYS_OF, REVOKE_SESSION, REVOKE_ALL, DISABLE, ENABLE, SET_ROLES, DELETE } from '../operations.ts';
 
 interface KeyNode { id: string; name: string; start: string; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null }
 interface SessionNode { id: string; createdAt: string; lastUsedAt: string | null; expiresAt: string; ip: string | null; userAgent: string | null }
