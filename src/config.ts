@@ -33,6 +33,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How often API-key usage counted in memory is written to the database, in seconds. */
   readonly usageFlushSeconds: number;
+  /** GRAPHQL_MAX_COST: the most an operation may cost (see http/query-cost.ts); 5,000 by default. */
+  readonly maxQueryCost: number;
   readonly mail: MailConfig;
   /** When true, an account signs in only once its email address is verified (REQUIRE_VERIFIED_EMAIL). */
   readonly requireVerifiedEmail: boolean;
@@ -144,6 +146,10 @@ export function loadConfig(env: Env): ConfigResult {
   const trustProxy = parseBoolean(value('TRUST_PROXY') ?? 'false') ?? fail('TRUST_PROXY', 'must be true or false');
   const nodeEnv = value('NODE_ENV');
   const flushRaw = value('USAGE_FLUSH_SECONDS') ?? '5';
+  const costRaw = value('GRAPHQL_MAX_COST') ?? '5000';
+  const maxQueryCost = /^\d{1,7}$/.test(costRaw) && +costRaw >= 100 && +costRaw <= 1_000_000
+    ? +costRaw
+    : fail('GRAPHQL_MAX_COST', 'must be a whole number from 100 to 1000000');
   const usageFlushSeconds = /^\d+(\.\d+)?$/.test(flushRaw) && +flushRaw >= 0.1 && +flushRaw <= 300
     ? +flushRaw
     : fail('USAGE_FLUSH_SECONDS', 'must be a number of seconds from 0.1 to 300');
@@ -173,7 +179,7 @@ export function loadConfig(env: Env): ConfigResult {
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
     || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined
-    || secrets === undefined || requireAdminMfa === undefined || adminConsole === undefined) {
+    || secrets === undefined || requireAdminMfa === undefined || adminConsole === undefined || maxQueryCost === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -182,7 +188,7 @@ export function loadConfig(env: Env): ConfigResult {
       port, host, database, publicUrl, admin, allowedOrigins, oidcProviders, redisUrl,
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
       signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint, secrets, requireAdminMfa,
-      adminConsole,
+      adminConsole, maxQueryCost,
     }),
   };
 }

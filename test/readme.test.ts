@@ -110,6 +110,12 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       },
     },
     {
+      operation: 'UpdateApiKey',
+      variables: (c) => ({ input: { id: c.keyId, name: 'billing job (prod)', rateLimit: { limit: 500, windowSeconds: 60 } } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data) => expect(data.updateApiKey).toMatchObject({ __typename: 'ApiKey', name: 'billing job (prod)', rateLimit: { limit: 500, windowSeconds: 60 } }),
+    },
+    {
       operation: 'Login',
       variables: () => ({ input: admin }),
       then: (data, c) => {
@@ -186,6 +192,15 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
     const user = (c: Context) => ({ id: c.userId });
     return [
       {
+        operation: 'DeploymentUsage',
+        variables: () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }),
+        as: asAdmin,
+        then: (data) => {
+          const requests = data.apiKeyUsageSeries.buckets.reduce((sum: number, bucket: { requests: number }) => sum + bucket.requests, 0);
+          expect(requests).toBeGreaterThanOrEqual(3);
+        },
+      },
+      {
         operation: 'FindUsers',
         variables: (c) => ({ email: c.email.toUpperCase() }),
         as: asAdmin,
@@ -201,7 +216,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
         as: asAdmin,
         then: (data, c) => {
           expect(data.user.email).toBe(c.email);
-          expect(data.user.apiKeys.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([c.keyId]);
+          expect(data.user.apiKeys.edges.map((edge: { node: { id: string; name: string } }) => edge.node)).toMatchObject([{ id: c.keyId, name: 'billing job (prod)' }]);
           expect(data.user.secondFactors).toEqual({ methods: [], recoveryCodesLeft: 0 });
         },
       },

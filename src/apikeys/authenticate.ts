@@ -4,6 +4,7 @@ import { requestState } from '../http/request-state.ts';
 import type { Services } from '../services.ts';
 import type { Viewer } from '../viewer.ts';
 import { ownerDisabled } from './owner-disabled.ts';
+import { countRefusal } from './refusals.ts';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts';
 
 /**
@@ -22,6 +23,7 @@ export async function authenticateApiKey(services: Services, request: Request, r
   }
   if (!check.ok) {
     services.metrics.apiKeyChecks.inc({ outcome: check.code });
+    countRefusal(services, check);
     if (check.code === 'REVOKED') throw unauthenticated('revoked', 'The API key was revoked.');
     if (check.code === 'EXPIRED') throw unauthenticated('expired', 'The API key has expired.');
     throw unauthenticated('invalid', 'The API key is not valid.');

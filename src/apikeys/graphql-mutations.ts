@@ -12,6 +12,7 @@ import { issueKey, validateKeyInput, type IssuedKey } from './issue.ts';
 import type { ApiKeyRecord } from './key.ts';
 import { findKey, MAX_ROLL_OVERLAP_SECONDS, revokeKey, rollKey } from './manage.ts';
 import { ownerDisabled } from './owner-disabled.ts';
+import { countRefusal } from './refusals.ts';
 import type { KeyRefusal } from './verify.ts';
 
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
@@ -149,7 +150,10 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx): Promise<Verification> => {
       const { services } = ctx;
       const check = await services.apiKeys.check(args.key.trim());
-      if (!check.ok) return { valid: false, code: check.code, apiKey: null, remaining: null, resetAt: null };
+      if (!check.ok) {
+        countRefusal(services, check);
+        return { valid: false, code: check.code, apiKey: null, remaining: null, resetAt: null };
+      }
       const { key } = check;
       if (await ownerDisabled(services, key.ownerId)) return { valid: false, code: 'OWNER_DISABLED', apiKey: null, remaining: null, resetAt: null };
       if (key.rateLimit === null) {

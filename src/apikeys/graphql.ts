@@ -18,7 +18,7 @@ export const ApiKeyEnvironmentEnum = builder.enumType('ApiKeyEnvironment', {
   values: { LIVE: { description: 'Production traffic (sk_live_).' }, TEST: { description: 'Tests and development (sk_test_).' } } as const,
 });
 
-const UsageGranularityEnum = builder.enumType('UsageGranularity', {
+export const UsageGranularityEnum = builder.enumType('UsageGranularity', {
   description: 'The size of a usage bucket.',
   values: { MINUTE: { description: 'One minute.' }, HOUR: { description: 'One hour (UTC).' }, DAY: { description: 'One day (UTC).' } } as const,
 });

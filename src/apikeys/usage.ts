@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { MINUTE } from '../lib/time.ts';
 
-export type UsageOutcome = 'served' | 'rate_limited' | 'errors';
+/**
+ * What happened to a presentation of a key. The first three are requests made with a good key (they
+ * count in `requests`); the others were refused before any work and count only in their own column.
+ */
+export type UsageOutcome = 'served' | 'rate_limited' | 'errors' | 'revoked' | 'expired' | 'unknown';
+
+/** The key id that presentations of unknown keys are counted under: they have no key, hence no owner. */
+export const UNKNOWN_KEY_ID = '00000000-0000-0000-0000-000000000000';
 
 interface Counts {
   keyId: string;
@@ -11,6 +18,10 @@ interface Counts {
   requests: number;
   rateLimited: number;
   errors: number;
+  revoked: number;
+  expired: number;
+  unknown: number;
+  /** The last counted request; 0 when only refused presentations were seen (they never move last_used_at). */
   lastUsedAt: number;
 }
 
@@ -35,8 +46,12 @@ export class UsageRecorder {
     const id = `${keyId}|${minute}`;
     let counts = this.#pending.get(id);
     if (counts === undefined) {
-      counts = { keyId, minute, requests: 0, rateLimited: 0, errors: 0, lastUsedAt: at };
+      counts = { keyId, minute, requests: 0, rateLimited: 0, errors: 0, revoked: 0, expired: 0, unknown: 0, lastUsedAt: 0 };
       this.#pending.set(id, counts);
+    }
+    if (outcome === 'revoked' || outcome === 'expired' || outcome === 'unknown') {
+      counts[outcome] += 1;
+      return;
     }
     counts.requests += 1;
     if (outcome === 'rate_limited') counts.rateLimited += 1;
@@ -77,28 +92,36 @@ export class UsageRecorder {
     pending.requests += counts.requests;
     pending.rateLimited += counts.rateLimited;
     pending.errors += counts.errors;
+    pending.revoked += counts.revoked;
+    pending.expired += counts.expired;
+    pending.unknown += counts.unknown;
     pending.lastUsedAt = Math.max(pending.lastUsedAt, counts.lastUsedAt);
   }
 }
 
 function flushStatement(batch: readonly Counts[]) {
   const values = sql.join(batch.map((c) => sql`(${c.keyId}::uuid, ${new Date(c.minute).toISOString()}::timestamptz,
-    ${c.requests}::int, ${c.rateLimited}::int, ${c.errors}::int, ${new Date(c.lastUsedAt).toISOString()}::timestamptz)`), sql`, `);
+    ${c.requests}::int, ${c.rateLimited}::int, ${c.errors}::int, ${c.revoked}::int, ${c.expired}::int, ${c.unknown}::int,
+    ${new Date(c.lastUsedAt).toISOString()}::timestamptz)`), sql`, `);
   const rollup = (table: string, unit: string) => sql`
-    insert into ${sql.identifier(table)} (key_id, start, requests, rate_limited, errors)
-    select key_id, date_trunc(${unit}, start, 'UTC'), sum(requests), sum(rate_limited), sum(errors) from counted group by 1, 2
+    insert into ${sql.identifier(table)} (key_id, start, requests, rate_limited, errors, revoked, expired, unknown)
+    select key_id, date_trunc(${unit}, start, 'UTC'), sum(requests), sum(rate_limited), sum(errors), sum(revoked), sum(expired), sum(unknown)
+    from counted group by 1, 2
     on conflict (key_id, start) do update set
       requests = ${sql.identifier(table)}.requests + excluded.requests,
       rate_limited = ${sql.identifier(table)}.rate_limited + excluded.rate_limited,
-      errors = ${sql.identifier(table)}.errors + excluded.errors`;
+      errors = ${sql.identifier(table)}.errors + excluded.errors,
+      revoked = ${sql.identifier(table)}.revoked + excluded.revoked,
+      expired = ${sql.identifier(table)}.expired + excluded.expired,
+      unknown = ${sql.identifier(table)}.unknown + excluded.unknown`;
   return sql`
-    with counted (key_id, start, requests, rate_limited, errors, last_used_at) as (values ${values}),
+    with counted (key_id, start, requests, rate_limited, errors, revoked, expired, unknown, last_used_at) as (values ${values}),
     minutes as (${rollup('api_key_usage', 'minute')}),
     hours as (${rollup('api_key_usage_hourly', 'hour')}),
     days as (${rollup('api_key_usage_daily', 'day')}),
     used as (
       update api_keys set last_used_at = greatest(coalesce(api_keys.last_used_at, '-infinity'), latest.at)
-      from (select key_id, max(last_used_at) as at from counted group by key_id) latest
+      from (select key_id, max(last_used_at) as at from counted where requests > 0 group by key_id) latest
       where api_keys.id = latest.key_id
     )
     select 1 as flushed`;

@@ -13,7 +13,7 @@ export type KeyRefusal = 'MALFORMED' | 'NOT_FOUND' | 'REVOKED' | 'EXPIRED';
 
 export type KeyCheck =
   | { readonly ok: true; readonly key: ApiKeyRecord }
-  | { readonly ok: false; readonly code: KeyRefusal };
+  | { readonly ok: false; readonly code: KeyRefusal; /** The key, when it exists (REVOKED, EXPIRED). */ readonly keyId?: string };
 
 interface Cached {
   readonly key: ApiKeyRecord | null;
@@ -60,9 +60,9 @@ export class ApiKeyVerifier {
     }
     const { key, validUntil } = entry;
     if (key === null) return { ok: false, code: 'NOT_FOUND' };
-    if (key.revokedAt !== null) return { ok: false, code: 'REVOKED' };
+    if (key.revokedAt !== null) return { ok: false, code: 'REVOKED', keyId: key.id };
     if ((key.expiresAt !== null && key.expiresAt.getTime() <= now) || (validUntil !== null && validUntil <= now)) {
-      return { ok: false, code: 'EXPIRED' };
+      return { ok: false, code: 'EXPIRED', keyId: key.id };
     }
     return { ok: true, key };
   }

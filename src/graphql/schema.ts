@@ -17,6 +17,8 @@ import '../factors/graphql.ts';
 import '../accounts/admin-graphql.ts';
 import '../sessions/admin-graphql.ts';
 import '../apikeys/admin-graphql.ts';
+import '../apikeys/update-graphql.ts';
+import '../apikeys/series-graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

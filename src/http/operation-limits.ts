@@ -1,14 +1,15 @@
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { costLimitRule } from './query-cost.ts';
 
 /**
  * DESIGN §4 "GraphQL limits" (OWASP GraphQL, graphql-armor). Cost is armor's estimate (objects 2, scalars 1,
- * ×1.5 a level, × `first`): a full page of 100 audit events costs about 3 700.
+ * ×1.5 a level, × `first`) with fixed costs for usage fields (query-cost.ts): a full page of 100 audit
+ * events costs about 3 700. The cost limit is GRAPHQL_MAX_COST (config.ts); this is its default.
  */
 export const OPERATION_LIMITS = Object.freeze({ tokens: 2000, depth: 12, aliases: 15, directives: 20, cost: 5000 });
 
@@ -27,14 +28,14 @@ const CODES: ReadonlySet<string> = new Set(Object.values(LIMIT_CODES));
  * Refuses an operation over a limit before it runs: HTTP 400 and a GraphQL error with one of LIMIT_CODES.
  * Tokens are counted while parsing (a huge document is never built), the rest while validating.
  */
-export function useOperationLimits(limits = OPERATION_LIMITS): Plugin[] {
+export function useOperationLimits(limits: Readonly<Record<keyof typeof OPERATION_LIMITS, number>> = OPERATION_LIMITS): Plugin[] {
   const refuse = (code: string) => ({ onReject: [refusal(code)], propagateOnRejection: false });
   return [
     maxTokensPlugin({ n: limits.tokens, ...refuse(LIMIT_CODES.tokens) }),
     maxDepthPlugin({ n: limits.depth, ...refuse(LIMIT_CODES.depth) }),
     maxAliasesPlugin({ n: limits.aliases, ...refuse(LIMIT_CODES.aliases) }),
     maxDirectivesPlugin({ n: limits.directives, ...refuse(LIMIT_CODES.directives) }),
-    costLimitPlugin({ maxCost: limits.cost, ...refuse(LIMIT_CODES.cost) }),
+    { onValidate: ({ addValidationRule }) => addValidationRule(costLimitRule(limits.cost, refusal(LIMIT_CODES.cost))) },
     useRefusalStatus(),
   ] as Plugin[];
 }

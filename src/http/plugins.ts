@@ -45,7 +45,7 @@ export function plugins(services: Services, trustedDocuments: ReadonlyMap<string
     useSupportedMediaTypes(),
     ...useTrustedDocuments(trustedDocuments, services.config.trustedDocuments),
     useOneCredentialCheck(),
-    ...useOperationLimits(OPERATION_LIMITS),
+    ...useOperationLimits({ ...OPERATION_LIMITS, cost: services.config.maxQueryCost }),
     useNoNulCharacters(),
     ...(services.config.production ? [useNoIntrospection(), useNoSuggestions()] : []),
     useOperationMetrics(services.metrics),

@@ -118,6 +118,10 @@ const MUTATIONS: Record<string, MutationCases> = {
   },
   unlinkIdentity: { as: 'user', refused: () => ({ provider: 'no-such-provider' }) },
   disableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  updateApiKey: {
+    as: 'user',
+    refused: () => ({ input: { id: randomUUID(), name: 'key', scopes: ['apikeys:verify'], rateLimit: { limit: 10, windowSeconds: 60 }, expiresAt: null } }),
+  },
   enableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
   revokeUserSessions: { as: 'admin', refused: () => ({ id: randomUUID() }) },
   deleteUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
