@@ -25,7 +25,9 @@ const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/console.png', import.m
 const USAGE = `query Usage($id: ID!, $from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!) {
   apiKey(id: $id) { usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors } }
 }`;
-const TOP = `query Top($from: DateTime!, $to: DateTime!) { topApiKeys(from: $from, to: $to, limit: 100) { requests rateLimited errors apiKey { id } } }`;
+const ALL_KEYS = `query All($from: DateTime!, $to: DateTime!) {
+  apiKeyUsageSeries(from: $from, to: $to, granularity: HOUR) { buckets { requests served rateLimited errors revoked expired unknown } }
+}`;
 
 interface Bucket { start: string; requests: number; rateLimited: number; errors: number }
 
@@ -50,6 +52,10 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
     for (let i = 0; i < 5; i += 1) await app.gql(WHO, {}, { headers: { 'x-api-key': busy.secret } });
     await app.gql('{ sessions { edges { node { id } } } }', {}, { headers: { 'x-api-key': busy.secret } });
     for (let i = 0; i < 5; i += 1) await app.gql(WHO, {}, { headers: { 'x-api-key': limited.secret } });
+    // A revoked key presented once: refused, counted apart from requests.
+    const gone = await createKey(app, owner.accessToken, { name: 'gone key' });
+    await app.gql('mutation R($id: ID!) { revokeApiKey(id: $id) { __typename } }', { id: gone.id }, { bearer: owner.accessToken });
+    expect((await app.gql(WHO, {}, { headers: { 'x-api-key': gone.secret } })).status).toBe(401);
     await app.app.services.usage.flush();
     await app.gql(LOGIN, { input: { email: owner.email, password: 'not the password at all' } });
     totpSecret = (await enrolTotp(app, admin)).secret;
@@ -166,14 +172,19 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       adminState = await context.storageState();
       const now = Date.now();
-      const { body } = await app.gql(TOP, { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() }, { bearer: admin.accessToken });
-      const totals = (body.data.topApiKeys as { requests: number; rateLimited: number; errors: number }[])
-        .reduce((sum, t) => ({ requests: sum.requests + t.requests, rateLimited: sum.rateLimited + t.rateLimited, errors: sum.errors + t.errors }), { requests: 0, rateLimited: 0, errors: 0 });
-      expect(totals).toEqual({ requests: 11, rateLimited: 3, errors: 1 });
+      const { body } = await app.gql(ALL_KEYS, { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() }, { bearer: admin.accessToken });
+      type Sums = { requests: number; served: number; rateLimited: number; errors: number; refused: number };
+      const totals = (body.data.apiKeyUsageSeries.buckets as (Omit<Sums, 'refused'> & { revoked: number; expired: number; unknown: number })[])
+        .reduce<Sums>((sum, b) => ({
+          requests: sum.requests + b.requests, served: sum.served + b.served, rateLimited: sum.rateLimited + b.rateLimited,
+          errors: sum.errors + b.errors, refused: sum.refused + b.revoked + b.expired + b.unknown,
+        }), { requests: 0, served: 0, rateLimited: 0, errors: 0, refused: 0 });
+      expect(totals).toEqual({ requests: 11, served: 8, rateLimited: 3, errors: 1, refused: 1 });
       expect(await stat(page, 'total-requests')).toBe(totals.requests);
+      expect(await stat(page, 'total-served')).toBe(totals.served);
       expect(await stat(page, 'total-rate-limited')).toBe(totals.rateLimited);
       expect(await stat(page, 'total-errors')).toBe(totals.errors);
-      expect(await stat(page, 'total-served')).toBe(totals.requests - totals.rateLimited - totals.errors);
+      expect(await stat(page, 'total-refused')).toBe(totals.refused);
       expect(await page.locator('.chart canvas').count()).toBe(1);
       const signIns = async (type: string) => (await app.gql(`{ auditEvents(type: "${type}", first: 100) { edges { node { id } } } }`, {}, { bearer: admin.accessToken })).body.data.auditEvents.edges.length;
       expect(await stat(page, 'signins-succeeded')).toBe(await signIns('login.succeeded'));
@@ -219,8 +230,15 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       await page.getByRole('heading', { name: 'Top keys' }).waitFor();
       await ready(page);
       const rows = page.locator('tbody tr');
-      await expect(rows.count()).resolves.toBe(2);
-      await expect(rows.first().innerText()).resolves.toContain('busy key');
+      const now = Date.now();
+      const top = (await app.gql('query T($from: DateTime!, $to: DateTime!) { topApiKeys(from: $from, to: $to, limit: 25) { requests apiKey { name } } }',
+        { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() }, { bearer: admin.accessToken })).body.data.topApiKeys;
+      expect(top[0]).toEqual({ requests: 6, apiKey: { name: 'busy key' } });
+      await expect(rows.count()).resolves.toBe(top.length);
+      for (const [i, total] of top.entries()) {
+        await expect(rows.nth(i).locator('td').first().innerText()).resolves.toContain(total.apiKey.name);
+        await expect(rows.nth(i).locator('td').nth(2).innerText()).resolves.toBe(String(total.requests));
+      }
       await check(page, 'top-keys');
 
       await page.getByRole('link', { name: /busy key/ }).click();
@@ -231,8 +249,8 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       await page.getByRole('button', { name: 'Show' }).click();
       await ready(page);
       expect(page.url()).toContain('granularity=MINUTE');
-      const now = Date.now();
-      const to = new Date(Math.ceil((now + 1) / 60_000) * 60_000);
+      const later = Date.now();
+      const to = new Date(Math.ceil((later + 1) / 60_000) * 60_000);
       const from = new Date(to.getTime() - 3_600_000);
       const buckets = await apiUsage(busy.id, from.toISOString(), to.toISOString(), 'MINUTE');
       const sum = (pick: (b: Bucket) => number) => buckets.reduce((total, b) => total + pick(b), 0);
@@ -240,7 +258,7 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       expect(await stat(page, 'requests')).toBe(sum((b) => b.requests));
       expect(await stat(page, 'errors')).toBe(sum((b) => b.errors));
       expect(await stat(page, 'rate-limited')).toBe(sum((b) => b.rateLimited));
-      expect(await stat(page, 'served')).toBe(sum((b) => b.requests - b.rateLimited - b.errors));
+      expect(await stat(page, 'served')).toBe(sum((b) => b.requests - b.rateLimited));
       const drawn = Number(await page.locator('.chart-figure').getAttribute('data-drawn-ms'));
       console.log(`key chart (60 minute buckets) drawn in ${drawn.toFixed(1)} ms`);
       await check(page, 'key');
@@ -248,7 +266,7 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download usage as CSV' }).click()]);
       const text = readFileSync((await download.path())!, 'utf8');
       const expected = ['start,requests,served,rate_limited,errors',
-        ...buckets.map((b) => `${b.start},${b.requests},${b.requests - b.rateLimited - b.errors},${b.rateLimited},${b.errors}`)].join('\r\n') + '\r\n';
+        ...buckets.map((b) => `${b.start},${b.requests},${b.requests - b.rateLimited},${b.rateLimited},${b.errors}`)].join('\r\n') + '\r\n';
       expect(text).toBe(expected);
     }, true);
   });

@@ -39,14 +39,20 @@ export interface Bucket {
   readonly requests: number;
   readonly rateLimited: number;
   readonly errors: number;
+  /** Refused presentations of revoked, expired or unknown keys (apiKeyUsageSeries); not in `requests`. */
+  readonly revoked?: number;
+  readonly expired?: number;
+  readonly unknown?: number;
 }
 
 export interface Series {
   /** Bucket starts, in seconds (uPlot's time axis). */
   readonly x: number[];
+  /** Requests answered, errors included (the API's `served`: requests − rateLimited). */
   readonly served: number[];
   readonly rateLimited: number[];
   readonly errors: number[];
+  readonly refused: number[];
 }
 
 /**
@@ -57,14 +63,16 @@ export function zeroFilled(buckets: readonly Bucket[], from: Date, to: Date, gra
   const unit = UNIT_MS[granularity];
   const first = Math.floor(from.getTime() / unit) * unit;
   const count = Math.max(0, Math.ceil((to.getTime() - first) / unit));
-  const series: Series = { x: [], served: new Array<number>(count).fill(0), rateLimited: new Array<number>(count).fill(0), errors: new Array<number>(count).fill(0) };
+  const zeros = () => new Array<number>(count).fill(0);
+  const series: Series = { x: [], served: zeros(), rateLimited: zeros(), errors: zeros(), refused: zeros() };
   for (let i = 0; i < count; i += 1) series.x.push((first + i * unit) / 1000);
   for (const bucket of buckets) {
     const i = Math.round((Date.parse(bucket.start) - first) / unit);
     if (i < 0 || i >= count) continue;
-    series.served[i]! += bucket.requests - bucket.rateLimited - bucket.errors;
+    series.served[i]! += bucket.requests - bucket.rateLimited;
     series.rateLimited[i]! += bucket.rateLimited;
     series.errors[i]! += bucket.errors;
+    series.refused[i]! += (bucket.revoked ?? 0) + (bucket.expired ?? 0) + (bucket.unknown ?? 0);
   }
   return series;
 }
@@ -74,14 +82,14 @@ export interface Totals {
   readonly served: number;
   readonly rateLimited: number;
   readonly errors: number;
+  readonly refused: number;
 }
 
 export function totalsOf(series: Series): Totals {
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
   const served = sum(series.served);
   const rateLimited = sum(series.rateLimited);
-  const errors = sum(series.errors);
-  return { requests: served + rateLimited + errors, served, rateLimited, errors };
+  return { requests: served + rateLimited, served, rateLimited, errors: sum(series.errors), refused: sum(series.refused) };
 }
 
 const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });

@@ -56,6 +56,12 @@ export const ROLL = `mutation ConsoleRollKey($id: ID!, $overlapSeconds: Int) {
   }
 }`;
 
+export const ALL_KEYS_USAGE = `query ConsoleAllKeysUsage($from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!) {
+  apiKeyUsageSeries(from: $from, to: $to, granularity: $granularity, fillEmpty: true) {
+    from to buckets { start requests rateLimited errors revoked expired unknown }
+  }
+}`;
+
 export const TOP_USAGE = `query ConsoleOverviewUsage($from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!, $limit: Int!) {
   topApiKeys(from: $from, to: $to, limit: $limit) {
     requests

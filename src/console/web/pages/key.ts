@@ -55,7 +55,7 @@ export const keyPage: Page = async ({ main, segments, params, navigate }) => {
     }
   })());
 
-  const rows = key.usage.map((bucket) => [bucket.start, bucket.requests, bucket.requests - bucket.rateLimited - bucket.errors, bucket.rateLimited, bucket.errors]);
+  const rows = key.usage.map((bucket) => [bucket.start, bucket.requests, bucket.requests - bucket.rateLimited, bucket.rateLimited, bucket.errors]);
   const file = new Blob([csv([['start', 'requests', 'served', 'rate_limited', 'errors'], ...rows])], { type: 'text/csv' });
   const download = h('a', {
     href: URL.createObjectURL(file), download: `usage-${key.id}-${chosen.granularity.toLowerCase()}.csv`, class: 'button secondary',
@@ -78,8 +78,8 @@ export const keyPage: Page = async ({ main, segments, params, navigate }) => {
       chart.element,
       table('Outcomes over the period', ['Outcome', 'Requests'], [
         ['Served', h('span', { 'data-stat': 'served' }, count(totals.served))],
+        ['… of which with errors', h('span', { 'data-stat': 'errors' }, count(totals.errors))],
         ['Rate limited', h('span', { 'data-stat': 'rate-limited' }, count(totals.rateLimited))],
-        ['Errors', h('span', { 'data-stat': 'errors' }, count(totals.errors))],
         ['All requests', h('span', { 'data-stat': 'requests' }, count(totals.requests))],
       ]),
       h('p', {}, download)));

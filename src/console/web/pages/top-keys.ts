@@ -19,10 +19,10 @@ export const topKeysPage: Page = async ({ main, params }) => {
   replace(main,
     h('h1', { tabindex: '-1' }, 'Top keys'),
     periodForm(link('/keys'), chosen, [limitSelect]),
-    table(`The busiest keys, ${chosen.label.toLowerCase()}`, ['Key', 'Owner', 'Requests', 'Served', 'Rate limited', 'Errors'],
+    table(`The busiest keys, ${chosen.label.toLowerCase()}`, ['Key', 'Owner', 'Requests', 'Served', 'With errors', 'Rate limited'],
       topApiKeys.map(({ apiKey, requests, rateLimited, errors }) => [
         h('a', { href: link(`/keys/${apiKey.id}`, { period: chosen.id }) }, `${apiKey.name} (${apiKey.start}…)`, apiKey.revokedAt === null ? null : ' — revoked'),
         h('a', { href: link(`/users/${apiKey.owner.id}`) }, apiKey.owner.email),
-        count(requests), count(requests - rateLimited - errors), count(rateLimited), count(errors),
+        count(requests), count(requests - rateLimited), count(errors), count(rateLimited),
       ]), 'no key was used in this period.'));
 };
