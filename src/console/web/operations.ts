@@ -62,13 +62,6 @@ export const ALL_KEYS_USAGE = `query ConsoleAllKeysUsage($from: DateTime!, $to: 
   }
 }`;
 
-export const TOP_USAGE = `query ConsoleOverviewUsage($from: DateTime!, $to: DateTime!, $granularity: UsageGranularity!, $limit: Int!) {
-  topApiKeys(from: $from, to: $to, limit: $limit) {
-    requests
-    apiKey { id usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors } }
-  }
-}`;
-
 export const SIGN_INS = `query ConsoleSignIns($type: String!) {
   auditEvents(type: $type, first: 100) { edges { node { id at userId ip detail } } pageInfo { hasNextPage } }
 }`;
@@ -114,11 +107,6 @@ export const USER = `query ConsoleUser($id: ID!) {
     sessions(first: 50) { edges { node { id createdAt lastUsedAt expiresAt ip userAgent } } }
     apiKeys(first: 50, includeRevoked: true) { edges { node { id name start scopes lastUsedAt revokedAt } } }
   }
-}`;
-
-/** Without the admin user API: another account's keys, which apiKeys(ownerId) answers. */
-export const KEYS_OF = `query ConsoleKeysOf($ownerId: ID!) {
-  apiKeys(ownerId: $ownerId, first: 50, includeRevoked: true) { edges { node { id name start scopes lastUsedAt revokedAt } } }
 }`;
 
 export const REVOKE_SESSION = 'mutation ConsoleRevokeSession($id: ID!) { revokeSession(id: $id) { __typename ... on Error { code message } } }';

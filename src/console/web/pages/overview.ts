@@ -1,13 +1,10 @@
-import { ApiError, gql } from '../api.ts';
+import { gql } from '../api.ts';
 import { usageChart } from '../chart.ts';
 import { h, replace, table } from '../dom.ts';
 import { count, totalsOf, when, zeroFilled, type Bucket, type Series } from '../format.ts';
 import { link, type Page } from '../router.ts';
 import { chosenPeriod, periodForm, type ChosenPeriod } from './period.ts';
-import { ALL_KEYS_USAGE, SIGN_INS, TOP_USAGE } from '../operations.ts';
-
-/** On a server whose API has no series across every key, the overview sums the busiest keys' series. */
-const FALLBACK_KEYS = 25;
+import { ALL_KEYS_USAGE, SIGN_INS } from '../operations.ts';
 
 interface AuditNode { id: string; at: string; userId: string | null; ip: string | null; detail: string | null }
 interface AuditPage { auditEvents: { edges: { node: AuditNode }[]; pageInfo: { hasNextPage: boolean } } }
@@ -20,18 +17,17 @@ export const overviewPage: Page = async ({ main, params }) => {
     signIns('login.succeeded', chosen.from),
     signIns('login.failed', chosen.from),
   ]);
-  const totals = totalsOf(series.series);
-  const chart = usageChart(`Requests across all keys, ${chosen.label.toLowerCase()}`, series.series, chosen.granularity, series.note === null);
+  const totals = totalsOf(series);
+  const chart = usageChart(`Requests across all keys, ${chosen.label.toLowerCase()}`, series, chosen.granularity, true);
   replace(main,
     h('h1', { tabindex: '-1' }, 'Overview'),
     periodForm(link(''), chosen),
     h('section', { 'aria-labelledby': 'usage-h' },
       h('h2', { id: 'usage-h' }, 'Requests with API keys'),
-      series.note === null ? null : h('p', { class: 'muted' }, series.note),
       h('dl', { class: 'stats' },
         stat('Requests', totals.requests, 'total-requests'), stat('Served', totals.served, 'total-served'),
         stat('Rate limited', totals.rateLimited, 'total-rate-limited'), stat('With errors', totals.errors, 'total-errors'),
-        series.note === null ? stat('Refused keys', totals.refused, 'total-refused') : null),
+        stat('Refused keys', totals.refused, 'total-refused')),
       chart.element),
     h('section', { 'aria-labelledby': 'signins-h' },
       h('h2', { id: 'signins-h' }, 'Sign-ins'),
@@ -47,22 +43,12 @@ function stat(label: string, value: number, id: string, more = false): HTMLEleme
   return h('div', {}, h('dt', {}, label), h('dd', { 'data-stat': id }, `${count(value)}${more ? '+' : ''}`));
 }
 
-async function allKeysSeries(chosen: ChosenPeriod): Promise<{ series: Series; note: string | null }> {
-  try {
-    const { apiKeyUsageSeries: answer } = await gql<{ apiKeyUsageSeries: { from: string; to: string; buckets: Bucket[] } }>(ALL_KEYS_USAGE, {
-      from: chosen.from.toISOString(), to: chosen.to.toISOString(), granularity: chosen.granularity,
-    });
-    return { series: zeroFilled(answer.buckets, new Date(answer.from), new Date(answer.to), chosen.granularity), note: null };
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.code !== 'GRAPHQL_VALIDATION_FAILED') throw error;
-  }
-  const variables = { from: chosen.from.toISOString(), to: chosen.to.toISOString(), granularity: chosen.granularity, limit: FALLBACK_KEYS };
-  const data = await gql<{ topApiKeys: { requests: number; apiKey: { usage: Bucket[] } }[] }>(TOP_USAGE, variables);
-  const buckets = data.topApiKeys.flatMap((total) => total.apiKey.usage);
-  const note = data.topApiKeys.length === FALLBACK_KEYS
-    ? `Summed over the ${FALLBACK_KEYS} busiest keys of the period: this API offers no series across every key.`
-    : null;
-  return { series: zeroFilled(buckets, chosen.from, chosen.to, chosen.granularity), note };
+/** Every key's requests, zero-filled, with the refused presentations of revoked, expired and unknown keys. */
+async function allKeysSeries(chosen: ChosenPeriod): Promise<Series> {
+  const { apiKeyUsageSeries: answer } = await gql<{ apiKeyUsageSeries: { from: string; to: string; buckets: Bucket[] } }>(ALL_KEYS_USAGE, {
+    from: chosen.from.toISOString(), to: chosen.to.toISOString(), granularity: chosen.granularity,
+  });
+  return zeroFilled(answer.buckets, new Date(answer.from), new Date(answer.to), chosen.granularity);
 }
 
 /** The period's events of a type, from the newest 100 (the API has no time filter here): `more` when older ones may be in the period too. */

@@ -1,10 +1,10 @@
 import { ApiError, gql } from '../api.ts';
 import { confirmAction } from '../confirm.ts';
-import { alertBox, field, h, notice, replace, table } from '../dom.ts';
+import { alertBox, field, h, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page, type PageContext } from '../router.ts';
 import { withStepUp } from '../step-up.ts';
-import { SEARCH, USER, KEYS_OF, REVOKE_SESSION, REVOKE_ALL, DISABLE, ENABLE, SET_ROLES, DELETE } from '../operations.ts';
+import { SEARCH, USER, REVOKE_SESSION, REVOKE_ALL, DISABLE, ENABLE, SET_ROLES, DELETE } from '../operations.ts';
 
 interface KeyNode { id: string; name: string; start: string; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null }
 interface SessionNode { id: string; createdAt: string; lastUsedAt: string | null; expiresAt: string; ip: string | null; userAgent: string | null }
@@ -15,9 +15,6 @@ interface User {
   sessions: { edges: { node: SessionNode }[] };
   apiKeys: { edges: { node: KeyNode }[] };
 }
-
-/** The API answers a field it does not have with a validation error: the console then says what is missing. */
-const missingFromApi = (error: unknown) => error instanceof ApiError && error.code === 'GRAPHQL_VALIDATION_FAILED';
 
 /** Users: search by email; one user's sessions (revoke one or all), keys, linked providers and factors. */
 export const usersPage: Page = async (context) => {
@@ -35,33 +32,21 @@ export const usersPage: Page = async (context) => {
     const id = (new FormData(byId).get('id') ?? '').toString().trim();
     if (id !== '') context.navigate(link(`/users/${encodeURIComponent(id)}`));
   });
-  let results: HTMLElement;
-  try {
-    const data = await gql<{ users: { edges: { node: User }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
-      SEARCH, { emailContains: query === '' ? null : query, after: params.get('after') });
-    const page = data.users.pageInfo;
-    results = h('div', {},
-      table(query === '' ? 'Accounts, newest first' : `Accounts whose email contains “${query}”`, ['Email', 'Roles', 'Created', 'Status'],
-        data.users.edges.map(({ node }) => [
-          h('a', { href: link(`/users/${node.id}`) }, node.email), node.roles.join(', ') || '—', when(node.createdAt),
-          node.disabledAt === null ? 'active' : `disabled ${when(node.disabledAt)}`,
-        ]), 'no account matches.'),
-      page.hasNextPage && page.endCursor !== null ? h('p', {}, h('a', { href: link('/users', { email: query, after: page.endCursor }) }, 'More accounts')) : null);
-  } catch (error) {
-    if (!missingFromApi(error)) throw error;
-    results = alertBox('This server\'s API cannot list or search accounts yet (the users query of issue #21 is missing): open an account by its id instead, from the audit log or a key\'s owner.');
-  }
+  const data = await gql<{ users: { edges: { node: User }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    SEARCH, { emailContains: query === '' ? null : query, after: params.get('after') });
+  const page = data.users.pageInfo;
+  const results = h('div', {},
+    table(query === '' ? 'Accounts, newest first' : `Accounts whose email contains “${query}”`, ['Email', 'Roles', 'Created', 'Status'],
+      data.users.edges.map(({ node }) => [
+        h('a', { href: link(`/users/${node.id}`) }, node.email), node.roles.join(', ') || '—', when(node.createdAt),
+        node.disabledAt === null ? 'active' : `disabled ${when(node.disabledAt)}`,
+      ]), 'no account matches.'),
+    page.hasNextPage && page.endCursor !== null ? h('p', {}, h('a', { href: link('/users', { email: query, after: page.endCursor }) }, 'More accounts')) : null);
   replace(main, h('h1', { tabindex: '-1' }, 'Users'), search, results, byId);
 };
 
 async function userPage({ main, navigate, admin }: PageContext, id: string): Promise<void> {
-  let user: User | null;
-  try {
-    user = (await gql<{ user: User | null }>(USER, { id })).user;
-  } catch (error) {
-    if (!missingFromApi(error)) throw error;
-    return degradedUserPage(main, id);
-  }
+  const { user } = await gql<{ user: User | null }>(USER, { id });
   if (user === null) {
     replace(main, h('h1', { tabindex: '-1' }, 'Account not found'), h('p', {}, 'No account has this id.'));
     return;
@@ -141,14 +126,4 @@ function keysSection(keys: readonly KeyNode[]): HTMLElement {
       h('a', { href: link(`/keys/${key.id}`) }, `${key.name} (${key.start}…)`), key.scopes.join(', ') || 'none', when(key.lastUsedAt),
       key.revokedAt === null ? 'live' : `revoked ${when(key.revokedAt)}`,
     ]), 'none.'));
-}
-
-/** Without the admin user API: the account's keys, which apiKeys(ownerId) already answers, and a link to its events. */
-async function degradedUserPage(main: HTMLElement, id: string): Promise<void> {
-  const data = await gql<{ apiKeys: { edges: { node: KeyNode }[] } }>(KEYS_OF, { ownerId: id });
-  replace(main,
-    h('h1', { tabindex: '-1' }, `Account ${id}`),
-    notice('This server\'s API cannot read another account yet (the user query of issue #21 is missing): sessions, providers and factors are not shown.'),
-    h('p', {}, h('a', { href: link('/audit', { user: id }) }, 'This account\'s audit events')),
-    keysSection(data.apiKeys.edges.map(({ node }) => node)));
 }
