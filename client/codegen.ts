@@ -46,7 +46,7 @@ const config: ClientCodegen = {
     useTypeImports: true,
     importExtension: '.ts',
     // RFC 3339 date-times travel as strings; the client parses none of them for you.
-    scalars: { DateTime: { input: 'string', output: 'string' } },
+    scalars: { DateTime: { input: 'string', output: 'string' }, JSONObject: { input: 'Record<string, unknown>', output: 'Record<string, unknown>' } },
     strictScalars: true,
   },
 };

@@ -134,6 +134,18 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       },
     },
     {
+      operation: 'UpdateOAuthClient',
+      variables: (c) => ({ input: { clientId: c.clientId, name: 'Photo Printer 2' } }),
+      as: (c) => bearer(c.adminToken),
+      then: (data) => expect(data.updateOAuthClient).toMatchObject({ __typename: 'OAuthClient', name: 'Photo Printer 2' }),
+    },
+    {
+      operation: 'RotateOAuthClientSecret',
+      variables: (c) => ({ clientId: c.clientId }),
+      as: (c) => bearer(c.adminToken),
+      then: (data) => expect(data.rotateOAuthClientSecret.clientSecret).toEqual(expect.any(String)),
+    },
+    {
       operation: 'EnrolTotp',
       variables: () => ({}),
       as: (c) => bearer(c.accessToken),
@@ -228,6 +240,15 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       },
       { operation: 'RevokeUserSessions', variables: user, as: asAdmin, then: (data) => expect(data.revokeUserSessions.__typename).toBe('RevokeUserSessionsPayload') },
       { operation: 'DisableUser', variables: user, as: asAdmin, then: (data) => expect(data.disableUser.disabledAt).toEqual(expect.any(String)) },
+      {
+        operation: 'AuditTrail',
+        variables: (c) => ({ userId: c.userId, since: new Date(Date.now() - 3_600_000).toISOString() }),
+        as: asAdmin,
+        then: (data, c) => {
+          const disabled = data.auditEvents.edges.find((edge: { node: { eventType: string } }) => edge.node.eventType === 'USER_DISABLED');
+          expect(disabled.node.target).toEqual({ type: 'USER', id: c.userId });
+        },
+      },
       { operation: 'EnableUser', variables: user, as: asAdmin, then: (data) => expect(data.enableUser.disabledAt).toBeNull() },
       {
         operation: 'DeleteUser',
@@ -260,7 +281,7 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
     })) authorize.searchParams.set(name, value);
     const page = await fetch(authorize, { redirect: 'manual' });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Photo Printer');
+    expect(await page.text()).toContain('Photo Printer 2');
   }, 120_000);
 
   it('answers the curl line as the README shows', async () => {

@@ -5,8 +5,9 @@ import { connection, decodeCursor, PageInfoRef, pageSize, type PageInfoShape } f
 import { isUuid } from '../lib/secrets.ts';
 import { isSignedIn } from '../viewer.ts';
 import { listAuditEvents, type AuditEventRecord } from './query.ts';
+import { structuredFilter, structuredFilterArgs } from './filter-args.ts';
 
-const AuditEventRef = builder.objectRef<AuditEventRecord>('AuditEvent').implement({
+export const AuditEventRef = builder.objectRef<AuditEventRecord>('AuditEvent').implement({
   description: 'A security event: who did what, when, from where. Never holds a secret.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The event\'s id.' }),
@@ -53,6 +54,7 @@ builder.queryField('auditEvents', (t) =>
       after: t.arg.string({ description: 'The endCursor of the previous page.' }),
       type: t.arg.string({ description: 'Only events of this type, e.g. login.failed.' }),
       userId: t.arg.id({ description: 'Only this account\'s events (admins; others may name only themselves).' }),
+      ...structuredFilterArgs(t.arg),
     },
     resolve: async (_root, args, ctx) => {
       if (!isSignedIn(ctx.viewer)) throw forbidden();
@@ -63,7 +65,7 @@ builder.queryField('auditEvents', (t) =>
       if (!admin && asked !== null && asked !== ctx.viewer.userId) throw forbidden();
       const userId = admin ? asked : ctx.viewer.userId;
       if (userId !== null && !isUuid(userId)) return connection([], size, position, after !== null);
-      const rows = await listAuditEvents(ctx.services.database, { userId, type: args.type ?? null, after, limit: size + 1 });
+      const rows = await listAuditEvents(ctx.services.database, { userId, type: args.type ?? null, ...structuredFilter(args), after, limit: size + 1 });
       return connection(rows, size, position, after !== null);
     },
   }),

@@ -16,13 +16,18 @@ export interface SchemaDiff {
   readonly dangerous: readonly string[];
   /** Breaking changes that the pending list does not name: each one fails the check. */
   readonly unlisted: readonly string[];
-  /** Listed breaking changes that no longer happen: each one fails the check (delete its line). */
+  /** Pending lines that name no breaking change (any more): each one fails the check (delete its line). */
   readonly gone: readonly string[];
   /** Lines listed more than once. */
   readonly duplicated: readonly string[];
 }
 
-/** The intended breaking changes: one findBreakingChanges description a line; `#` starts a comment line. */
+const BROKEN = 'broken: ';
+
+/**
+ * The intended breaking changes: one `broken: <findBreakingChanges description>` line each, exactly as
+ * `npm run schema:diff` (and the shared contract check) prints it; `#` starts a comment line.
+ */
 export function parsePending(text: string): string[] {
   return text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
 }
@@ -36,9 +41,9 @@ export function diffSchemas(baselineSdl: string, currentSdl: string, pending: re
   return {
     broken,
     dangerous,
-    unlisted: broken.filter((description) => !pending.includes(description)),
-    gone: pending.filter((description) => !broken.includes(description)),
-    duplicated: pending.filter((description, index) => pending.indexOf(description) !== index),
+    unlisted: broken.filter((description) => !pending.includes(BROKEN + description)),
+    gone: pending.filter((line) => !broken.some((description) => line === BROKEN + description)),
+    duplicated: pending.filter((line, index) => pending.indexOf(line) !== index),
   };
 }
 
@@ -54,10 +59,10 @@ export function diffCommittedSchema(): SchemaDiff {
 /** The report `npm run schema:diff` prints, and whether the check passes. */
 export function reportSchemaDiff(diff: SchemaDiff): { ok: boolean; lines: string[] } {
   const lines = [
-    ...diff.broken.map((description) => `broken: ${description}`),
+    ...diff.broken.map((description) => `${BROKEN}${description}`),
     ...diff.dangerous.map((description) => `note: ${description}`),
     ...diff.unlisted.map((description) => `unintended: ${description} (fix the schema, or list it in test/contract-pending.txt)`),
-    ...diff.gone.map((description) => `gone: ${description} (delete its line from test/contract-pending.txt)`),
+    ...diff.gone.map((line) => `gone: ${line} (delete this line from test/contract-pending.txt)`),
     ...diff.duplicated.map((description) => `listed twice: ${description}`),
   ];
   const ok = diff.unlisted.length === 0 && diff.gone.length === 0 && diff.duplicated.length === 0;

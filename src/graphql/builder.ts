@@ -20,7 +20,7 @@ export const builder = new SchemaBuilder<{
     /** The credential holds this scope. */
     scope: Scope;
   };
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: { DateTime: { Input: Date; Output: Date }; JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> } };
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,

@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './scalars.ts';
+import './json-scalar.ts';
 import './errors.ts';
 import './viewer.ts';
 import '../sessions/graphql.ts';
@@ -19,6 +20,8 @@ import '../sessions/admin-graphql.ts';
 import '../apikeys/admin-graphql.ts';
 import '../apikeys/update-graphql.ts';
 import '../apikeys/series-graphql.ts';
+import '../audit/structured-graphql.ts';
+import '../oauth/admin-graphql.ts';
 
 /** The whole GraphQL schema, types sorted by name as schema.graphql prints it. */
 export function buildSchema(): GraphQLSchema {

@@ -118,6 +118,12 @@ const MUTATIONS: Record<string, MutationCases> = {
   },
   unlinkIdentity: { as: 'user', refused: () => ({ provider: 'no-such-provider' }) },
   disableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  updateOAuthClient: {
+    as: 'admin',
+    refused: () => ({ input: { clientId: `unknown-${randomUUID()}`, name: 'client', redirectUris: ['https://app.example/cb'], scopes: ['openid'] } }),
+  },
+  rotateOAuthClientSecret: { as: 'admin', refused: () => ({ clientId: `unknown-${randomUUID()}` }) },
+  deleteOAuthClient: { as: 'admin', refused: () => ({ clientId: `unknown-${randomUUID()}` }) },
   updateApiKey: {
     as: 'user',
     refused: () => ({ input: { id: randomUUID(), name: 'key', scopes: ['apikeys:verify'], rateLimit: { limit: 10, windowSeconds: 60 }, expiresAt: null } }),
