@@ -30,9 +30,9 @@ export const REGISTER = `mutation ConsoleRegisterClient($input: RegisterOAuthCli
   }
 }`;
 
-export const EVENTS = `query ConsoleAudit($first: Int!, $after: String, $type: String, $userId: ID) {
-  auditEvents(first: $first, after: $after, type: $type, userId: $userId) {
-    edges { node { id type at userId ip userAgent detail } }
+export const EVENTS = `query ConsoleAudit($first: Int!, $after: String, $type: String, $userId: ID, $since: DateTime) {
+  auditEvents(first: $first, after: $after, type: $type, userId: $userId, since: $since) {
+    edges { node { id type at userId ip userAgent detail actor { userId apiKeyId } target { type id } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
