@@ -1,4 +1,4 @@
-import { auditAction } from '../audit/from-context.ts';
+import { auditAction } from '../graphql/audit-action.ts';
 import type { Context } from '../context.ts';
 import { ReauthenticationRequiredError } from '../factors/errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';

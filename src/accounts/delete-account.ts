@@ -2,7 +2,8 @@ import { deleteOwnerKeys } from '../apikeys/owner-keys.ts';
 import { forgetUserFactors } from '../factors/forget-user.ts';
 import { forgetUserIdentities } from '../federation/forget-user.ts';
 import { forgetUserCodes } from '../oauth/forget-user.ts';
-import type { Services } from '../services.ts';
+import type { Database } from '../db/client.ts';
+import type { Invalidations } from '../db/notify.ts';
 import { deleteUserRow, setDisabled } from './manage-users.ts';
 
 export interface DeletedAccount {
@@ -18,7 +19,16 @@ export interface DeletedAccount {
  * refused everywhere through the revoked-session set), its API keys, codes, factors and identities are
  * deleted, and last the row itself (email tokens follow by foreign key). Audit events are kept.
  */
-export async function deleteAccount(services: Services, userId: string): Promise<DeletedAccount | undefined> {
+export interface DeleteAccountDeps {
+  readonly database: Database;
+  readonly invalidations: Invalidations;
+  /** Tells every instance to forget the account (UserDirectory.changed). */
+  readonly users: { changed(userId: string): Promise<void> };
+  /** Ends sessions and tells every instance (SessionRevoker.revokeAll). */
+  readonly revoker: { revokeAll(userId: string): Promise<number> };
+}
+
+export async function deleteAccount(services: DeleteAccountDeps, userId: string): Promise<DeletedAccount | undefined> {
   const { database } = services;
   if ((await setDisabled(database, userId, true)) === undefined) return undefined;
   await services.users.changed(userId);

@@ -1,7 +1,6 @@
 import { and, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { olderThan } from '../db/keyset.ts';
-import type { Position } from '../graphql/pagination.ts';
 import { users } from './tables.ts';
 import { toUserRecord, type UserRecord } from './users.ts';
 
@@ -13,7 +12,7 @@ export interface ListUsersInput {
   readonly emailContains: string | null;
   /** Only disabled (true) or only enabled (false) accounts; null for both. */
   readonly disabled: boolean | null;
-  readonly after: Position | null;
+  readonly after: { readonly at: Date; readonly id: string } | null;
   /** The page size plus one, to learn whether another page follows. */
   readonly limit: number;
 }

@@ -1,4 +1,4 @@
-import { auditAction } from '../audit/from-context.ts';
+import { auditAction } from '../graphql/audit-action.ts';
 import { ReauthenticationRequiredError } from '../factors/errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';

@@ -1,4 +1,4 @@
-import { auditAction } from '../audit/from-context.ts';
+import { auditAction } from '../graphql/audit-action.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, ValidationError } from '../graphql/errors.ts';
 import { revokeClientEverywhere } from '../sessions/revoke-client.ts';

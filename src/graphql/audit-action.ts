@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import { isSignedIn } from '../viewer.ts';
-import { recordAuditEvent, type AuditEventInput } from './record.ts';
+import { recordAuditEvent, type AuditEventInput } from '../audit/record.ts';
 
 /**
  * Records an event done by the request's caller: the actor (account and API key) and the client
