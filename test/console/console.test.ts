@@ -335,6 +335,11 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
       await expect(page.locator('[data-secret]').innerText()).resolves.toMatch(/.{20,}/);
       await expect(page.locator('tbody').first().innerText()).resolves.toContain('Console Test App');
       await check(page, 'apps');
+      await page.getByRole('button', { name: 'Delete Console Test App' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+      await page.getByText('Deleted Console Test App.').waitFor();
+      const listed = (await app.gql('{ oauthClients(first: 50) { edges { node { name } } } }', {}, { bearer: admin.accessToken })).body.data.oauthClients.edges;
+      expect(listed.map((edge: { node: { name: string } }) => edge.node.name)).not.toContain('Console Test App');
 
       await navTo(page, 'Signing keys');
       await ready(page);

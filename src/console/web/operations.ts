@@ -120,3 +120,13 @@ export const ENABLE = 'mutation ConsoleEnableUser($id: ID!) { enableUser(id: $id
 export const SET_ROLES = 'mutation ConsoleSetRoles($input: SetUserRolesInput!) { setUserRoles(input: $input) { __typename ... on Error { code message } } }';
 
 export const DELETE = 'mutation ConsoleDeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on Error { code message } } }';
+
+export const DELETE_CLIENT = `mutation ConsoleDeleteClient($clientId: String!) {
+  deleteOAuthClient(clientId: $clientId) { __typename ... on DeleteOAuthClientPayload { revokedGrants } ... on Error { code message } }
+}`;
+
+export const ROTATE_CLIENT_SECRET = `mutation ConsoleRotateClientSecret($clientId: String!) {
+  rotateOAuthClientSecret(clientId: $clientId) {
+    __typename ... on RotateOAuthClientSecretPayload { clientSecret } ... on Error { code message }
+  }
+}`;
