@@ -1,6 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { CONSOLE_DOCUMENTS } from './console/documents.ts';
 import { buildContext, type Context, type ServerContext } from './context.ts';
 import type { Database } from './db/client.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -22,7 +23,7 @@ export interface App {
 /** Builds the app on an open, migrated database. It never listens: main.ts and the tests do. */
 export async function createApp(config: Config, database: Database, logger: Logger): Promise<App> {
   const schema = buildSchema();
-  const trustedDocuments = loadTrustedDocuments(config.trustedDocuments.files, schema);
+  const trustedDocuments = loadTrustedDocuments(config.trustedDocuments.files, schema, config.adminConsole ? { 'the admin console': CONSOLE_DOCUMENTS } : {});
   const services = await createServices(config, database, logger);
   const yoga = createYoga<ServerContext, Context>({
     schema: countCredentialChecks(schema, services.metrics),

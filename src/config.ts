@@ -58,6 +58,8 @@ export interface Config {
   readonly trustedDocuments: TrustedDocumentsConfig;
   /** The look of the hosted pages (sign-in, consent, verify-email, reset-password). */
   readonly pages: PagesConfig;
+  /** Whether /admin serves the admin console (ADMIN_CONSOLE). */
+  readonly adminConsole: boolean;
 }
 
 /**
@@ -166,6 +168,7 @@ export function loadConfig(env: Env): ConfigResult {
   const drainRaw = value('DRAIN_SECONDS') ?? '0';
   const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
   const accessLog = parseBoolean(value('ACCESS_LOG') ?? 'true') ?? fail('ACCESS_LOG', 'must be true or false');
+  const adminConsole = parseBoolean(value('ADMIN_CONSOLE') ?? 'true') ?? fail('ADMIN_CONSOLE', 'must be true or false');
   const metricsToken = value('METRICS_TOKEN') ?? null;
   // Prometheus sends it as a bearer token: at least 32 characters, so that it cannot be guessed.
   if (metricsToken !== null && !/^[\x21-\x7e]{32,256}$/.test(metricsToken)) fail('METRICS_TOKEN', 'must be 32 to 256 printable characters without spaces');
@@ -180,7 +183,8 @@ export function loadConfig(env: Env): ConfigResult {
     || accessTokenTtl === undefined || trustProxy === undefined || logLevel === undefined || usageFlushSeconds === undefined
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
     || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined
-    || secrets === undefined || requireAdminMfa === undefined || webauthn === undefined || maxQueryCost === undefined) {
+    || secrets === undefined || requireAdminMfa === undefined || webauthn === undefined || adminConsole === undefined
+    || maxQueryCost === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -190,6 +194,7 @@ export function loadConfig(env: Env): ConfigResult {
       accessTokenTtl, trustProxy, production: nodeEnv === 'production', logLevel, usageFlushSeconds, mail, requireVerifiedEmail,
       signingKeyRotationDays, trustedDocuments, pages, drainSeconds, accessLog, metricsToken, otlpEndpoint, secrets, requireAdminMfa,
       webauthn,
+      adminConsole,
       maxQueryCost,
     }),
   };

@@ -52,6 +52,7 @@ describe('loadConfig', () => {
         accessLog: true,
         metricsToken: null,
         otlpEndpoint: null,
+        adminConsole: true,
       });
     });
 
@@ -280,6 +281,20 @@ describe('loadConfig', () => {
       const problems = problemsOf({ DRAIN_SECONDS: '301', ACCESS_LOG: 'sometimes', METRICS_TOKEN: token, OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' });
       expect(problems.map((p) => p.split(':')[0])).toEqual(['DRAIN_SECONDS', 'ACCESS_LOG', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
       expect(problems.join('\n')).not.toContain(token);
+    });
+  });
+
+  describe('the admin console (issue 21)', () => {
+    it('serves it by default, and ADMIN_CONSOLE=false turns it off', () => {
+      const byDefault = loadConfig({});
+      const off = loadConfig({ ADMIN_CONSOLE: 'false' });
+      if (!byDefault.ok || !off.ok) throw new Error('config refused');
+      expect(byDefault.config.adminConsole).toBe(true);
+      expect(off.config.adminConsole).toBe(false);
+    });
+
+    it('refuses a value that is not true or false, naming ADMIN_CONSOLE', () => {
+      expect(problemsOf({ ADMIN_CONSOLE: 'off' })).toEqual(['ADMIN_CONSOLE: must be true or false']);
     });
   });
 });

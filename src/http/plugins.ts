@@ -17,6 +17,7 @@ import { useTrustedDocuments } from './trusted-documents.ts';
 import { useSocialCallback } from '../federation/callback-route.ts';
 import { useOAuthRoutes } from '../oauth/routes.ts';
 import { usePages } from '../pages/routes.ts';
+import { useAdminConsole } from '../console/routes.ts';
 import { useOperationMetrics } from '../observability/graphql-metrics.ts';
 import { useMetricsRoute } from '../observability/metrics-route.ts';
 import { useRequestObservation } from '../observability/request-log.ts';
@@ -39,6 +40,7 @@ export function plugins(services: Services, trustedDocuments: ReadonlyMap<string
     useOAuthRoutes(services),
     useSocialCallback(services),
     usePages(services),
+    useAdminConsole(services),
     useCsrfPrevention(['x-graphql-yoga-csrf', 'apollo-require-preflight']),
     useSupportedMediaTypes(),
     ...useTrustedDocuments(trustedDocuments, services.config.trustedDocuments),

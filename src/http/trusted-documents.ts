@@ -19,12 +19,19 @@ const DOCUMENT_ID = /^sha256:[0-9a-f]{64}$/;
  * and parses each document once. Throws, naming the file and the id, when an id is not the SHA-256 of its
  * text or a document does not validate against the schema: a stale manifest stops start-up, not a request.
  */
-export function loadTrustedDocuments(files: readonly string[], schema: GraphQLSchema): ReadonlyMap<string, DocumentNode> {
+export function loadTrustedDocuments(
+  files: readonly string[], schema: GraphQLSchema, builtIn: Readonly<Record<string, Readonly<Record<string, string>>>> = {},
+): ReadonlyMap<string, DocumentNode> {
   const documents = new Map<string, DocumentNode>();
-  for (const file of [CLIENT_MANIFEST, ...files]) {
+  // Manifests the server itself ships (the admin console's), by name, checked like the files.
+  const sources: [string, () => unknown][] = [
+    ...[CLIENT_MANIFEST, ...files].map((file): [string, () => unknown] => [file, () => JSON.parse(readFileSync(file, 'utf8'))]),
+    ...Object.entries(builtIn).map(([name, manifest]): [string, () => unknown] => [name, () => manifest]),
+  ];
+  for (const [file, read] of sources) {
     let manifest: unknown;
     try {
-      manifest = JSON.parse(readFileSync(file, 'utf8'));
+      manifest = read();
     } catch (error) {
       throw new Error(`trusted documents: ${file}: cannot read it as JSON (${error instanceof Error ? error.message : String(error)})`);
     }
