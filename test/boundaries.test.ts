@@ -143,8 +143,8 @@ describe('the edges', () => {
     expect(isEdge('oauth/routes.ts')).toBe(true);
     expect(isEdge('accounts/sign-up.ts')).toBe(false);
     expect(isGraphqlOrHttp('graphql', undefined)).toBe(true);
-    expect(isGraphqlOrHttp('../graphql/builder.ts', 'graphql/builder.ts')).toBe(true);
-    expect(isGraphqlOrHttp('../errors.ts', 'errors.ts')).toBe(false);
+    expect(isGraphqlOrHttp('./graphql/builder.ts', 'graphql/builder.ts')).toBe(true);
+    expect(isGraphqlOrHttp('./errors.ts', 'errors.ts')).toBe(false);
   });
 });
 

@@ -11,7 +11,7 @@ import { introspectToken } from './introspect.ts';
 import { logoutPage } from './logout-route.ts';
 import { repeatedMessage, repeatedParameters } from './parameters.ts';
 import { revokeToken } from './revoke.ts';
-import { GRANT_TYPES } from './clients.ts';
+import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
 import { authorizeDevice } from './device-authorization.ts';
 import { deviceCodeGrant } from './device-grant.ts';
 import { devicePage } from './device-route.ts';
@@ -113,13 +113,9 @@ export function useOAuthRoutes(services: Services): Plugin {
 
 /** POST /oauth/token (RFC 6749 §3.2): client authentication, then the grant. */
 async function token(services: Services, request: Request, ip: string): Promise<Response> {
-  if (request.method !== 'POST') return methodNotAllowed('POST');
-  const form = await readForm(request);
-  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
-  const repeated = repeatedParameters(form);
-  if (repeated.length > 0) return oauthError('invalid_request', repeatedMessage(repeated));
-  const auth = await authenticateClientRequest(services.database, request, form);
-  if (!auth.ok) return refusedClient(auth);
+  const auth = await readClientRequest(services, request, 'refuse repeated');
+  if (auth instanceof Response) return auth;
+  const { form } = auth;
   const meta = { ip, userAgent: request.headers.get('user-agent') };
   const grantType = form.get('grant_type');
   // RFC 6749 §5.2: a grant type the client was not registered for is unauthorized_client.
@@ -153,26 +149,39 @@ async function token(services: Services, request: Request, ip: string): Promise<
 
 /** POST /oauth/device_authorization (RFC 8628 §3.1): client authentication, then a device code and a user code. */
 async function deviceAuthorization(services: Services, request: Request): Promise<Response> {
-  if (request.method !== 'POST') return methodNotAllowed('POST');
-  const form = await readForm(request);
-  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
-  const repeated = repeatedParameters(form);
-  if (repeated.length > 0) return oauthError('invalid_request', repeatedMessage(repeated));
-  const auth = await authenticateClientRequest(services.database, request, form);
-  if (!auth.ok) return refusedClient(auth);
+  const auth = await readClientRequest(services, request, 'refuse repeated');
+  if (auth instanceof Response) return auth;
+  const { form } = auth;
   const result = await authorizeDevice(services, auth.client, form.get('scope'));
   return result.ok ? json(result.response) : oauthError(result.error, result.description);
 }
 
 /** POST /oauth/par (RFC 9126 §2): client authentication, then the request, answered with a request_uri (201). */
 async function pushedAuthorization(services: Services, request: Request): Promise<Response> {
+  // Repeated parameters are the pushed authorization request's to judge, by the authorization endpoint's rules.
+  const auth = await readClientRequest(services, request, 'repeated are the request\'s');
+  if (auth instanceof Response) return auth;
+  const { form } = auth;
+  const result = await pushAuthorizationRequest(services, auth.client, form);
+  return result.ok ? json(result.response, 201) : oauthError(result.error, result.description);
+}
+
+/**
+ * What every client-authenticated endpoint begins with: POST, a form body, optionally no parameter given
+ * twice (RFC 6749 §3.2), then one client authentication; a Response when any of it fails.
+ */
+async function readClientRequest(
+  services: Services, request: Request, repeated: 'refuse repeated' | 'repeated are the request\'s',
+): Promise<{ readonly form: URLSearchParams; readonly client: OAuthClientRecord } | Response> {
   if (request.method !== 'POST') return methodNotAllowed('POST');
   const form = await readForm(request);
   if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  if (repeated === 'refuse repeated') {
+    const names = repeatedParameters(form);
+    if (names.length > 0) return oauthError('invalid_request', repeatedMessage(names));
+  }
   const auth = await authenticateClientRequest(services.database, request, form);
-  if (!auth.ok) return refusedClient(auth);
-  const result = await pushAuthorizationRequest(services, auth.client, form);
-  return result.ok ? json(result.response, 201) : oauthError(result.error, result.description);
+  return auth.ok ? { form, client: auth.client } : refusedClient(auth);
 }
 
 function refusedClient(auth: Exclude<ClientAuthentication, { ok: true }>): Response {
@@ -187,13 +196,9 @@ function invalidClient(basic: boolean): Response {
 
 /** POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662, confidential clients only). */
 async function revokeOrIntrospect(services: Services, request: Request, revoke: boolean, ip: string): Promise<Response> {
-  if (request.method !== 'POST') return methodNotAllowed('POST');
-  const form = await readForm(request);
-  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
-  const repeated = repeatedParameters(form);
-  if (repeated.length > 0) return oauthError('invalid_request', repeatedMessage(repeated));
-  const auth = await authenticateClientRequest(services.database, request, form);
-  if (!auth.ok) return refusedClient(auth);
+  const auth = await readClientRequest(services, request, 'refuse repeated');
+  if (auth instanceof Response) return auth;
+  const { form } = auth;
   if (!revoke && auth.client.public) return invalidClient(false);
   const value = form.get('token');
   if (value === null) return oauthError('invalid_request', 'token is required.');
