@@ -1,6 +1,6 @@
 import { claimAttemptById, clearFailedLogins, verifyPasswordOf } from '../accounts/login.ts';
 import { UserRef } from '../accounts/graphql.ts';
-import { recordAuditEvent } from '../audit/record.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import {
@@ -119,7 +119,7 @@ builder.mutationField('verifySecondFactor', (t) =>
     resolve: async (_root, { input }, ctx) => {
       ctx.claimCredentialCheck();
       const passed = await verifySecondFactor(ctx.services, ctx.meta, input.challenge, input);
-      await audit(ctx, 'login.succeeded', passed.userId, `amr: ${passed.amr.join(' ')}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'login.succeeded', passed.userId, `amr: ${passed.amr.join(' ')}`);
       return signIn(ctx, passed.userId, passed.delivery, passed.amr);
     },
   }),
@@ -138,7 +138,7 @@ builder.mutationField('startTotpEnrolment', (t) =>
       const user = await ctx.currentUser();
       if (user === null) throw new Error('sessions:manage without a user');
       const enrolment = await startTotpEnrolment(ctx.services.database, ctx.services.config, user);
-      await audit(ctx, 'totp.enrolment_started', user.id);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'totp.enrolment_started', user.id);
       return enrolment;
     },
   }),
@@ -160,12 +160,12 @@ builder.mutationField('confirmTotp', (t) =>
       ctx.claimCredentialCheck();
       await ctx.services.addressThrottle.take(ctx.meta.ip);
       if (!(await acceptTotpCode(ctx.services.database, ctx.services.config, userId, code.trim(), 'pending'))) {
-        await audit(ctx, 'totp.confirmation_failed', userId);
+        await recordRequestEvent(ctx.services.database, ctx.meta, 'totp.confirmation_failed', userId);
         throw new InvalidSecondFactorError();
       }
       await ctx.services.addressThrottle.giveBack(ctx.meta.ip);
       const codes = await replaceRecoveryCodes(ctx.services.database, userId);
-      await audit(ctx, 'totp.enabled', userId, 'recovery codes made');
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'totp.enabled', userId, 'recovery codes made');
       return { codes };
     },
   }),
@@ -194,7 +194,7 @@ builder.mutationField('disableTotp', (t) =>
       // Recovery codes stand in for every second factor: they stay while a passkey is left.
       const keep = (await countPasskeys(ctx.services.database, userId)) > 0;
       if (!keep) await deleteRecoveryCodes(ctx.services.database, userId);
-      await audit(ctx, 'totp.disabled', userId, keep ? 'recovery codes kept for the passkeys' : 'recovery codes removed');
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'totp.disabled', userId, keep ? 'recovery codes kept for the passkeys' : 'recovery codes removed');
       return { disabled: true as const };
     },
   }),
@@ -214,7 +214,7 @@ builder.mutationField('regenerateRecoveryCodes', (t) =>
       await requireRecentVerification(ctx);
       if (!(await hasSecondFactor(ctx.services.database, userId))) throw new NotFoundError('A second factor');
       const codes = await replaceRecoveryCodes(ctx.services.database, userId);
-      await audit(ctx, 'recovery_codes.regenerated', userId);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'recovery_codes.regenerated', userId);
       return { codes };
     },
   }),
@@ -244,13 +244,13 @@ builder.mutationField('reauthenticate', (t) =>
           await checkOwnCode(ctx, viewer.userId, input);
         }
       } catch (error) {
-        if (error instanceof InvalidCredentialsError) await audit(ctx, 'reauthenticate.failed', viewer.userId, 'method: password');
+        if (error instanceof InvalidCredentialsError) await recordRequestEvent(ctx.services.database, ctx.meta, 'reauthenticate.failed', viewer.userId, 'method: password');
         throw error;
       }
       await clearFailedLogins(services.database, viewer.userId);
       const verifiedAt = await markSessionVerified(services.database, viewer.sessionId, viewer.userId);
       if (verifiedAt === null) throw new ReauthenticationRequiredError();
-      await audit(ctx, 'reauthenticated', viewer.userId, `method: ${input.password != null ? 'password' : proofMethod(input)}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'reauthenticated', viewer.userId, `method: ${input.password != null ? 'password' : proofMethod(input)}`);
       return { verifiedAt };
     },
   }),
@@ -266,20 +266,18 @@ async function checkOwnCode(ctx: Context, userId: string, proof: CodeProof): Pro
   await services.addressThrottle.take(ctx.meta.ip);
   await claimAttemptById(services.database, userId);
   if ((await checkCode(services.database, services.config, userId, proof, { purpose: 'REAUTHENTICATION', meta: ctx.meta })) === null) {
-    await audit(ctx, 'second_factor.failed', userId, `method: ${method}`);
+    await recordRequestEvent(ctx.services.database, ctx.meta, 'second_factor.failed', userId, `method: ${method}`);
     throw new InvalidSecondFactorError();
   }
   await services.addressThrottle.giveBack(ctx.meta.ip);
   await clearFailedLogins(services.database, userId);
-  await audit(ctx, 'second_factor.succeeded', userId, `method: ${method}`);
+  await recordRequestEvent(ctx.services.database, ctx.meta, 'second_factor.succeeded', userId, `method: ${method}`);
   return method;
 }
 
-function signedInUserId(ctx: Context): string {
+/** The signed-in user of a resolver guarded by sessions:manage. */
+export function signedInUserId(ctx: Context): string {
   if (!isSignedIn(ctx.viewer)) throw new Error('sessions:manage without a user');
   return ctx.viewer.userId;
 }
 
-function audit(ctx: Context, type: string, userId: string, detail?: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: detail ?? null });
-}

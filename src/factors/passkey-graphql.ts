@@ -1,16 +1,15 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { addressGroup } from '../accounts/throttle.ts';
-import { recordAuditEvent } from '../audit/record.ts';
-import type { Context } from '../context.ts';
+import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
 import {
   EmailNotVerifiedError, InvalidPasskeyError, NotFoundError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, ValidationError,
 } from '../errors.ts';
 import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { signIn } from '../sessions/sign-in.ts';
-import { hasSession, isSignedIn } from '../viewer.ts';
+import { hasSession } from '../viewer.ts';
 import { findChallenge } from './challenge.ts';
-import { SecondFactorsRef } from './graphql.ts';
+import { SecondFactorsRef, signedInUserId } from './graphql.ts';
 import { hasSecondFactor } from './methods.ts';
 import { passkeyAssertionOptions } from './passkey-assertion.ts';
 import { finishPasskeyRegistration, startPasskeyRegistration } from './passkey-registration.ts';
@@ -161,12 +160,12 @@ builder.mutationField('finishPasskeyRegistration', (t) =>
       const hadSecondFactor = await hasSecondFactor(database, userId);
       const outcome = await finishPasskeyRegistration(database, config, userId, input.response, name);
       if (!outcome.ok) {
-        await audit(ctx, 'passkey.registration_failed', userId, outcome.reason);
+        await recordRequestEvent(ctx.services.database, ctx.meta, 'passkey.registration_failed', userId, outcome.reason);
         throw new InvalidPasskeyError();
       }
       // The first second factor comes with recovery codes, as an authenticator app does.
       const recoveryCodes = !hadSecondFactor && (await recoveryCodesLeft(database, userId)) === 0 ? await replaceRecoveryCodes(database, userId) : null;
-      await audit(ctx, 'passkey.registered', userId, `passkey ${outcome.passkey.id} "${name}"${recoveryCodes === null ? '' : ', recovery codes made'}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'passkey.registered', userId, `passkey ${outcome.passkey.id} "${name}"${recoveryCodes === null ? '' : ', recovery codes made'}`);
       return { passkey: outcome.passkey, recoveryCodes };
     },
   }),
@@ -188,7 +187,7 @@ builder.mutationField('renamePasskey', (t) =>
       if (name === null) throw new ValidationError(`A passkey's name has 1 to ${PASSKEY_NAME_MAX_LENGTH} characters and no control characters.`, 'name');
       const renamed = await renamePasskey(ctx.services.database, userId, String(input.id), name);
       if (renamed === null) throw new NotFoundError('A passkey');
-      await audit(ctx, 'passkey.renamed', userId, `passkey ${renamed.id} "${name}"`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'passkey.renamed', userId, `passkey ${renamed.id} "${name}"`);
       return renamed;
     },
   }),
@@ -213,7 +212,7 @@ builder.mutationField('removePasskey', (t) =>
       if (removed === null) throw new NotFoundError('A passkey');
       const lastFactor = (await countPasskeys(database, userId)) === 0 && (await findTotp(database, userId))?.confirmedAt == null;
       if (lastFactor) await deleteRecoveryCodes(database, userId);
-      await audit(ctx, 'passkey.removed', userId, `passkey ${removed.id} "${removed.name}"${lastFactor ? ', recovery codes removed' : ''}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'passkey.removed', userId, `passkey ${removed.id} "${removed.name}"${lastFactor ? ', recovery codes removed' : ''}`);
       return { passkey: removed };
     },
   }),
@@ -267,21 +266,13 @@ builder.mutationField('finishPasskeySignIn', (t) =>
       if (ctx.services.config.requireVerifiedEmail) {
         const user = await ctx.loaders.users.load(passed.userId);
         if (user !== undefined && !user.emailVerified) {
-          await audit(ctx, 'login.unverified', user.id);
+          await recordRequestEvent(ctx.services.database, ctx.meta, 'login.unverified', user.id);
           throw await refuseUnverified(ctx.services, user);
         }
       }
-      await audit(ctx, 'login.succeeded', passed.userId, `amr: ${passed.amr.join(' ')}`);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'login.succeeded', passed.userId, `amr: ${passed.amr.join(' ')}`);
       return signIn(ctx, passed.userId, input.delivery ?? 'TOKENS', passed.amr);
     },
   }),
 );
 
-function signedInUserId(ctx: Context): string {
-  if (!isSignedIn(ctx.viewer)) throw new Error('sessions:manage without a user');
-  return ctx.viewer.userId;
-}
-
-function audit(ctx: Context, type: string, userId: string, detail?: string) {
-  return recordAuditEvent(ctx.services.database, { type, userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: detail ?? null });
-}
