@@ -174,7 +174,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'The account\'s id.' }) },
     resolve: async (_root, args, ctx) => {
       const user = await targetUser(ctx, String(args.id), true);
-      await requireRecentVerification(ctx);
+      await requireRecentVerification(ctx.services.database, ctx.viewer);
       const deleted = await deleteAccount(ctx.services, user.id);
       if (deleted === undefined) throw new NotFoundError('The account');
       await auditAction(ctx, {

@@ -6,8 +6,7 @@ import {
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { builder } from '../graphql/builder.ts';
 import { ViewerRef } from '../graphql/viewer.ts';
-import { AuthPayloadRef, authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
-import { signIn } from '../sessions/sign-in.ts';
+import { AuthPayloadRef, authResultUnion, signInPayload, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { changePassword } from './change-password.ts';
 import { attackedAccount, login } from './login.ts';
@@ -78,7 +77,7 @@ builder.mutationField('signUp', (t) =>
       const user = await createAccount(ctx.services, input, ctx.meta);
       // REQUIRE_VERIFIED_EMAIL: the account is made, but signs in only once its address is proved.
       if (ctx.services.config.requireVerifiedEmail) throw await refuseUnverified(ctx.services, user);
-      return signIn(ctx, user.id, input.delivery ?? 'TOKENS');
+      return signInPayload(ctx, user.id, input.delivery ?? 'TOKENS');
     },
   }),
 );
@@ -105,7 +104,7 @@ builder.mutationField('login', (t) =>
           throw held;
         }
         await recordRequestEvent(ctx.services.database, ctx.meta, 'login.succeeded', user.id);
-        return await signIn(ctx, user.id, input.delivery ?? 'TOKENS');
+        return await signInPayload(ctx, user.id, input.delivery ?? 'TOKENS');
       } catch (error) {
         if (error instanceof InvalidCredentialsError || error instanceof RateLimitedError) {
           await recordRequestEvent(ctx.services.database, ctx.meta, error instanceof RateLimitedError ? 'login.throttled' : 'login.failed', attackedAccount(error), `email: ${input.email.trim().slice(0, 254)}`);

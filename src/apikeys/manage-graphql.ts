@@ -94,7 +94,7 @@ builder.mutationFields((t) => ({
         ownerId: user.id, name: input.name, scopes: input.scopes ?? [], environment: input.environment === 'TEST' ? 'test' : 'live',
         expiresAt: input.expiresAt ?? null, rateLimit: input.rateLimit ?? null,
       }, grantable);
-      if (valid.scopes.includes('admin')) await requireRecentVerification(ctx);
+      if (valid.scopes.includes('admin')) await requireRecentVerification(ctx.services.database, ctx.viewer);
       const issued = await issueKey(ctx.services.database, valid);
       ctx.state.noStore = true;
       await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.created', userIdOf(ctx.viewer), `key ${issued.key.id} (${issued.key.start}…) scopes: ${issued.key.scopes.join(' ') || 'none'}`);

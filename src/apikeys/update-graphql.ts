@@ -44,7 +44,7 @@ builder.mutationField('updateApiKey', (t) =>
         ...(input.rateLimit === undefined ? {} : { rateLimit: input.rateLimit }),
         ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
       };
-      if (changes.scopes?.includes('admin') === true && !key.scopes.includes('admin')) await requireRecentVerification(ctx);
+      if (changes.scopes?.includes('admin') === true && !key.scopes.includes('admin')) await requireRecentVerification(ctx.services.database, ctx.viewer);
       const updated = await updateKey(ctx.services.database, ctx.services.invalidations, key, changes, grantable);
       if (updated === undefined) throw new NotFoundError('The API key');
       const before = { name: key.name, scopes: [...key.scopes], rateLimit: key.rateLimit, expiresAt: key.expiresAt?.toISOString() ?? null };

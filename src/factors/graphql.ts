@@ -8,9 +8,8 @@ import {
   TotpAlreadyEnabledError, ValidationError, type SecondFactorMethod,
 } from '../errors.ts';
 import { SecondFactorMethodEnum } from '../graphql/errors.ts';
-import { authResultUnion } from '../sessions/graphql.ts';
+import { authResultUnion, signInPayload } from '../sessions/graphql.ts';
 import { markSessionVerified } from '../sessions/reverify.ts';
-import { signIn } from '../sessions/sign-in.ts';
 import { hasSession, isSignedIn } from '../viewer.ts';
 import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
 import { hasSecondFactor, secondFactorMethods } from './methods.ts';
@@ -120,7 +119,7 @@ builder.mutationField('verifySecondFactor', (t) =>
       ctx.claimCredentialCheck();
       const passed = await verifySecondFactor(ctx.services, ctx.meta, input.challenge, input);
       await recordRequestEvent(ctx.services.database, ctx.meta, 'login.succeeded', passed.userId, `amr: ${passed.amr.join(' ')}`);
-      return signIn(ctx, passed.userId, passed.delivery, passed.amr);
+      return signInPayload(ctx, passed.userId, passed.delivery, passed.amr);
     },
   }),
 );
@@ -184,7 +183,7 @@ builder.mutationField('disableTotp', (t) =>
     args: { input: t.arg({ type: SecondFactorCodeInput, required: false, description: 'A code; without one, the session must be recently verified.' }) },
     resolve: async (_root, { input }, ctx) => {
       const userId = signedInUserId(ctx);
-      if (input == null || (input.totp == null && input.recoveryCode == null)) await requireRecentVerification(ctx);
+      if (input == null || (input.totp == null && input.recoveryCode == null)) await requireRecentVerification(ctx.services.database, ctx.viewer);
       else {
         ctx.claimCredentialCheck();
         await checkOwnCode(ctx, userId, input);
@@ -211,7 +210,7 @@ builder.mutationField('regenerateRecoveryCodes', (t) =>
     },
     resolve: async (_root, _args, ctx) => {
       const userId = signedInUserId(ctx);
-      await requireRecentVerification(ctx);
+      await requireRecentVerification(ctx.services.database, ctx.viewer);
       if (!(await hasSecondFactor(ctx.services.database, userId))) throw new NotFoundError('A second factor');
       const codes = await replaceRecoveryCodes(ctx.services.database, userId);
       await recordRequestEvent(ctx.services.database, ctx.meta, 'recovery_codes.regenerated', userId);

@@ -5,8 +5,7 @@ import { builder } from '../graphql/builder.ts';
 import {
   EmailNotVerifiedError, InvalidPasskeyError, NotFoundError, RateLimitedError, ReauthenticationRequiredError, SecondFactorRequired, ValidationError,
 } from '../errors.ts';
-import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
-import { signIn } from '../sessions/sign-in.ts';
+import { authResultUnion, signInPayload, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { hasSession } from '../viewer.ts';
 import { findChallenge } from './challenge.ts';
 import { SecondFactorsRef, signedInUserId } from './graphql.ts';
@@ -129,7 +128,7 @@ builder.mutationField('startPasskeyRegistration', (t) =>
       union: { name: 'StartPasskeyRegistrationResult', description: 'The outcome of startPasskeyRegistration.' },
     },
     resolve: async (_root, _args, ctx) => {
-      await requireRecentVerification(ctx);
+      await requireRecentVerification(ctx.services.database, ctx.viewer);
       const user = await ctx.currentUser();
       if (user === null) throw new Error('sessions:manage without a user');
       if ((await countPasskeys(ctx.services.database, user.id)) >= MAX_PASSKEYS_PER_ACCOUNT) {
@@ -206,7 +205,7 @@ builder.mutationField('removePasskey', (t) =>
     args: { id: t.arg.id({ required: true, description: 'Passkey.id.' }) },
     resolve: async (_root, { id }, ctx) => {
       const userId = signedInUserId(ctx);
-      await requireRecentVerification(ctx);
+      await requireRecentVerification(ctx.services.database, ctx.viewer);
       const { database } = ctx.services;
       const removed = await deletePasskey(database, userId, String(id));
       if (removed === null) throw new NotFoundError('A passkey');
@@ -271,7 +270,7 @@ builder.mutationField('finishPasskeySignIn', (t) =>
         }
       }
       await recordRequestEvent(ctx.services.database, ctx.meta, 'login.succeeded', passed.userId, `amr: ${passed.amr.join(' ')}`);
-      return signIn(ctx, passed.userId, input.delivery ?? 'TOKENS', passed.amr);
+      return signInPayload(ctx, passed.userId, input.delivery ?? 'TOKENS', passed.amr);
     },
   }),
 );

@@ -5,8 +5,7 @@ import { builder } from '../graphql/builder.ts';
 import {
   EmailNotVerifiedError, EmailTakenError, InvalidCredentialsError, InvalidTokenError, NotFoundError, OAuthError, RateLimitedError, SecondFactorRequired, ValidationError,
 } from '../errors.ts';
-import { authResultUnion, TokenDeliveryEnum } from '../sessions/graphql.ts';
-import { signIn } from '../sessions/sign-in.ts';
+import { authResultUnion, signInPayload, TokenDeliveryEnum } from '../sessions/graphql.ts';
 import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
 import { completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
@@ -117,7 +116,7 @@ builder.mutationField('completeSocialLogin', (t) =>
       const userId = await completeUpstreamSignIn(ctx.services, ctx.meta, { ...input, iss: input.iss ?? undefined });
       const held = await holdForSecondFactor(ctx.services.database, userId, input.delivery ?? 'TOKENS', 'fed');
       if (held !== null) throw held;
-      return signIn(ctx, userId, input.delivery ?? 'TOKENS', ['fed']);
+      return signInPayload(ctx, userId, input.delivery ?? 'TOKENS', ['fed']);
     },
   }),
 );

@@ -1,11 +1,29 @@
+import type { UserDirectory } from '../accounts/directory.ts';
+import type { RecoveryLimits } from '../accounts/recovery-limits.ts';
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { recordRequestEvent } from '../audit/record.ts';
-import type { OidcProviderConfig } from '../config.ts';
+import type { Config, OidcProviderConfig } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import type { RequestMeta } from '../audit/record.ts';
 import { InvalidTokenError, OAuthError } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { Mailer } from '../mail/send.ts';
 import { consumeLoginState, exchangeCode, type AuthorizationAnswer, type UpstreamClaims } from './callback/complete.ts';
 import { refusalError, resolveAccount } from './link.ts';
+import type { UpstreamProviders } from './providers.ts';
+
+/** What exchanging an upstream answer uses. */
+interface UpstreamExchangeDeps {
+  readonly database: Database;
+  readonly providers: UpstreamProviders;
+}
+
+/** What completing an upstream sign-in uses: the exchange, the accounts, and the mail to an unverified address. */
+interface UpstreamSignInDeps extends UpstreamExchangeDeps {
+  readonly users: UserDirectory;
+  readonly config: Config;
+  readonly mail: Mailer;
+  readonly recoveryLimits: RecoveryLimits;
+}
 
 /** What the provider sent back to the redirect URI, and which provider it was for. */
 interface UpstreamAnswer extends AuthorizationAnswer {
@@ -14,7 +32,7 @@ interface UpstreamAnswer extends AuthorizationAnswer {
 
 /** Spends the state, then exchanges the code: a bad state costs the provider nothing. */
 export async function exchangeUpstream(
-  services: Services, meta: RequestMeta, answer: UpstreamAnswer, linkUserId: string | null,
+  services: UpstreamExchangeDeps, meta: RequestMeta, answer: UpstreamAnswer, linkUserId: string | null,
 ): Promise<{ claims: UpstreamClaims; config: OidcProviderConfig }> {
   const { providers, database } = services;
   let config;
@@ -39,7 +57,7 @@ export async function exchangeUpstream(
  * account of its email (see resolveAccount). Throws the AppError the caller shows: InvalidTokenError,
  * OAuthError, EmailTakenError, EmailNotVerifiedError.
  */
-export async function completeUpstreamSignIn(services: Services, meta: RequestMeta, answer: UpstreamAnswer): Promise<string> {
+export async function completeUpstreamSignIn(services: UpstreamSignInDeps, meta: RequestMeta, answer: UpstreamAnswer): Promise<string> {
   const { claims, config } = await exchangeUpstream(services, meta, answer, null);
   const resolution = await resolveAccount(services.database, config, claims);
   if (resolution.outcome === 'refused') {

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { recordRequestEvent } from '../audit/record.ts';
+import type { Context } from '../context.ts';
 import { builder } from '../graphql/builder.ts';
 import { InvalidTokenError, NotFoundError, RateLimitedError, type AppError } from '../errors.ts';
 import {
@@ -11,7 +12,26 @@ import { hasSession, isSignedIn } from '../viewer.ts';
 import { findSession, listSessions } from './find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from './refresh.ts';
 import type { SessionRecord } from './session.ts';
-import { clearSessionCookie, tokenPair, type AuthResult, type TokenPair } from './sign-in.ts';
+import { clearedSessionCookieHeader } from './cookie.ts';
+import { signIn, tokenPair, type AuthResult, type TokenPair } from './sign-in.ts';
+import type { Delivery } from './start.ts';
+
+/**
+ * Signs the account in (sessions/sign-in.ts) and hands over its credentials: the tokens in the payload,
+ * or the session cookie; the answer is never cached.
+ */
+export async function signInPayload(ctx: Context, userId: string, delivery: Delivery, amr?: readonly string[]): Promise<AuthResult> {
+  const { result, setCookie } = await signIn(ctx.services, { userId, delivery, meta: ctx.meta, ...(amr === undefined ? {} : { amr }) });
+  ctx.state.noStore = true;
+  if (setCookie !== null) ctx.state.setCookies.push(setCookie);
+  return result;
+}
+
+/** Tells the browser to forget the session cookie. */
+function clearSessionCookie(ctx: Context): void {
+  ctx.state.setCookies.push(clearedSessionCookieHeader());
+  ctx.state.noStore = true;
+}
 
 export const TokenDeliveryEnum = builder.enumType('TokenDelivery', {
   description:
@@ -160,12 +180,9 @@ builder.mutationField('refresh', (t) =>
         throw new InvalidTokenError();
       }
       await services.addressThrottle.giveBack(meta.ip);
-      return {
-        delivery: 'TOKENS',
-        userId: outcome.session.userId,
-        session: outcome.session,
-        tokens: await tokenPair(ctx, outcome.session, outcome.refreshToken, outcome.refreshTokenExpiresAt),
-      };
+      const tokens = await tokenPair(services.accessTokens, outcome.session, outcome.refreshToken, outcome.refreshTokenExpiresAt);
+      ctx.state.noStore = true;
+      return { delivery: 'TOKENS', userId: outcome.session.userId, session: outcome.session, tokens };
     },
   }),
 );

@@ -1,7 +1,10 @@
+import type { UserDirectory } from '../accounts/directory.ts';
+import type { RequestMeta } from '../audit/record.ts';
+import type { Database } from '../db/client.ts';
 import { AccountDisabledError } from '../errors.ts';
-import type { Context } from '../context.ts';
 import { FIRST_PARTY_CLIENT_ID, FIRST_PARTY_SCOPES } from '../scopes.ts';
-import { clearedSessionCookieHeader, sessionCookieHeader } from './cookie.ts';
+import type { AccessTokens } from '../tokens/access-token.ts';
+import { sessionCookieHeader } from './cookie.ts';
 import type { SessionRecord } from './session.ts';
 import { startSession, type Delivery } from './start.ts';
 
@@ -22,39 +25,50 @@ export type AuthResult =
   | (SignedIn & { readonly delivery: 'TOKENS'; readonly tokens: TokenPair })
   | (SignedIn & { readonly delivery: 'COOKIE' });
 
+/** What starting a first-party session uses. */
+export interface SignInDeps {
+  readonly database: Database;
+  readonly users: UserDirectory;
+  readonly accessTokens: AccessTokens;
+}
+
+export interface SignInInput {
+  readonly userId: string;
+  readonly delivery: Delivery;
+  /** How the user proved themselves (RFC 8176); a password by default. */
+  readonly amr?: readonly string[];
+  readonly meta: RequestMeta;
+}
+
+/** A started sign-in: what to answer, and for COOKIE the Set-Cookie header the edge sends with it. */
+export interface StartedSignIn {
+  readonly result: AuthResult;
+  readonly setCookie: string | null;
+}
+
 /**
  * Starts a first-party session for a user whose credentials were just checked, and hands over its
  * credentials as asked: tokens in the body, or the session cookie (no secret in the body).
+ * AccountDisabledError for a disabled account.
  */
-export async function signIn(ctx: Context, userId: string, delivery: Delivery, amr: readonly string[] = ['pwd']): Promise<AuthResult> {
+export async function signIn(services: SignInDeps, input: SignInInput): Promise<StartedSignIn> {
+  const { userId, delivery, meta } = input;
   // Every sign-in path (password, second factor, upstream provider) ends here: a disabled account gets no session.
-  if ((await ctx.loaders.users.load(userId))?.disabledAt != null) throw new AccountDisabledError();
-  const started = await startSession(ctx.services.database, {
-    userId, delivery, amr, scopes: FIRST_PARTY_SCOPES, userAgent: ctx.meta.userAgent, ip: ctx.meta.ip,
+  if ((await services.users.load([userId]))[0]?.disabledAt != null) throw new AccountDisabledError();
+  const started = await startSession(services.database, {
+    userId, delivery, amr: input.amr ?? ['pwd'], scopes: FIRST_PARTY_SCOPES, userAgent: meta.userAgent, ip: meta.ip,
   });
-  ctx.state.noStore = true;
   if (started.delivery === 'COOKIE') {
-    ctx.state.setCookies.push(sessionCookieHeader(started.cookie, started.cookieExpiresAt));
-    return { delivery: 'COOKIE', userId, session: started.session };
+    return { result: { delivery: 'COOKIE', userId, session: started.session }, setCookie: sessionCookieHeader(started.cookie, started.cookieExpiresAt) };
   }
-  return {
-    delivery: 'TOKENS',
-    userId,
-    session: started.session,
-    tokens: await tokenPair(ctx, started.session, started.refreshToken, started.refreshTokenExpiresAt),
-  };
+  const tokens = await tokenPair(services.accessTokens, started.session, started.refreshToken, started.refreshTokenExpiresAt);
+  return { result: { delivery: 'TOKENS', userId, session: started.session, tokens }, setCookie: null };
 }
 
-export async function tokenPair(ctx: Context, session: SessionRecord, refreshToken: string, refreshTokenExpiresAt: Date): Promise<TokenPair> {
-  const access = await ctx.services.accessTokens.issue({
+/** An access token for a session, with the refresh token just issued or rotated. */
+export async function tokenPair(accessTokens: AccessTokens, session: SessionRecord, refreshToken: string, refreshTokenExpiresAt: Date): Promise<TokenPair> {
+  const access = await accessTokens.issue({
     userId: session.userId, sessionId: session.id, clientId: session.clientId ?? FIRST_PARTY_CLIENT_ID, scopes: session.scopes, amr: session.amr,
   });
-  ctx.state.noStore = true;
   return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt };
-}
-
-/** Tells the browser to forget the session cookie. */
-export function clearSessionCookie(ctx: Context): void {
-  ctx.state.setCookies.push(clearedSessionCookieHeader());
-  ctx.state.noStore = true;
 }

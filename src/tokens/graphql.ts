@@ -71,7 +71,7 @@ builder.mutationField('rotateSigningKeys', (t) =>
  */
 async function requireRecentVerificationOrFail(ctx: Context): Promise<void> {
   try {
-    await requireRecentVerification(ctx);
+    await requireRecentVerification(ctx.services.database, ctx.viewer);
   } catch (error) {
     if (!(error instanceof ReauthenticationRequiredError)) throw error;
     throw new GraphQLError(error.message, { extensions: { code: error.code } });
