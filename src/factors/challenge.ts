@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { hashSecret, randomSecret } from '../lib/secrets.ts';
+import { hashSecret, isPlausibleSecret, randomSecret } from '../lib/secrets.ts';
 import { after } from '../lib/time.ts';
 import { SecondFactorRequired, type SecondFactorMethod } from '../errors.ts';
 import { secondFactorChallenges } from './tables.ts';
@@ -35,7 +35,7 @@ export async function issueChallenge(
 
 /** The live sign-in a challenge holds: unspent, unexpired, not worn out by wrong codes. */
 export async function findChallenge(database: Database, challenge: string): Promise<PendingSignIn | undefined> {
-  if (challenge.length < 20 || challenge.length > 100) return undefined;
+  if (!isPlausibleSecret(challenge)) return undefined;
   const [row] = await database.db.select().from(secondFactorChallenges).where(and(
     eq(secondFactorChallenges.hash, hashSecret(challenge)), isNull(secondFactorChallenges.usedAt),
     gt(secondFactorChallenges.expiresAt, sql`now()`), lt(secondFactorChallenges.failures, CHALLENGE_MAX_FAILURES),

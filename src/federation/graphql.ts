@@ -9,7 +9,7 @@ import { authResultUnion, signInPayload, TokenDeliveryEnum } from '../sessions/g
 import { isSignedIn } from '../viewer.ts';
 import { linkIdentity, listIdentities, unlinkIdentity, type LinkedIdentityRecord } from './link.ts';
 import { completeUpstreamSignIn, exchangeUpstream } from './sign-in-upstream.ts';
-import { startSocialLogin, type SocialLoginStart } from './start.ts';
+import { startUpstreamSignIn, type UpstreamSignInStart } from './start.ts';
 import { holdForSecondFactor } from '../factors/sign-in-gate.ts';
 
 const IdentityProviderRef = builder.objectRef<{ id: string; name: string; available: boolean }>('IdentityProvider').implement({
@@ -33,7 +33,7 @@ const LinkedIdentityRef = builder.objectRef<LinkedIdentityRecord>('LinkedIdentit
   }),
 });
 
-const SocialLoginStartRef = builder.objectRef<SocialLoginStart>('SocialLoginStart').implement({
+const SocialLoginStartRef = builder.objectRef<UpstreamSignInStart>('SocialLoginStart').implement({
   description: 'A sign-in started with an upstream provider.',
   fields: (t) => ({
     authorizationUrl: t.exposeString('authorizationUrl', { description: 'Send the user agent here.' }),
@@ -99,7 +99,7 @@ builder.mutationField('startSocialLogin', (t) =>
     description: 'Starts a sign-in through an upstream provider: send the user agent to the authorizationUrl returned.',
     errors: { types: startErrors, union: { name: 'StartSocialLoginResult', description: 'The outcome of startSocialLogin.' } },
     args: { input: t.arg({ type: StartSocialLoginInput, required: true, description: 'The provider and the redirect URI.' }) },
-    resolve: (_root, { input }, ctx) => startSocialLogin(startServices(ctx), { ...input, ip: ctx.meta.ip }),
+    resolve: (_root, { input }, ctx) => startUpstreamSignIn(startServices(ctx), { ...input, ip: ctx.meta.ip }),
   }),
 );
 
@@ -130,7 +130,7 @@ builder.mutationField('linkSocialLogin', (t) =>
     args: { input: t.arg({ type: StartSocialLoginInput, required: true, description: 'The provider and the redirect URI.' }) },
     resolve: (_root, { input }, ctx) => {
       if (!isSignedIn(ctx.viewer)) throw new InvalidCredentialsError();
-      return startSocialLogin(startServices(ctx), { ...input, linkUserId: ctx.viewer.userId, ip: ctx.meta.ip });
+      return startUpstreamSignIn(startServices(ctx), { ...input, linkUserId: ctx.viewer.userId, ip: ctx.meta.ip });
     },
   }),
 );

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { createFederatedUser, findAccountByEmail, hasPassword } from '../accounts/federated-user.ts';
+import { createUpstreamAccount, findAccountByEmail, hasPassword } from '../accounts/upstream-account.ts';
 import type { OidcProviderConfig } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { EmailTakenError, NotFoundError, OAuthError, ValidationError, type AppError } from '../errors.ts';
@@ -51,7 +51,7 @@ export async function resolveAccount(database: Database, provider: OidcProviderC
   if (claims.email === null) {
     return { outcome: 'refused', reason: 'no_email' };
   }
-  const created = await createFederatedUser(database, { email: claims.email, emailVerified: claims.emailVerified, name: claims.name });
+  const created = await createUpstreamAccount(database, { email: claims.email, emailVerified: claims.emailVerified, name: claims.name });
   if (created !== null) return { outcome: 'created', userId: await addIdentity(database, provider.id, claims, created.id) };
 
   const existing = await findAccountByEmail(database, claims.email);

@@ -11,7 +11,7 @@ import { LOGIN_STATE_LIFETIME_MS } from './limits.ts';
 import type { UpstreamProviders } from './providers.ts';
 import { loginStates } from './tables.ts';
 
-export interface StartSocialLoginInput {
+export interface UpstreamSignInInput {
   readonly provider: string;
   readonly redirectUri: string;
   /** Set when a signed-in user links the provider to their account rather than signing in. */
@@ -20,7 +20,7 @@ export interface StartSocialLoginInput {
   readonly ip: string;
 }
 
-export interface SocialLoginStart {
+export interface UpstreamSignInStart {
   readonly authorizationUrl: string;
   readonly state: string;
 }
@@ -32,10 +32,10 @@ export interface SocialLoginStart {
  * and returns the provider's authorization URL. NotFoundError for an unknown provider; RateLimitedError
  * past STARTS_PER_ADDRESS starts of one client address.
  */
-export async function startSocialLogin(
+export async function startUpstreamSignIn(
   services: { database: Database; providers: UpstreamProviders; allowedOrigins: readonly string[]; publicUrl: string; starts: Budget },
-  input: StartSocialLoginInput,
-): Promise<SocialLoginStart> {
+  input: UpstreamSignInInput,
+): Promise<UpstreamSignInStart> {
   services.providers.configOf(input.provider);
   const redirectUri = input.redirectUri === callbackUrl(services.publicUrl, input.provider)
     ? input.redirectUri

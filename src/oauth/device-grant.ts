@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { OAuthError } from '../errors.ts';
-import { hashSecret } from '../lib/secrets.ts';
+import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import type { OAuthClientRecord } from './clients.ts';
 import { startGrantTokens, type GrantTokenDeps, type TokenResponse } from './grant-tokens.ts';
 import { oauthDeviceCodes } from './tables.ts';
@@ -19,7 +19,7 @@ interface PolledRow {
  */
 export async function deviceCodeGrant(services: GrantTokenDeps, client: OAuthClientRecord, deviceCode: string, meta: RequestMeta): Promise<TokenResponse> {
   const { db } = services.database;
-  if (deviceCode.length < 20 || deviceCode.length > 200) throw new OAuthError('invalid_grant', 'The device_code is not valid.');
+  if (!isPlausibleSecret(deviceCode)) throw new OAuthError('invalid_grant', 'The device_code is not valid.');
   const hash = hashSecret(deviceCode);
   // One statement records this poll and says whether it came sooner than the interval after the last one.
   const [polled] = await services.database.rows<PolledRow>(sql`

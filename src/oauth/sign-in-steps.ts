@@ -14,7 +14,7 @@ import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../audit/record.ts';
 import { callbackUrl } from '../federation/callback-url.ts';
 import { returnToCookie } from '../federation/return-to.ts';
-import { startSocialLogin } from '../federation/start.ts';
+import { startUpstreamSignIn } from '../federation/start.ts';
 import { holdForSecondFactor, secondFactorPending } from '../factors/sign-in-gate.ts';
 import { AccountDisabledError, EmailTakenError, InvalidCredentialsError, NotFoundError, OAuthError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { ForgotPasswordView } from '../pages/forgot-password.ts';
@@ -154,7 +154,7 @@ export async function forgotPassword(steps: SignInSteps, email: string): Promise
 }
 
 /**
- * A provider button: starts the upstream sign-in (startSocialLogin, with this server's callback), and
+ * A provider button: starts the upstream sign-in (startUpstreamSignIn, with this server's callback), and
  * has the callback bring the browser back to this request, signed in (see federation/return-to.ts).
  */
 export async function signInWithProvider(steps: SignInSteps, providerId: string): Promise<Response> {
@@ -162,7 +162,7 @@ export async function signInWithProvider(steps: SignInSteps, providerId: string)
   const again = (status: number, error: string) => steps.signInForm(status, { providers: steps.providers, error });
   try {
     const { publicUrl, allowedOrigins } = services.config;
-    const started = await startSocialLogin(
+    const started = await startUpstreamSignIn(
       { database: services.database, providers: services.providers, allowedOrigins, publicUrl, starts: services.socialLoginStarts },
       { provider: providerId, redirectUri: callbackUrl(publicUrl, providerId), ip: steps.page.ip },
     );

@@ -5,7 +5,7 @@ import { NAME_MAX_LENGTH } from './sign-up.ts';
 import { users } from './tables.ts';
 import { findUserByEmail, toUserRecord, type UserRecord } from './users.ts';
 
-interface FederatedUserInput {
+interface UpstreamAccountInput {
   /** The address the upstream provider gave. */
   readonly email: string;
   /** Whether the provider asserts that the user proved the address (`email_verified`). */
@@ -18,7 +18,7 @@ interface FederatedUserInput {
  * signs in through its linked identity). Returns null when the address is not one, or already belongs
  * to an account: the caller decides whether that account may be linked, never this function.
  */
-export async function createFederatedUser(database: Database, input: FederatedUserInput): Promise<UserRecord | null> {
+export async function createUpstreamAccount(database: Database, input: UpstreamAccountInput): Promise<UserRecord | null> {
   const email = normalizeEmail(input.email);
   if (email === null) return null;
   const name = input.name?.replace(/\p{Cc}/gu, ' ').trim().slice(0, NAME_MAX_LENGTH) || null;
