@@ -49,7 +49,8 @@ async function call(yoga: Fetcher, query: string, headers: Record<string, string
 /** CPU and wall µs per request over `REQUESTS` requests, `CONCURRENCY` in flight. */
 async function measure(v: Variant, requests: number): Promise<{ cpu: number; wall: number; wrong: number }> {
   const body = JSON.stringify({ query: v.query, variables: v.variables });
-  const headers = { 'content-type': 'application/json', ...v.headers };
+  // With its length, as every HTTP client sends it: without one, Latchkey's body limit counts the bytes through a stream.
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...v.headers };
   let started = 0;
   let wrong = 0;
   const cpu0 = process.cpuUsage();
@@ -139,6 +140,8 @@ async function main(): Promise<number> {
   const results = new Map<string, { cpu: number[]; wall: number[]; wrong: number }>(chosen.map((v) => [v.name, { cpu: [], wall: [], wrong: 0 }]));
   process.stderr.write(`bench: warm-up, then ${ROUNDS} rounds of ${REQUESTS} requests per variant (${CONCURRENCY} in flight)\n`);
   for (const v of chosen) await measure(v, REQUESTS);
+  // The measured window on the clock V8 stamps profiles with, for bench/cpuprofile-top.ts's window.
+  const windowFrom = process.hrtime.bigint() / 1000n;
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of chosen) {
       const m = await measure(v, REQUESTS);
@@ -149,6 +152,7 @@ async function main(): Promise<number> {
     }
   }
 
+  process.stderr.write(`bench: measured window ${windowFrom} ${process.hrtime.bigint() / 1000n} (µs, monotonic)\n`);
   process.stdout.write(`\nIn-process yoga.fetch, ${process.version}; median of ${ROUNDS} rounds; CPU is this process's user+system time\n\n`);
   process.stdout.write(`${'variant'.padEnd(46)} ${'CPU µs/req'.padStart(10)} ${'wall µs/req'.padStart(11)}  vs baseline (CPU)  wrong\n`);
   for (const v of chosen) {
