@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isUniqueViolation } from '../../src/db/unique-violation.ts';
 import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { REAUTHENTICATE } from '../helpers/factors.ts';
@@ -196,6 +197,29 @@ describe(`changing the sign-in address (${ENGINE})`, () => {
 
     await app.database.rows(sql`delete from users where id = ${squatter.userId}`);
     expect((await confirm(token)).user).toMatchObject({ email: wanted, emailVerified: true });
+  });
+
+  it('lets exactly one of two accounts confirming the same address at once have it; the other is refused and keeps its own', async () => {
+    const [first, second] = [await signUpUser(app), await signUpUser(app)];
+    const wanted = uniqueEmail('raced');
+    expect((await request(first, wanted)).__typename).toBe('EmailChangeRequested');
+    expect((await request(second, wanted.toUpperCase())).__typename).toBe('EmailChangeRequested');
+    const [tokenA, tokenB] = [linkIn((await mailbox.next(wanted)).text).token, linkIn((await mailbox.next(wanted)).text).token];
+    const answers = await Promise.all([confirm(tokenA), confirm(tokenB)]);
+    expect(answers.map((a) => a.__typename).sort()).toEqual(['EmailChanged', 'EmailTakenError']);
+    const [winner, loser] = answers[0].__typename === 'EmailChanged' ? [first, second] : [second, first];
+    const emailOf = async (user: SignedUp) => (await app.database.rows<{ email: string }>(sql`select email from users where id = ${user.userId}`))[0]!.email;
+    expect((await emailOf(winner)).toLowerCase()).toBe(wanted.toLowerCase());
+    expect(await emailOf(loser)).toBe(loser.email);
+    expect((await login(loser.email)).__typename).toBe('TokenAuthPayload');
+  });
+
+  it('recognises the unique index\'s refusal as this engine\'s driver reports it (the path of a confirmation raced by a sign-up)', async () => {
+    const [user, other] = [await signUpUser(app), await signUpUser(app)];
+    const error = await app.database.rows(sql`update users set email = upper(${user.email}) where id = ${other.userId}`).then(() => null, (e: unknown) => e);
+    expect(error).not.toBeNull();
+    expect(isUniqueViolation(error)).toBe(true);
+    expect(isUniqueViolation(new Error('something else'))).toBe(false);
   });
 
   it('confirms on the /confirm-email-change page the mail links to: the GET spends nothing, the POST moves the account', async () => {
