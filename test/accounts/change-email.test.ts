@@ -244,6 +244,27 @@ describe(`changing the sign-in address (${ENGINE})`, () => {
     expect(await again.text()).toContain('invalid, expired or was already used');
   });
 
+  it('answers a missing token, a foreign POST, another method and a taken address on the page with a page, changing nothing', async () => {
+    const user = await signUpUser(app);
+    const wanted = uniqueEmail('page-taken');
+    const token = await changeToken(user, wanted);
+    const post = (fields: Record<string, string>, headers: Record<string, string> = {}) => app.fetch('/confirm-email-change', {
+      method: 'POST', body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...from.headers, ...headers },
+    });
+    const missing = await app.fetch('/confirm-email-change');
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain('needs the link from your email');
+    expect((await post({})).status).toBe(400);
+    expect((await app.fetch('/confirm-email-change', { method: 'PUT' })).status).toBe(405);
+    expect((await post({ token }, { origin: 'https://attacker.example' })).status).toBe(403);
+    expect((await post({ token }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    await signUpUser(app, wanted);
+    const taken = await post({ token });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toContain('Another account uses this email address now');
+    expect(await me(user)).toEqual({ email: user.email, emailVerified: false, pendingEmail: wanted });
+  });
+
   it('does not let a verification link of the old address verify anything after the change', async () => {
     const user = await signUpUser(app);
     await app.gql('mutation { requestEmailVerification { __typename } }', {}, as(user));
