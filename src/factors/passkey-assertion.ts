@@ -13,9 +13,10 @@ type AssertionPurpose = Exclude<PasskeyPurpose, 'REGISTRATION'>;
 
 /**
  * Options for navigator.credentials.get(). For an account (second factor, re-verification): its
- * passkeys in allowCredentials; for a second factor, bound to the held sign-in `attemptId`. For a passwordless sign-in: none, so the browser offers any
- * discoverable credential for this RP (and conditional UI can show them in the email field's
- * autofill), and user verification is required.
+ * passkeys in allowCredentials, and for a second factor a challenge bound to the held sign-in
+ * `attemptId`. For a passwordless sign-in: none, so the browser offers any discoverable credential
+ * for this RP (and conditional UI can show them in the email field's autofill), and user
+ * verification is required.
  */
 export async function passkeyAssertionOptions(
   database: Database, config: Config, purpose: AssertionPurpose, userId: string | null, attemptId: string | null = null,
@@ -50,8 +51,9 @@ const refused = (reason: string, userId: string | null = null, counterWentBack =
 
 /**
  * Checks a passkey assertion (WebAuthn §7.2): the challenge is spent first (live, unspent, issued for
- * this purpose and account, and for a second factor this held sign-in `attemptId`); the credential must be registered (to that account, when one is given;
- * for a passwordless sign-in, to the account its user handle names); @simplewebauthn/server checks the
+ * this purpose and account, and for a second factor for this held sign-in `attemptId`); the
+ * credential must be registered (to that account, when one is given; for a passwordless sign-in, to
+ * the account its user handle names); @simplewebauthn/server checks the
  * origin, RP ID hash, flags (UV required for a passwordless sign-in) and signature. Then the signature
  * counter must go up (§6.1.1, §7.2 step 22) unless it is 0 on both sides: the new value is stored in
  * the same statement, so two answers with one counter value cannot both pass. A counter that went

@@ -36,8 +36,8 @@ export async function issuePasskeyChallenge(
 /**
  * Spends the challenge that a ceremony's clientDataJSON signed, atomically and before anything else is
  * checked, so an answer is never verified twice (WebAuthn §13.4.3). It must be live, issued for this
- * purpose, when `userId` is given for that account, and when `attemptId` is given for that held
- * sign-in (a challenge of another attempt stays unspent). Returns the challenge, or null.
+ * purpose, for `userId` (none when null) and for the held sign-in `attemptId` (none when null): the
+ * challenge of another attempt matches nothing and stays unspent. Returns the challenge, or null.
  */
 export async function spendPasskeyChallenge(
   database: Database, clientDataJSON: unknown, purpose: PasskeyPurpose, userId: string | null, attemptId: string | null = null,
