@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../src/accounts/bootstrap-admin.ts';
 import { startTestApp, type GqlResponse, type RequestOptions, type TestApp } from './helpers/app.ts';
@@ -36,6 +37,8 @@ interface Context {
   passkeyOptions: string;
   passkeyId: string;
   userId: string;
+  /** The token of the last email-change link, read from the outbox (the test app sends no mail). */
+  emailChangeToken: string;
 }
 
 interface Step {
@@ -280,6 +283,27 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       variables: (c) => ({ id: c.passkeyId }),
       as: (c) => bearer(c.accessToken),
       then: (data, c) => expect(data.removePasskey).toEqual({ __typename: 'PasskeyRemoved', passkey: { id: c.passkeyId, name: 'Work laptop' } }),
+    },
+    {
+      operation: 'RequestEmailChange',
+      variables: (c) => ({ input: { newEmail: `moved-${c.email}` } }),
+      as: (c) => bearer(c.accessToken),
+      then: async (data, c) => {
+        expect(data.requestEmailChange).toMatchObject({ __typename: 'EmailChangeRequested', pendingEmail: `moved-${c.email}` });
+        const [mail] = await app.database.rows<{ text: string }>(sql`select text from mail_outbox where "to" = ${`moved-${c.email}`}`);
+        c.emailChangeToken = /confirm-email-change\?token=([\w-]+)/.exec(mail!.text)![1]!;
+      },
+    },
+    {
+      operation: 'ConfirmEmailChange',
+      variables: (c) => ({ input: { token: c.emailChangeToken } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => {
+        expect(data.confirmEmailChange).toMatchObject({
+          __typename: 'EmailChanged', user: { email: `moved-${c.email}`, emailVerified: true, pendingEmail: null },
+        });
+        c.email = `moved-${c.email}`;
+      },
     },
     { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
     ...adminSteps(),
