@@ -1,0 +1,40 @@
+import { field, h } from '../dom.ts';
+import { checkbox, checkedValues, checkRow, saveChange } from '../edit.ts';
+import { UPDATE_KEY } from '../operations.ts';
+import type { Key } from './key.ts';
+
+/** What a key can hold (src/scopes.ts); the API refuses what the owner may not hand on. */
+const KEY_SCOPES = ['apikeys:manage', 'apikeys:verify', 'sessions:manage', 'openid', 'profile', 'email', 'admin'] as const;
+
+/**
+ * A live key's settings form: name, scopes, rate limit and expiry (UTC), sent whole to updateApiKey; an
+ * empty limit means unlimited and an empty expiry never. Granting the scope admin asks for a fresh sign-in.
+ */
+export function keySettingsForm(key: Key, status: HTMLElement, saved: () => void): HTMLFormElement {
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: key.name });
+  const scopes = [...new Set([...KEY_SCOPES, ...key.scopes])].map((scope) => checkbox('key-scope', scope, key.scopes.includes(scope)));
+  const limit = h('input', { type: 'number', name: 'limit', min: 1, max: 1_000_000, step: 1, value: key.rateLimit?.limit ?? '' });
+  const windowSeconds = h('input', { type: 'number', name: 'windowSeconds', min: 1, max: 86_400, step: 1, value: key.rateLimit?.windowSeconds ?? 60 });
+  const expires = h('input', { type: 'datetime-local', name: 'expiresAt', value: key.expiresAt?.slice(0, 16) ?? '' });
+  const form = h('form', { class: 'card', 'aria-labelledby': 'key-settings-h' },
+    h('h2', { id: 'key-settings-h' }, 'Settings'),
+    field('Key name', name),
+    h('fieldset', {}, h('legend', {}, 'Scopes'), scopes.map((box) => checkRow(box, box.value))),
+    h('div', { class: 'filters' },
+      field('Rate limit (requests)', limit, 'Empty: unlimited.'),
+      field('Per window of (seconds)', windowSeconds, '1 to 86,400.')),
+    field('Expires (UTC)', expires, 'Empty: never.'),
+    h('button', { type: 'submit', class: 'primary' }, 'Save settings'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = {
+      id: key.id, name: name.value, scopes: checkedValues(scopes),
+      rateLimit: limit.value === '' ? null : { limit: Number(limit.value), windowSeconds: Number(windowSeconds.value) },
+      expiresAt: expires.value === '' ? null : new Date(`${expires.value}Z`).toISOString(),
+    };
+    void saveChange(status, UPDATE_KEY, { input }, 'updateApiKey', 'ApiKey').then((done) => {
+      if (done) saved();
+    });
+  });
+  return form;
+}
