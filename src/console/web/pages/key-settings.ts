@@ -1,16 +1,24 @@
 import { field, h } from '../dom.ts';
 import { checkbox, checkedValues, checkRow, saveChange } from '../edit.ts';
 import { UPDATE_KEY } from '../operations.ts';
-import type { Key } from './key.ts';
 
 /** What a key can hold (src/scopes.ts); the API refuses what the owner may not hand on. */
 const KEY_SCOPES = ['apikeys:manage', 'apikeys:verify', 'sessions:manage', 'openid', 'profile', 'email', 'admin'] as const;
+
+/** What the form shows of a key (ConsoleKey). */
+export interface KeySettings {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
+  readonly expiresAt: string | null;
+}
 
 /**
  * A live key's settings form: name, scopes, rate limit and expiry (UTC), sent whole to updateApiKey; an
  * empty limit means unlimited and an empty expiry never. Granting the scope admin asks for a fresh sign-in.
  */
-export function keySettingsForm(key: Key, status: HTMLElement, saved: () => void): HTMLFormElement {
+export function keySettingsForm(key: KeySettings, status: HTMLElement, saved: () => void): HTMLFormElement {
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: key.name });
   const scopes = [...new Set([...KEY_SCOPES, ...key.scopes])].map((scope) => checkbox('key-scope', scope, key.scopes.includes(scope)));
   const limit = h('input', { type: 'number', name: 'limit', min: 1, max: 1_000_000, step: 1, value: key.rateLimit?.limit ?? '' });

@@ -9,7 +9,7 @@ import { withStepUp } from '../step-up.ts';
 import { KEY, REVOKE, ROLL } from '../operations.ts';
 import { keySettingsForm } from './key-settings.ts';
 
-export interface Key {
+interface Key {
   id: string; name: string; start: string; environment: string; scopes: string[];
   createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null;
   rateLimit: { limit: number; windowSeconds: number } | null;
