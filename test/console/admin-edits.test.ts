@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKey } from '../helpers/apikeys.ts';
@@ -132,6 +133,26 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
     const statuses = [];
     for (let i = 0; i < 3; i += 1) statuses.push(await status({ headers: { 'x-api-key': key.secret } }));
     expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('asks for the password before granting a key the scope admin (step-up), then saves it', async () => {
+    const key = await createKey(app, admin.accessToken, { name: 'admin job' });
+    // The console's sign-in is made to look 11 minutes old: past the 10 minutes a sensitive change allows.
+    await app.database.rows(sql`update sessions set created_at = now() - interval '11 minutes', verified_at = null
+      where user_id = ${admin.userId} and client_id is null and id <> ${admin.sessionId}`);
+    await inConsole(browser, async (page) => {
+      await open(page, `/keys/${key.id}`);
+      await page.getByLabel('admin', { exact: true }).check();
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+      await dialog.waitFor();
+      expect((await asAdmin('query K($id: ID!) { apiKey(id: $id) { scopes } }', { id: key.id })).apiKey.scopes).not.toContain('admin');
+      await checkPage(page, SCREENSHOTS, 'key-step-up');
+      await dialog.getByLabel('Password or code').fill(PASSWORD);
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByText(/^Saved:/).waitFor();
+    }, state);
+    expect((await asAdmin('query K($id: ID!) { apiKey(id: $id) { scopes } }', { id: key.id })).apiKey.scopes).toContain('admin');
   });
 
   it('edits an app\'s redirect URIs, refusing a bad one with the API\'s reason', async () => {
