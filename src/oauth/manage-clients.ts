@@ -15,16 +15,13 @@ export type ClientChanges = Partial<ClientSettings>;
 export async function updateClient(database: Database, clientId: string, changes: ClientChanges): Promise<OAuthClientRecord | undefined> {
   const current = await findClient(database, clientId);
   if (current === undefined) return undefined;
-  const settings = checkClientSettings({ ...current, ...definedOnly(changes) }, current.public);
-  const [row] = await database.db.update(oauthClients).set({
-    name: settings.name, redirectUris: [...settings.redirectUris], scopes: [...settings.scopes], grantTypes: [...settings.grantTypes],
-    requirePar: settings.requirePar, postLogoutRedirectUris: [...settings.postLogoutRedirectUris],
-  }).where(eq(oauthClients.clientId, clientId)).returning();
+  const given = (Object.keys(changes) as (keyof ClientSettings)[]).filter((name) => changes[name] !== undefined);
+  if (given.length === 0) return current;
+  const settings = checkClientSettings({ ...current, ...Object.fromEntries(given.map((name) => [name, changes[name]])) }, current.public);
+  // Only the columns given are written, so that two admins changing different settings keep both changes.
+  const columns = Object.fromEntries(given.map((name) => [name, settings[name]]));
+  const [row] = await database.db.update(oauthClients).set(columns).where(eq(oauthClients.clientId, clientId)).returning();
   return row === undefined ? undefined : toClientRecord(row);
-}
-
-function definedOnly(changes: ClientChanges): ClientChanges {
-  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
 }
 
 /**
