@@ -116,20 +116,22 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
     expect(await status({ bearer: readerTokens.access_token })).toBe(401);
   });
 
-  it('edits a key\'s rate limit: the API shows it and the key is answered 429 past it', async () => {
+  it('edits a key\'s rate limit and expiry: the API shows them and the key is answered 429 past the limit', async () => {
     const key = await createKey(app, owner.accessToken, { name: 'editable key' });
+    const expiry = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 30 * 86_400_000).toISOString();
     await inConsole(browser, async (page) => {
       await open(page, `/keys/${key.id}`);
       await page.getByLabel('Rate limit (requests)').fill('2');
       await page.getByLabel('Per window of (seconds)').fill('3600');
+      await page.getByLabel('Expires (UTC)').fill(expiry.slice(0, 16));
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByText(/^Saved:/).waitFor();
       await ready(page);
       await expect(page.getByText('2 per 3,600 s').count()).resolves.toBe(1);
       await checkPage(page, SCREENSHOTS, 'key-settings');
     }, state);
-    const { apiKey } = await asAdmin('query K($id: ID!) { apiKey(id: $id) { name rateLimit { limit windowSeconds } } }', { id: key.id });
-    expect(apiKey).toEqual({ name: 'editable key', rateLimit: { limit: 2, windowSeconds: 3600 } });
+    const { apiKey } = await asAdmin('query K($id: ID!) { apiKey(id: $id) { name expiresAt rateLimit { limit windowSeconds } } }', { id: key.id });
+    expect(apiKey).toEqual({ name: 'editable key', expiresAt: expiry, rateLimit: { limit: 2, windowSeconds: 3600 } });
     const statuses = [];
     for (let i = 0; i < 3; i += 1) statuses.push(await status({ headers: { 'x-api-key': key.secret } }));
     expect(statuses).toEqual([200, 200, 429]);
