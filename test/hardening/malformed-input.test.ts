@@ -135,6 +135,9 @@ const MUTATIONS: Record<string, MutationCases> = {
   },
   enableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
   revokeUserSessions: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  // Another account's session id under the fixture user's id: the pair must match, so nothing ends.
+  revokeUserSession: { as: 'admin', refused: ({ user }) => ({ userId: user.userId, sessionId: randomUUID() }) },
+  revokeUserOAuthGrant: { as: 'admin', refused: ({ user }) => ({ userId: user.userId, clientId: `unknown-${randomUUID()}` }) },
   deleteUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
   setUserRoles: {
     as: 'admin',
