@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../src/accounts/bootstrap-admin.ts';
 import { startTestApp, type GqlResponse, type RequestOptions, type TestApp } from './helpers/app.ts';
@@ -36,6 +37,10 @@ interface Context {
   passkeyOptions: string;
   passkeyId: string;
   userId: string;
+  /** The token of the last email-change link, read from the outbox (the test app sends no mail). */
+  emailChangeToken: string;
+  /** A session of the account, from UserDetails. */
+  sessionId: string;
 }
 
 interface Step {
@@ -149,6 +154,13 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       variables: (c) => ({ clientId: c.clientId }),
       as: (c) => bearer(c.adminToken),
       then: (data) => expect(data.rotateOAuthClientSecret.clientSecret).toEqual(expect.any(String)),
+    },
+    {
+      operation: 'ClientGrants',
+      variables: (c) => ({ clientId: c.clientId }),
+      as: (c) => bearer(c.adminToken),
+      // Nobody has let the new app in yet: its grants are an empty first page.
+      then: (data) => expect(data.oauthClient).toEqual({ name: 'Photo Printer 2', grants: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } } }),
     },
     {
       operation: 'EnrolTotp',
@@ -281,6 +293,27 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       as: (c) => bearer(c.accessToken),
       then: (data, c) => expect(data.removePasskey).toEqual({ __typename: 'PasskeyRemoved', passkey: { id: c.passkeyId, name: 'Work laptop' } }),
     },
+    {
+      operation: 'RequestEmailChange',
+      variables: (c) => ({ input: { newEmail: `moved-${c.email}` } }),
+      as: (c) => bearer(c.accessToken),
+      then: async (data, c) => {
+        expect(data.requestEmailChange).toMatchObject({ __typename: 'EmailChangeRequested', pendingEmail: `moved-${c.email}` });
+        const [mail] = await app.database.rows<{ text: string }>(sql`select text from mail_outbox where "to" = ${`moved-${c.email}`}`);
+        c.emailChangeToken = /confirm-email-change\?token=([\w-]+)/.exec(mail!.text)![1]!;
+      },
+    },
+    {
+      operation: 'ConfirmEmailChange',
+      variables: (c) => ({ input: { token: c.emailChangeToken } }),
+      as: (c) => bearer(c.accessToken),
+      then: (data, c) => {
+        expect(data.confirmEmailChange).toMatchObject({
+          __typename: 'EmailChanged', user: { email: `moved-${c.email}`, emailVerified: true, pendingEmail: null },
+        });
+        c.email = `moved-${c.email}`;
+      },
+    },
     { operation: 'Logout', variables: () => ({ everywhere: true }), as: (c) => bearer(c.accessToken), then: (data) => expect(data.logout.revokedSessions).toBeGreaterThan(0) },
     ...adminSteps(),
   ];
@@ -303,10 +336,13 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
         operation: 'FindUsers',
         variables: (c) => ({ email: c.email.toUpperCase() }),
         as: asAdmin,
-        then: (data, c) => {
+        then: async (data, c) => {
           expect(data.users.edges).toHaveLength(1);
           expect(data.users.edges[0].node).toMatchObject({ email: c.email, roles: [], disabledAt: null });
           c.userId = data.users.edges[0].node.id;
+          // Logout above ended every session: one sign-in more, for RevokeUserSession to end.
+          const login = await app.gql(OPERATIONS.get('Login')!, { input: { email: c.email, password: c.password } });
+          expect(login.body.data.login.__typename).toBe('TokenAuthPayload');
         },
       },
       {
@@ -317,7 +353,14 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
           expect(data.user.email).toBe(c.email);
           expect(data.user.apiKeys.edges.map((edge: { node: { id: string; name: string } }) => edge.node)).toMatchObject([{ id: c.keyId, name: 'billing job (prod)' }]);
           expect(data.user.secondFactors).toEqual({ methods: [], recoveryCodesLeft: 0 });
+          c.sessionId = data.user.sessions.edges[0].node.id;
         },
+      },
+      {
+        operation: 'RevokeUserSession',
+        variables: (c) => ({ userId: c.userId, sessionId: c.sessionId }),
+        as: asAdmin,
+        then: (data, c) => expect(data.revokeUserSession).toEqual({ __typename: 'Session', id: c.sessionId }),
       },
       {
         operation: 'SetUserRoles',

@@ -8,6 +8,8 @@ import { emailTokens, users, type EmailTokenPurpose } from './tables.ts';
 const EMAIL_TOKEN_LIFETIME_MS: Readonly<Record<EmailTokenPurpose, number>> = Object.freeze({
   verify_email: 24 * HOUR,
   reset_password: 30 * MINUTE,
+  // The link moves the account to another mailbox: short-lived, like a password reset's.
+  change_email: HOUR,
 });
 
 export interface IssuedEmailToken {
@@ -33,6 +35,37 @@ export function issueEmailTokenByEmail(database: Database, purpose: EmailTokenPu
  */
 export function issueVerificationToken(database: Database, userId: string): Promise<IssuedEmailToken | null> {
   return issue(database, 'verify_email', sql`${users.id} = ${userId}::uuid and not ${users.emailVerified}`);
+}
+
+/**
+ * Issues a change_email token that moves the account to `newEmail` once the link mailed there is used,
+ * retiring the account's unused one (one pending change at a time). One statement, and only while no
+ * account (this one included) holds the address whatever its case: null when one does.
+ */
+export async function issueEmailChangeToken(database: Database, userId: string, newEmail: string): Promise<IssuedEmailToken | null> {
+  const token = randomSecret();
+  const lifetime = `${EMAIL_TOKEN_LIFETIME_MS.change_email} milliseconds`;
+  const [issued] = await database.rows<{ user_id: string; email: string }>(sql`
+    with target as (
+      select ${users.id} as id from ${users} where ${users.id} = ${userId}::uuid
+        and not exists (select 1 from ${users} holder where lower(holder.email) = lower(${newEmail}::text))
+    ), retired as (
+      update ${emailTokens} set used_at = now()
+      where user_id in (select id from target) and purpose = 'change_email' and used_at is null
+    )
+    insert into ${emailTokens} (purpose, user_id, email, hash, expires_at)
+    select 'change_email', id, ${newEmail}::text, ${hashSecret(token)}::text, now() + ${lifetime}::interval from target
+    returning user_id, email`);
+  return issued === undefined ? null : { token, userId: issued.user_id, email: issued.email };
+}
+
+/** The address of the account's live change_email token (requested, not yet confirmed), and when its link expires. */
+export async function findPendingEmail(database: Database, userId: string): Promise<{ email: string; expiresAt: Date } | null> {
+  const [row] = await database.rows<{ email: string; expires_at: Date | string }>(sql`
+    select email, expires_at from ${emailTokens}
+    where user_id = ${userId}::uuid and purpose = 'change_email' and used_at is null and expires_at > now()
+    order by created_at desc limit 1`);
+  return row === undefined ? null : { email: row.email, expiresAt: new Date(row.expires_at) };
 }
 
 async function issue(database: Database, purpose: EmailTokenPurpose, account: SQL): Promise<IssuedEmailToken | null> {

@@ -7,6 +7,11 @@ const RESETS_PER_EMAIL = 5;
 const RESETS_PER_IP = 20;
 /** Verification mails one account may ask for per RECOVERY_WINDOW_SECONDS. */
 const VERIFICATIONS_PER_USER = 5;
+/**
+ * Email changes one account may ask for per RECOVERY_WINDOW_SECONDS: each mails a new address, and
+ * each answer says whether an address is taken, so this also bounds the addresses it can probe.
+ */
+const EMAIL_CHANGES_PER_USER = 5;
 const RECOVERY_WINDOW_SECONDS = 60 * 60;
 
 /**
@@ -17,11 +22,13 @@ export class RecoveryLimits {
   readonly #resetsPerEmail: Budget;
   readonly #resetsPerIp: Budget;
   readonly #verificationsPerUser: Budget;
+  readonly #emailChangesPerUser: Budget;
 
   constructor(budgets: BudgetStore) {
     this.#resetsPerEmail = budgets('resets-per-email', RESETS_PER_EMAIL, RECOVERY_WINDOW_SECONDS);
     this.#resetsPerIp = budgets('resets-per-address', RESETS_PER_IP, RECOVERY_WINDOW_SECONDS);
     this.#verificationsPerUser = budgets('verifications-per-user', VERIFICATIONS_PER_USER, RECOVERY_WINDOW_SECONDS);
+    this.#emailChangesPerUser = budgets('email-changes-per-user', EMAIL_CHANGES_PER_USER, RECOVERY_WINDOW_SECONDS);
   }
 
   /** Counts a password-reset request; throws RateLimitedError when the client or the address is out of budget. */
@@ -33,5 +40,10 @@ export class RecoveryLimits {
   /** Counts a verification mail for an account; throws RateLimitedError when it is out of budget. */
   takeVerification(userId: string): Promise<void> {
     return this.#verificationsPerUser.take(userId);
+  }
+
+  /** Counts an email-change request of an account; throws RateLimitedError when it is out of budget. */
+  takeEmailChange(userId: string): Promise<void> {
+    return this.#emailChangesPerUser.take(userId);
   }
 }

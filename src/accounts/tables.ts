@@ -18,15 +18,18 @@ export const users = pgTable('users', {
   disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
 }, (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)]);
 
-/** Why an email token was sent: to prove the address, or to set a new password. */
-export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+/** Why an email token was sent: to prove the address, to set a new password, or to move the account to a new address. */
+export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
 
-/** Single-use secrets mailed as links (email verification, password reset). */
+/** Single-use secrets mailed as links (email verification, password reset, email change). */
 export const emailTokens = pgTable('email_tokens', {
   id: uuid('id').primaryKey().defaultRandom(),
   purpose: text('purpose').$type<EmailTokenPurpose>().notNull(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  /** The address the link was sent to: a verification proves this address, and only while the account still has it. */
+  /**
+   * The address the link was sent to: a verification proves this address, and only while the account
+   * still has it; for change_email, the new address the account moves to once the link is used.
+   */
   email: text('email').notNull(),
   /** SHA-256 of the 256-bit secret in the link; the secret itself is only in the mail. */
   hash: text('hash').notNull().unique(),

@@ -26,6 +26,8 @@ export function proofMethod(proof: CodeProof): SecondFactorMethod {
 export interface ProofUse {
   /** What the passkey's challenge was issued for: the second step of a sign-in, or a re-verification. */
   readonly purpose: 'SECOND_FACTOR' | 'REAUTHENTICATION';
+  /** For a second factor: the held sign-in (second_factor_challenges.id) the passkey challenge must have been issued for. */
+  readonly attemptId?: string;
   readonly meta: RequestMeta;
 }
 
@@ -39,7 +41,7 @@ export async function checkCode(database: Database, config: Config, userId: stri
   const method = proofMethod(proof);
   if (method === 'TOTP') return (await acceptTotpCode(database, config, userId, proof.totp!.trim(), 'confirmed')) ? 'otp' : null;
   if (method === 'RECOVERY_CODE') return (await spendRecoveryCode(database, userId, proof.recoveryCode!)) ? 'otp' : null;
-  const outcome = await verifyPasskeyAssertion(database, config, use.purpose, userId, proof.passkey!);
+  const outcome = await verifyPasskeyAssertion(database, config, use.purpose, userId, proof.passkey!, use.attemptId ?? null);
   const audit = (type: string, detail: string) => recordAuditEvent(database, { type, userId, ip: use.meta.ip, userAgent: use.meta.userAgent, detail });
   if (outcome.ok) {
     await audit('passkey.used', `passkey ${outcome.passkeyId} (${use.purpose.toLowerCase()})`);

@@ -13,15 +13,16 @@ type AssertionPurpose = Exclude<PasskeyPurpose, 'REGISTRATION'>;
 
 /**
  * Options for navigator.credentials.get(). For an account (second factor, re-verification): its
- * passkeys in allowCredentials. For a passwordless sign-in: none, so the browser offers any
- * discoverable credential for this RP (and conditional UI can show them in the email field's
- * autofill), and user verification is required.
+ * passkeys in allowCredentials, and for a second factor a challenge bound to the held sign-in
+ * `attemptId`. For a passwordless sign-in: none, so the browser offers any discoverable credential
+ * for this RP (and conditional UI can show them in the email field's autofill), and user
+ * verification is required.
  */
 export async function passkeyAssertionOptions(
-  database: Database, config: Config, purpose: AssertionPurpose, userId: string | null,
+  database: Database, config: Config, purpose: AssertionPurpose, userId: string | null, attemptId: string | null = null,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allow = userId === null ? [] : await credentialsOf(database, userId);
-  const challenge = await issuePasskeyChallenge(database, purpose, userId);
+  const challenge = await issuePasskeyChallenge(database, purpose, userId, attemptId);
   return generateAuthenticationOptions({
     rpID: config.webauthn.rpId, challenge: isoBase64URL.toBuffer(challenge), timeout: PASSKEY_CHALLENGE_TTL_MS,
     allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports as never })),
@@ -50,19 +51,20 @@ const refused = (reason: string, userId: string | null = null, counterWentBack =
 
 /**
  * Checks a passkey assertion (WebAuthn §7.2): the challenge is spent first (live, unspent, issued for
- * this purpose and account); the credential must be registered (to that account, when one is given;
- * for a passwordless sign-in, to the account its user handle names); @simplewebauthn/server checks the
+ * this purpose and account, and for a second factor for this held sign-in `attemptId`); the
+ * credential must be registered (to that account, when one is given; for a passwordless sign-in, to
+ * the account its user handle names); @simplewebauthn/server checks the
  * origin, RP ID hash, flags (UV required for a passwordless sign-in) and signature. Then the signature
  * counter must go up (§6.1.1, §7.2 step 22) unless it is 0 on both sides: the new value is stored in
  * the same statement, so two answers with one counter value cannot both pass. A counter that went
  * back means two authenticators hold the key: refused.
  */
 export async function verifyPasskeyAssertion(
-  database: Database, config: Config, purpose: AssertionPurpose, userId: string | null, json: string,
+  database: Database, config: Config, purpose: AssertionPurpose, userId: string | null, json: string, attemptId: string | null = null,
 ): Promise<AssertionOutcome> {
   const response = parseAuthenticationResponse(json);
   if (response === null) return refused('malformed response', userId);
-  const challenge = await spendPasskeyChallenge(database, response.response.clientDataJSON, purpose, userId);
+  const challenge = await spendPasskeyChallenge(database, response.response.clientDataJSON, purpose, userId, attemptId);
   if (challenge === null) return refused('unknown, expired or spent challenge', userId);
   const [stored] = await database.db.select().from(passkeys).where(eq(passkeys.credentialId, response.id));
   if (stored === undefined || (userId !== null && stored.userId !== userId)) return refused('unknown passkey', userId);

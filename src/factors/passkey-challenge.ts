@@ -19,27 +19,35 @@ export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 
 /**
  * A fresh WebAuthn challenge (256 random bits, base64url; WebAuthn §13.4.3 asks for at least 16 bytes)
- * for one ceremony, kept server-side as a hash for 5 minutes.
+ * for one ceremony, kept server-side as a hash for 5 minutes. A second factor's is bound to the held
+ * sign-in it answers (`attemptId`, the second_factor_challenges row), so that it completes that
+ * attempt and no other of the same account.
  */
-export async function issuePasskeyChallenge(database: Database, purpose: PasskeyPurpose, userId: string | null): Promise<string> {
+export async function issuePasskeyChallenge(
+  database: Database, purpose: PasskeyPurpose, userId: string | null, attemptId: string | null = null,
+): Promise<string> {
   const challenge = randomSecret();
-  await database.db.insert(passkeyChallenges).values({ hash: hashSecret(challenge), purpose, userId, expiresAt: after(PASSKEY_CHALLENGE_TTL_MS) });
+  await database.db.insert(passkeyChallenges).values({
+    hash: hashSecret(challenge), purpose, userId, secondFactorChallengeId: attemptId, expiresAt: after(PASSKEY_CHALLENGE_TTL_MS),
+  });
   return challenge;
 }
 
 /**
  * Spends the challenge that a ceremony's clientDataJSON signed, atomically and before anything else is
  * checked, so an answer is never verified twice (WebAuthn §13.4.3). It must be live, issued for this
- * purpose and, when `userId` is given, for that account. Returns the challenge, or null.
+ * purpose, for `userId` (none when null) and for the held sign-in `attemptId` (none when null): the
+ * challenge of another attempt matches nothing and stays unspent. Returns the challenge, or null.
  */
 export async function spendPasskeyChallenge(
-  database: Database, clientDataJSON: unknown, purpose: PasskeyPurpose, userId: string | null,
+  database: Database, clientDataJSON: unknown, purpose: PasskeyPurpose, userId: string | null, attemptId: string | null = null,
 ): Promise<string | null> {
   const challenge = challengeOf(clientDataJSON);
   if (challenge === null) return null;
   const spent = await database.db.update(passkeyChallenges).set({ usedAt: sql`now()` }).where(and(
     eq(passkeyChallenges.hash, hashSecret(challenge)), eq(passkeyChallenges.purpose, purpose), isNull(passkeyChallenges.usedAt),
     gt(passkeyChallenges.expiresAt, sql`now()`), userId === null ? isNull(passkeyChallenges.userId) : eq(passkeyChallenges.userId, userId),
+    attemptId === null ? isNull(passkeyChallenges.secondFactorChallengeId) : eq(passkeyChallenges.secondFactorChallengeId, attemptId),
   )).returning({ id: passkeyChallenges.id });
   return spent.length > 0 ? challenge : null;
 }

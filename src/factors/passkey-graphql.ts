@@ -61,12 +61,12 @@ builder.objectField(SecondFactorRequired, 'passkeyOptions', (t) =>
   t.string({
     nullable: true,
     description:
-      'When methods holds PASSKEY: the JSON of the WebAuthn options for navigator.credentials.get() (PublicKeyCredential.parseRequestOptionsFromJSON), answered through verifySecondFactor\'s `passkey`. Null otherwise.',
+      'When methods holds PASSKEY: the JSON of the WebAuthn options for navigator.credentials.get() (PublicKeyCredential.parseRequestOptionsFromJSON), answered through verifySecondFactor\'s `passkey` with this challenge: the options are bound to this sign-in attempt and complete no other. Null otherwise.',
     resolve: async (held, _a, ctx) => {
       if (!held.methods.includes('PASSKEY')) return null;
       const pending = await findChallenge(ctx.services.database, held.challenge);
       if (pending === undefined) return null;
-      return JSON.stringify(await passkeyAssertionOptions(ctx.services.database, ctx.services.config, 'SECOND_FACTOR', pending.userId));
+      return JSON.stringify(await passkeyAssertionOptions(ctx.services.database, ctx.services.config, 'SECOND_FACTOR', pending.userId, pending.id));
     },
   }),
 );

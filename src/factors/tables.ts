@@ -86,6 +86,11 @@ export const passkeyChallenges = pgTable('passkey_challenges', {
   purpose: text('purpose').$type<'REGISTRATION' | 'SECOND_FACTOR' | 'SIGN_IN' | 'REAUTHENTICATION'>().notNull(),
   /** The account the ceremony is for; null for a passwordless sign-in (the passkey names the account). */
   userId: uuid('user_id'),
+  /**
+   * For a SECOND_FACTOR ceremony, the held sign-in (second_factor_challenges.id) it was issued for: its
+   * answer completes that attempt only, as the second factor is bound to the account and the attempt.
+   */
+  secondFactorChallengeId: uuid('second_factor_challenge_id'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),

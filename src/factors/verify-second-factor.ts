@@ -38,7 +38,7 @@ export async function verifySecondFactor(services: VerifySecondFactorDeps, meta:
   await claimAttemptById(database, pending.userId);
   const audit = (type: string, detail: string) =>
     recordAuditEvent(database, { type, userId: pending.userId, ip: meta.ip, userAgent: meta.userAgent, detail });
-  const factor = await checkCode(database, services.config, pending.userId, proof, { purpose: 'SECOND_FACTOR', meta });
+  const factor = await checkCode(database, services.config, pending.userId, proof, { purpose: 'SECOND_FACTOR', attemptId: pending.id, meta });
   if (factor === null) {
     await countChallengeFailure(database, pending.id);
     await audit('second_factor.failed', `method: ${method}`);

@@ -7,6 +7,7 @@ import './viewer.ts';
 import '../sessions/graphql.ts';
 import '../accounts/graphql.ts';
 import '../accounts/recovery-graphql.ts';
+import '../accounts/email-graphql.ts';
 import '../mail/graphql.ts';
 import '../apikeys/graphql.ts';
 import '../apikeys/manage-graphql.ts';

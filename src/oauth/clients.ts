@@ -51,6 +51,55 @@ export function toClientRecord(row: Row): OAuthClientRecord {
   };
 }
 
+/** What an admin sets on a client, at registration (registerClient) or later (updateClient). */
+export interface ClientSettings {
+  readonly name: string;
+  readonly redirectUris: readonly string[];
+  readonly scopes: readonly string[];
+  readonly grantTypes: readonly GrantType[];
+  readonly requirePar: boolean;
+  readonly postLogoutRedirectUris: readonly string[];
+}
+
+/**
+ * Checks a client's whole settings, the same rules at registration and on every change; answers them
+ * trimmed and without duplicates, or throws ValidationError naming the field.
+ */
+export function checkClientSettings(settings: ClientSettings, isPublic: boolean): ClientSettings {
+  const name = settings.name.trim();
+  if (name.length < 1 || name.length > 100) throw new ValidationError('The name must be 1 to 100 characters.', 'name');
+  const grantTypes = [...new Set(settings.grantTypes)];
+  if (grantTypes.length === 0) throw new ValidationError('Give at least one grant type.', 'grantTypes');
+  if (isPublic && grantTypes.includes(GRANT_TYPES.CLIENT_CREDENTIALS)) {
+    throw new ValidationError('A public client cannot use client_credentials: it has no secret.', 'grantTypes');
+  }
+  // Only the code flow sends the browser back to the client: a device-only client (RFC 8628) needs no redirect URI.
+  const needsRedirect = grantTypes.includes(GRANT_TYPES.AUTHORIZATION_CODE);
+  if (settings.redirectUris.length < (needsRedirect ? 1 : 0) || settings.redirectUris.length > 10) {
+    throw new ValidationError(needsRedirect ? 'Give 1 to 10 redirect URIs.' : 'Give at most 10 redirect URIs.', 'redirectUris');
+  }
+  for (const uri of settings.redirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem !== null) throw new ValidationError(`The redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'redirectUris');
+  }
+  const postLogoutRedirectUris = [...new Set(settings.postLogoutRedirectUris)];
+  if (postLogoutRedirectUris.length > 10) throw new ValidationError('Give at most 10 post-logout redirect URIs.', 'postLogoutRedirectUris');
+  for (const uri of postLogoutRedirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem !== null) {
+      throw new ValidationError(`The post-logout redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'postLogoutRedirectUris');
+    }
+  }
+  const unknown = settings.scopes.filter((scope) => !(OAUTH_SCOPES as readonly string[]).includes(scope));
+  if (unknown.length > 0) {
+    throw new ValidationError(`A client may only be granted ${OAUTH_SCOPES.join(', ')}; not ${unknown.join(', ')}.`, 'scopes');
+  }
+  return {
+    name, grantTypes, requirePar: settings.requirePar, postLogoutRedirectUris,
+    redirectUris: [...new Set(settings.redirectUris)], scopes: [...new Set(settings.scopes)],
+  };
+}
+
 interface RegisterClientInput {
   readonly name: string;
   readonly redirectUris: readonly string[];
@@ -65,49 +114,26 @@ interface RegisterClientInput {
 
 /**
  * Registers a client. Confidential clients get a 256-bit secret, returned here once and stored only as
- * its SHA-256. Redirect URIs must pass redirectUriProblem; scopes must be among OAUTH_SCOPES.
+ * its SHA-256. Its settings must pass checkClientSettings.
  */
 export async function registerClient(database: Database, input: RegisterClientInput) {
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 100) throw new ValidationError('The name must be 1 to 100 characters.', 'name');
-  const grantTypes = [...new Set(input.grantTypes ?? [
-    GRANT_TYPES.AUTHORIZATION_CODE, GRANT_TYPES.REFRESH_TOKEN, ...(input.public ? [] : [GRANT_TYPES.CLIENT_CREDENTIALS]),
-  ])];
-  if (grantTypes.length === 0) throw new ValidationError('Give at least one grant type.', 'grantTypes');
-  if (input.public && grantTypes.includes(GRANT_TYPES.CLIENT_CREDENTIALS)) {
-    throw new ValidationError('A public client cannot use client_credentials: it has no secret.', 'grantTypes');
-  }
-  // Only the code flow sends the browser back to the client: a device-only client (RFC 8628) needs no redirect URI.
-  const needsRedirect = grantTypes.includes(GRANT_TYPES.AUTHORIZATION_CODE);
-  if (input.redirectUris.length < (needsRedirect ? 1 : 0) || input.redirectUris.length > 10) {
-    throw new ValidationError(needsRedirect ? 'Give 1 to 10 redirect URIs.' : 'Give at most 10 redirect URIs.', 'redirectUris');
-  }
-  for (const uri of input.redirectUris) {
-    const problem = redirectUriProblem(uri);
-    if (problem !== null) throw new ValidationError(`The redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'redirectUris');
-  }
-  const postLogoutRedirectUris = [...new Set(input.postLogoutRedirectUris ?? [])];
-  if (postLogoutRedirectUris.length > 10) throw new ValidationError('Give at most 10 post-logout redirect URIs.', 'postLogoutRedirectUris');
-  for (const uri of postLogoutRedirectUris) {
-    const problem = redirectUriProblem(uri);
-    if (problem !== null) {
-      throw new ValidationError(`The post-logout redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'postLogoutRedirectUris');
-    }
-  }
-  const unknown = input.scopes.filter((scope) => !(OAUTH_SCOPES as readonly string[]).includes(scope));
-  if (unknown.length > 0) {
-    throw new ValidationError(`A client may only be granted ${OAUTH_SCOPES.join(', ')}; not ${unknown.join(', ')}.`, 'scopes');
-  }
+  const settings = checkClientSettings({
+    name: input.name, redirectUris: input.redirectUris, scopes: input.scopes,
+    grantTypes: input.grantTypes ?? [
+      GRANT_TYPES.AUTHORIZATION_CODE, GRANT_TYPES.REFRESH_TOKEN, ...(input.public ? [] : [GRANT_TYPES.CLIENT_CREDENTIALS]),
+    ],
+    requirePar: input.requirePar ?? false,
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+  }, input.public);
   const secret = input.public ? null : randomSecret();
   const [row] = await database.db.insert(oauthClients).values({
+    ...settings,
+    redirectUris: [...settings.redirectUris],
+    scopes: [...settings.scopes],
+    grantTypes: [...settings.grantTypes],
+    postLogoutRedirectUris: [...settings.postLogoutRedirectUris],
     clientId: `lk_${randomBytes(16).toString('base64url')}`,
-    name,
     secretHash: secret === null ? null : hashSecret(secret),
-    redirectUris: [...new Set(input.redirectUris)],
-    scopes: [...new Set(input.scopes)],
-    grantTypes,
-    requirePar: input.requirePar ?? false,
-    postLogoutRedirectUris,
     createdBy: input.createdBy,
   }).returning();
   return { client: toClientRecord(row!), clientSecret: secret };

@@ -14,7 +14,7 @@ import { authenticateClient, clientNames, GRANT_TYPES, listClients, registerClie
 import type { TokenResponse } from './grant-tokens.ts';
 import { authorizationCodeGrant } from './token.ts';
 
-const OAuthGrantTypeEnum = builder.enumType('OAuthGrantType', {
+export const OAuthGrantTypeEnum = builder.enumType('OAuthGrantType', {
   description: 'A grant type a client may use at the token endpoint (RFC 7591 §2).',
   values: {
     AUTHORIZATION_CODE: { value: GRANT_TYPES.AUTHORIZATION_CODE, description: 'authorization_code: the browser flow with PKCE (RFC 6749 §4.1).' },
@@ -134,7 +134,7 @@ const OAuthGrantRef = builder.objectRef<Grant>('OAuthGrant').implement({
 const OAuthClientConnectionRef = connectionType(OAuthClientRef, { noun: 'client', nouns: 'clients' });
 const OAuthGrantConnectionRef = connectionType(OAuthGrantRef, { noun: 'grant', nouns: 'grants' });
 
-const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revokedSessions: number }>('RevokeOAuthGrantPayload').implement({
+export const RevokeOAuthGrantPayloadRef = builder.objectRef<{ clientId: string; revokedSessions: number }>('RevokeOAuthGrantPayload').implement({
   description: 'The application\'s access ended.',
   fields: (t) => ({
     clientId: t.exposeString('clientId', { description: 'The application.' }),

@@ -2,48 +2,25 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { ValidationError } from '../errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
-import { OAUTH_SCOPES, toClientRecord, type OAuthClientRecord } from './clients.ts';
-import { redirectUriProblem } from './redirect-uri.ts';
+import { checkClientSettings, findClient, toClientRecord, type ClientSettings, type OAuthClientRecord } from './clients.ts';
 import { oauthClients, oauthCodes } from './tables.ts';
 
-export interface ClientChanges {
-  readonly name?: string;
-  readonly redirectUris?: readonly string[];
-  readonly scopes?: readonly string[];
-}
+/** A client's settings to change; a field left out stays as it is. */
+export type ClientChanges = Partial<ClientSettings>;
 
-/** Checks changes by the rules of registration (registerClient); only the fields given. */
-function validChanges(changes: ClientChanges): { name?: string; redirectUris?: string[]; scopes?: string[] } {
-  const out: { name?: string; redirectUris?: string[]; scopes?: string[] } = {};
-  if (changes.name !== undefined) {
-    const name = changes.name.trim();
-    if (name.length < 1 || name.length > 100) throw new ValidationError('The name must be 1 to 100 characters.', 'name');
-    out.name = name;
-  }
-  if (changes.redirectUris !== undefined) {
-    if (changes.redirectUris.length < 1 || changes.redirectUris.length > 10) throw new ValidationError('Give 1 to 10 redirect URIs.', 'redirectUris');
-    for (const uri of changes.redirectUris) {
-      const problem = redirectUriProblem(uri);
-      if (problem !== null) throw new ValidationError(`The redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}.`, 'redirectUris');
-    }
-    out.redirectUris = [...new Set(changes.redirectUris)];
-  }
-  if (changes.scopes !== undefined) {
-    const unknown = changes.scopes.filter((scope) => !(OAUTH_SCOPES as readonly string[]).includes(scope));
-    if (unknown.length > 0) throw new ValidationError(`A client may only be granted ${OAUTH_SCOPES.join(', ')}; not ${unknown.join(', ')}.`, 'scopes');
-    out.scopes = [...new Set(changes.scopes)];
-  }
-  return out;
-}
-
-/** Changes a client's name, redirect URIs or scopes; undefined when unknown. New authorizations follow at once. */
+/**
+ * Changes a client's settings, checked as a whole by the rules of registration (checkClientSettings);
+ * undefined when unknown. New authorization and token requests follow at once.
+ */
 export async function updateClient(database: Database, clientId: string, changes: ClientChanges): Promise<OAuthClientRecord | undefined> {
-  const valid = validChanges(changes);
-  if (Object.keys(valid).length === 0) {
-    const [row] = await database.db.select().from(oauthClients).where(eq(oauthClients.clientId, clientId));
-    return row === undefined ? undefined : toClientRecord(row);
-  }
-  const [row] = await database.db.update(oauthClients).set(valid).where(eq(oauthClients.clientId, clientId)).returning();
+  const current = await findClient(database, clientId);
+  if (current === undefined) return undefined;
+  const given = (Object.keys(changes) as (keyof ClientSettings)[]).filter((name) => changes[name] !== undefined);
+  if (given.length === 0) return current;
+  const settings = checkClientSettings({ ...current, ...Object.fromEntries(given.map((name) => [name, changes[name]])) }, current.public);
+  // Only the columns given are written, so that two admins changing different settings keep both changes.
+  const columns = Object.fromEntries(given.map((name) => [name, settings[name]]));
+  const [row] = await database.db.update(oauthClients).set(columns).where(eq(oauthClients.clientId, clientId)).returning();
   return row === undefined ? undefined : toClientRecord(row);
 }
 

@@ -13,6 +13,6 @@ export async function secondFactorView(services: { database: Database; config: C
   const pending = await findChallenge(services.database, challenge);
   const view = { challenge, ...(error === undefined ? {} : { error }) };
   if (pending === undefined || (await countPasskeys(services.database, pending.userId)) === 0) return view;
-  const options = await passkeyAssertionOptions(services.database, services.config, 'SECOND_FACTOR', pending.userId);
+  const options = await passkeyAssertionOptions(services.database, services.config, 'SECOND_FACTOR', pending.userId, pending.id);
   return { ...view, passkeyOptions: JSON.stringify(options) };
 }

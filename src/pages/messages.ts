@@ -143,6 +143,17 @@ export const en = {
     invalid: 'This link is invalid, expired or was already used. Ask for a new one from the app: sign in, and we will send one.',
     missing: 'This page needs the link from your email. Open the link in the mail again.',
   },
+  confirmEmailChange: {
+    title: 'Confirm your new email address',
+    heading: 'Confirm your new email address',
+    intro: 'Press the button to make this email address the sign-in address of your account. Every other session of the account will be signed out.',
+    submit: 'Confirm my new address',
+    done: (email: string) => `Done: your account now signs in with ${email}. Sign in again with it wherever you were signed out.`,
+    doneHeading: 'Address changed',
+    invalid: 'This link is invalid, expired or was already used. Ask for a new one from the app.',
+    taken: 'Another account uses this email address now, so it cannot become yours. The link stays usable if that changes.',
+    missing: 'This page needs the link from your email. Open the link in the mail again.',
+  },
   resetPassword: {
     title: 'Choose a new password',
     heading: 'Choose a new password',

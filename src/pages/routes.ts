@@ -2,13 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from '../http/client-address.ts';
 import type { Services } from '../services.ts';
+import { confirmEmailChangePage } from './confirm-email-change.ts';
 import { resetPasswordPage } from './reset-password.ts';
 import { verifyEmailPage } from './verify-email.ts';
 
-const PAGES = { '/verify-email': verifyEmailPage, '/reset-password': resetPasswordPage } as const;
+const PAGES = { '/verify-email': verifyEmailPage, '/reset-password': resetPasswordPage, '/confirm-email-change': confirmEmailChangePage } as const;
 
 /**
- * The hosted pages that mails link to when FRONTEND_URL is not set: /verify-email and /reset-password.
+ * The hosted pages that mails link to when FRONTEND_URL is not set: /verify-email, /reset-password and
+ * /confirm-email-change.
  * Like src/http/routes.ts, it answers before GraphQL sees the request.
  */
 export function usePages(services: Services): Plugin {

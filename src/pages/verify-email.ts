@@ -3,25 +3,12 @@ import type { RequestMeta } from '../audit/record.ts';
 import { InvalidTokenError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { errorPage } from './error.ts';
-import { html } from './html.ts';
-import { noticeBox, pageResponse, type PageContent } from './layout.ts';
+import { pageResponse } from './layout.ts';
+import { linkAnswer, linkConfirmForm } from './link-page.ts';
 import { messages } from './messages.ts';
 import { isForeignPost, readForm } from './post.ts';
 
 const t = messages.verifyEmail;
-
-function confirmForm(token: string): PageContent {
-  return {
-    title: t.title,
-    body: html`<h1>${t.heading}</h1><p>${t.intro}</p><form method="post" action="/verify-email">
-      <input type="hidden" name="token" value="${token}">
-      <button type="submit" class="primary">${t.submit}</button></form>`,
-  };
-}
-
-function answer(heading: string, text: string, alert: boolean): PageContent {
-  return { title: heading, body: html`<h1>${heading}</h1>${alert ? html`<p class="alert" role="alert">${text}</p>` : noticeBox(text)}` };
-}
 
 /**
  * GET and POST /verify-email, where verification mails link when FRONTEND_URL is not set. The GET only
@@ -33,17 +20,17 @@ export async function verifyEmailPage(services: Services, request: Request, url:
   if (request.method === 'GET' || request.method === 'HEAD') {
     const token = url.searchParams.get('token');
     return token === null || token === ''
-      ? pageResponse(pages, answer(t.heading, t.missing, true), 400)
-      : pageResponse(pages, confirmForm(token));
+      ? pageResponse(pages, linkAnswer(t.heading, t.missing, true), 400)
+      : pageResponse(pages, linkConfirmForm('/verify-email', t, token));
   }
   if (request.method !== 'POST') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
   if (isForeignPost(request, services.config.publicUrl)) return pageResponse(pages, errorPage(messages.common.foreignForm), 403);
   const token = (await readForm(request)).get('token') ?? '';
   try {
     const user = await confirmEmail(services, token, meta);
-    return pageResponse(pages, answer(t.doneHeading, t.done(user.email), false));
+    return pageResponse(pages, linkAnswer(t.doneHeading, t.done(user.email), false));
   } catch (error) {
-    if (error instanceof InvalidTokenError) return pageResponse(pages, answer(t.heading, t.invalid, true), 400);
+    if (error instanceof InvalidTokenError) return pageResponse(pages, linkAnswer(t.heading, t.invalid, true), 400);
     throw error;
   }
 }

@@ -32,6 +32,8 @@ export async function listSessions(database: Database, userId: string, page: Lis
 /** An application's access to a user's account: its live sessions taken together. */
 export interface GrantSummary {
   readonly clientId: string;
+  /** The account that granted it. */
+  readonly userId: string;
   /** Every scope any of its live sessions holds. */
   readonly scopes: readonly string[];
   /** When the oldest of its live sessions started. */
@@ -45,25 +47,42 @@ export interface GrantSummary {
  * A user's live OAuth grants, one per client, newest first by when access was granted, after a cursor
  * whose id is the client_id. Ordered by the millisecond a cursor can hold, then the client_id.
  */
-export async function listGrants(
-  database: Database, userId: string, page: ListPage,
+export function listGrants(database: Database, userId: string, page: ListPage): Promise<GrantSummary[]> {
+  return listLiveGrants(database, { userId }, page);
+}
+
+/**
+ * Every user's live grant to one client, one per account, newest first by when access was granted,
+ * after a cursor whose id is the account's id (for admins: OAuthClient.grants).
+ */
+export function listClientGrants(database: Database, clientId: string, page: ListPage): Promise<GrantSummary[]> {
+  return listLiveGrants(database, { clientId }, page);
+}
+
+/** Live grant sessions of one user (grouped by client) or of one client (grouped by user). */
+async function listLiveGrants(
+  database: Database, of: { readonly userId: string } | { readonly clientId: string }, page: ListPage,
 ): Promise<GrantSummary[]> {
+  const byUser = 'clientId' in of;
+  const key = byUser ? sql`${sessions.userId}::text` : sql`${sessions.clientId}`;
   const granted = sql`date_trunc('milliseconds', min(${sessions.createdAt}))`;
   const rows = await database.db.select({
-    clientId: sql<string>`${sessions.clientId}`,
+    clientId: sql<string>`min(${sessions.clientId})`,
+    userId: sql<string>`min(${sessions.userId}::text)`,
     createdAt: sql<Date>`min(${sessions.createdAt})`.mapWith(sessions.createdAt),
     lastUsedAt: sql<Date | null>`max(${sessions.lastUsedAt})`.mapWith(sessions.lastUsedAt),
     offline: sql<boolean>`bool_or(${sessions.endsWithSessionId} is null)`,
     // OAuth scope tokens hold no spaces (RFC 6749 §3.3): joined here, split and deduplicated below.
     scopes: sql<string | null>`string_agg(array_to_string(${sessions.scopes}, ' '), ' ' order by ${sessions.createdAt})`,
   }).from(sessions).where(and(
-    eq(sessions.userId, userId), isNotNull(sessions.clientId), isNull(sessions.revokedAt),
-    sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`, parentLive,
-  )).groupBy(sessions.clientId)
-    .having(page.after === null ? undefined : sql`(${granted}, ${sessions.clientId}) < (${page.after.at.toISOString()}::timestamptz, ${page.after.id})`)
-    .orderBy(desc(granted), desc(sessions.clientId)).limit(page.limit);
+    byUser ? eq(sessions.clientId, of.clientId) : and(eq(sessions.userId, of.userId), isNotNull(sessions.clientId)),
+    isNull(sessions.revokedAt), sql`${sessions.expiresAt} > now()`, sql`${sessions.idleExpiresAt} > now()`, parentLive,
+  )).groupBy(byUser ? sessions.userId : sessions.clientId)
+    .having(page.after === null ? undefined : sql`(${granted}, ${key}) < (${page.after.at.toISOString()}::timestamptz, ${page.after.id})`)
+    .orderBy(desc(granted), desc(key)).limit(page.limit);
   return rows.map((row) => ({
     clientId: row.clientId,
+    userId: row.userId,
     scopes: [...new Set((row.scopes ?? '').split(' ').filter((scope) => scope !== ''))],
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,

@@ -29,6 +29,11 @@ const SET_ROLES = /* GraphQL */ `
   }`;
 const REVOKE_SESSIONS = /* GraphQL */ `
   mutation S($id: ID!) { revokeUserSessions(id: $id) { __typename ... on RevokeUserSessionsPayload { revokedSessions user { id } } ... on Error { code } } }`;
+const REVOKE_ONE = /* GraphQL */ `
+  mutation O($userId: ID!, $sessionId: ID!) {
+    revokeUserSession(userId: $userId, sessionId: $sessionId) { __typename ... on Session { id } ... on Error { code } }
+  }`;
+const REVOKE_OWN = 'mutation M($id: ID!) { revokeSession(id: $id) { __typename ... on Error { code } } }';
 const DELETE = /* GraphQL */ `
   mutation X($id: ID!) {
     deleteUser(id: $id) {
@@ -166,6 +171,33 @@ describe(`admin: accounts (${ENGINE})`, () => {
     expect(await viewerStatus(app, { headers: { 'x-api-key': key.secret } })).toBe('API_KEY');
   });
 
+  it('ends one session of an account: its access and refresh tokens are refused, the other session works, the admin is the actor', async () => {
+    const user = await signUpUser(app);
+    const other = await login(app, user.email);
+    const sessionId = other.session.id as string;
+    const refused = await app.gql(REVOKE_OWN, { id: sessionId }, { bearer: (await signUpUser(app)).accessToken });
+    expect(refused.body.data.revokeSession).toEqual({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    expect((await app.gql(REVOKE_ONE, { userId: user.userId, sessionId }, { bearer: user.accessToken })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // The pair must match: another account's id with this session ends nothing.
+    const mismatched = await app.gql(REVOKE_ONE, { userId: admin.userId, sessionId }, { bearer: admin.accessToken });
+    expect(mismatched.body.data.revokeUserSession).toEqual({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    expect(await viewerStatus(app, { bearer: other.tokens.accessToken })).toBe('ACCESS_TOKEN');
+
+    const { body } = await app.gql(REVOKE_ONE, { userId: user.userId, sessionId }, { bearer: admin.accessToken });
+    expect(body.data.revokeUserSession).toEqual({ __typename: 'Session', id: sessionId });
+    expect(await viewerStatus(app, { bearer: other.tokens.accessToken })).toBe('401 revoked');
+    const refresh = await app.gql('mutation F($input: RefreshInput!) { refresh(input: $input) { __typename } }', { input: { refreshToken: other.tokens.refreshToken } });
+    expect(refresh.body.data.refresh.__typename).not.toMatch(/AuthPayload$/);
+    expect(await viewerStatus(app, { bearer: user.accessToken })).toBe('ACCESS_TOKEN');
+    const again = await app.gql(REVOKE_ONE, { userId: user.userId, sessionId }, { bearer: admin.accessToken });
+    expect(again.body.data.revokeUserSession.code).toBe('NOT_FOUND');
+    const events = await app.gql('query A($t: ID) { auditEvents(targetId: $t) { edges { node { type userId actor { userId } target { type id } metadata } } } }',
+      { t: sessionId }, { bearer: admin.accessToken });
+    expect(events.body.data.auditEvents.edges).toEqual([{ node: {
+      type: 'session.revoked', userId: user.userId, actor: { userId: admin.userId }, target: { type: 'SESSION', id: sessionId }, metadata: { userId: user.userId },
+    } }]);
+  });
+
   it('deletes an account: its sign-in, tokens and keys stop, its audit events stay', async () => {
     const user = await signUpUser(app, uniqueEmail('deleted'));
     const key = await createKey(app, user.accessToken);
@@ -210,6 +242,15 @@ if (ENGINE === 'postgres') {
       await expect.poll(() => viewerStatus(two, { headers: { 'x-api-key': key.secret } }), { timeout: 1000, interval: 10 }).toBe('401 revoked');
       await one.gql(ENABLE, { id: user.userId }, { bearer: admin.accessToken });
       await expect.poll(() => viewerStatus(two, { headers: { 'x-api-key': key.secret } }), { timeout: 1000, interval: 10 }).toBe('API_KEY');
+    });
+
+    it('one session ended on one instance is refused by the other at once', async () => {
+      const admin = await signUpAdmin(one);
+      const user = await signUpUser(one);
+      expect(await viewerStatus(two, { bearer: user.accessToken })).toBe('ACCESS_TOKEN');
+      const { body } = await one.gql(REVOKE_ONE, { userId: user.userId, sessionId: user.sessionId }, { bearer: admin.accessToken });
+      expect(body.data.revokeUserSession.__typename).toBe('Session');
+      await expect.poll(() => viewerStatus(two, { bearer: user.accessToken }), { timeout: 1000, interval: 10 }).toBe('401 revoked');
     });
 
     it('a role taken away on one instance stops admin access on the other at once', async () => {

@@ -6,12 +6,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKey, type CreatedKey } from '../helpers/apikeys.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { seriousViolations } from '../helpers/axe.ts';
 import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
+import { checkPage, inConsole, ready, signInToConsole, type ConsoleState } from '../helpers/console.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { enrolTotp } from '../helpers/factors.ts';
 import { awayFromStepEdge, codeAt } from '../helpers/totp.ts';
-import { LOGIN, PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { LOGIN, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 // The admin console in Chromium, against the real server and database: an admin signs in (with a second
 // factor), reads the overview, the top keys, a key's usage (chart numbers, CSV), revokes a key, filters the
@@ -40,7 +40,7 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
   let busy: CreatedKey;
   let limited: CreatedKey;
   /** The admin's browser state (the session cookie) after the sign-in with a second factor. */
-  let adminState: Awaited<ReturnType<BrowserContext['storageState']>> | undefined;
+  let adminState: ConsoleState | undefined;
 
   beforeAll(async () => {
     app = await startTestApp({ env: { USAGE_FLUSH_SECONDS: '0.1' } });
@@ -73,37 +73,13 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
     return body.data.apiKey.usage;
   }
 
-  /** A fresh profile; CSP refusals and page errors are collected and must stay empty. */
+  /** A fresh profile (test/helpers/console.ts); signed in as the admin when `signedIn`. */
   async function withConsole(run: (page: Page, context: BrowserContext) => Promise<void>, signedIn = false): Promise<void> {
     if (signedIn && adminState === undefined) throw new Error('the sign-in test did not run');
-    const context = await browser.newContext({
-      acceptDownloads: true, viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC',
-      ...(signedIn ? { storageState: adminState } : {}),
-    });
-    const problems: string[] = [];
-    try {
-      const page = await context.newPage();
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => {
-        if (/Content Security Policy/i.test(message.text()) && !/connect-src/.test(message.text())) problems.push(message.text());
-      });
-      await run(page, context);
-      expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    await inConsole(browser, run, signedIn ? adminState : undefined);
   }
 
-  async function ready(page: Page): Promise<void> {
-    await page.waitForSelector('body[data-ready=true]');
-  }
-
-  async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-    await page.goto(`${app.url}/admin`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const signIn = (page: Page, email: string) => signInToConsole(page, app.url, email);
 
   /** Opens a console page as the signed-in admin. */
   async function open(page: Page, path = ''): Promise<void> {
@@ -111,10 +87,7 @@ describeWithBrowser(`the admin console in Chromium (${ENGINE})`, () => {
     await ready(page);
   }
 
-  async function check(page: Page, name: string): Promise<void> {
-    expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
+  const check = (page: Page, name: string) => checkPage(page, SCREENSHOTS, name);
 
   /** A link of the console's navigation. */
   const navTo = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { seriousViolations } from '../helpers/axe.ts';
 import { describeWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { enrolTotp, jwtClaims } from '../helpers/factors.ts';
+import { enrolTotp, jwtClaims, VERIFY } from '../helpers/factors.ts';
 import { discover, redeem, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
 import { openAuthenticatorPage, registerPasskey, type AuthenticatorPage } from '../helpers/passkeys.ts';
 import { awayFromStepEdge, codeAt } from '../helpers/totp.ts';
@@ -128,6 +129,35 @@ describeWithBrowser(`the authorization page's second step in Chromium (${ENGINE}
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toBe('That passkey could not be used. Try again, or enter a code.');
     expect(await page.getByLabel('Code from your authenticator app, or a recovery code').isVisible()).toBe(true);
+  });
+
+  it('refuses a passkey answer made for another sign-in attempt of the account, and that attempt still completes with it', async () => {
+    const user = await signUpUser(app);
+    const authenticator = await openAuthenticatorPage(browser, app.url);
+    opened.push(authenticator);
+    await registerPasskey(app, user, authenticator);
+    // Attempt A through GraphQL: its options, answered by the authenticator.
+    const attemptA = (await app.gql(/* GraphQL */ `
+      mutation Login($input: LoginInput!) { login(input: $input) { ... on SecondFactorRequired { challenge passkeyOptions } } }`,
+    { input: { email: user.email, password: PASSWORD } })).body.data.login;
+    const assertion = await authenticator.get(attemptA.passkeyOptions);
+
+    // Attempt B on the authorization page posts A's answer in its passkey form.
+    const { page } = authenticator;
+    await start(page);
+    await password(page, user);
+    await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
+    await page.evaluate((answer) => {
+      const form = document.querySelector<HTMLInputElement>('input[name="action"][value="second_factor_passkey"]')!.form!;
+      form.querySelector<HTMLInputElement>('input[name="passkey"]')!.value = answer;
+      form.submit();
+    }, assertion);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('That passkey could not be used. Try again, or enter a code.');
+    expect(await app.database.rows(sql`select 1 from sessions where user_id = ${user.userId} and cookie_hash is not null`)).toEqual([]);
+
+    const signedIn = (await app.gql(VERIFY, { input: { challenge: attemptA.challenge, passkey: assertion } })).body.data.verifySecondFactor;
+    expect(signedIn).toMatchObject({ __typename: 'TokenAuthPayload', user: { id: user.userId } });
   });
 
   it('signs in without a password from the sign-in screen\'s "Sign in with a passkey" link, which stays script-free itself', async () => {

@@ -43,6 +43,8 @@ describeWithBrowser(`passkeys with Chromium's virtual authenticator (${ENGINE})`
   /** The account's audit events, oldest first. */
   const auditOf = async (userId: string) =>
     app.database.rows<{ type: string; detail: string | null }>(sql`select type, detail from audit_events where user_id = ${userId} order by at`);
+  const LOGIN_WITH_OPTIONS = /* GraphQL */ `
+    mutation Login($input: LoginInput!) { login(input: $input) { __typename ... on SecondFactorRequired { challenge methods passkeyOptions } } }`;
   const signInWith = async (page: AuthenticatorPage, change: Record<string, unknown> = {}) => {
     const { json } = (await app.gql(START_SIGN_IN, {}, from)).body.data.startPasskeySignIn;
     const response = await page.get(json, change);
@@ -77,17 +79,13 @@ describeWithBrowser(`passkeys with Chromium's virtual authenticator (${ENGINE})`
     const user = await signUpUser(app);
     const page = await open();
     await registerPasskey(app, user, page, 'Laptop', from);
-    const held = (await app.gql(LOGIN_2FA, { input: { email: user.email, password: PASSWORD } }, from)).body.data.login;
+    const held = (await app.gql(LOGIN_WITH_OPTIONS, { input: { email: user.email, password: PASSWORD } }, from)).body.data.login;
     expect(held).toMatchObject({ __typename: 'SecondFactorRequired', methods: ['PASSKEY', 'RECOVERY_CODE'] });
-    const { passkeyOptions } = (await app.gql(/* GraphQL */ `
-      mutation Login($input: LoginInput!) { login(input: $input) { ... on SecondFactorRequired { challenge passkeyOptions } } }`,
-    { input: { email: user.email, password: PASSWORD } }, from)).body.data.login;
-    const options = JSON.parse(passkeyOptions);
+    const options = JSON.parse(held.passkeyOptions);
     const [credential] = await page.credentials();
     expect(options).toMatchObject({ rpId: 'localhost', userVerification: 'preferred', allowCredentials: [{ id: Buffer.from(credential!.credentialId, 'base64').toString('base64url'), type: 'public-key' }] });
 
-    // A login's options, answered for another login of the same account: the assertion is the account's, the challenge is spent once.
-    const assertion = await page.get(passkeyOptions);
+    const assertion = await page.get(held.passkeyOptions);
     const signedIn = (await app.gql(VERIFY, { input: { challenge: held.challenge, passkey: assertion } }, from)).body.data.verifySecondFactor;
     expect(signedIn).toMatchObject({ __typename: 'TokenAuthPayload', user: { id: user.userId } });
     expect(jwtClaims(signedIn.tokens.accessToken).amr).toEqual(['pwd', 'hwk', 'mfa']);
@@ -97,6 +95,38 @@ describeWithBrowser(`passkeys with Chromium's virtual authenticator (${ENGINE})`
     expect(replayed).toMatchObject({ __typename: 'InvalidSecondFactorError', code: 'INVALID_SECOND_FACTOR' });
     const types = (await auditOf(user.userId)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['passkey.used', 'second_factor.succeeded', 'passkey.refused', 'second_factor.failed']));
+  });
+
+  it('binds a second factor\'s passkey options to their sign-in attempt: answered for attempt A, they cannot complete attempt B', async () => {
+    const user = await signUpUser(app);
+    const page = await open();
+    await registerPasskey(app, user, page, 'Laptop', from);
+    const attemptA = (await app.gql(LOGIN_WITH_OPTIONS, { input: { email: user.email, password: PASSWORD } }, from)).body.data.login;
+    const attemptB = (await app.gql(LOGIN_2FA, { input: { email: user.email, password: PASSWORD } }, from)).body.data.login;
+    expect(attemptB.__typename).toBe('SecondFactorRequired');
+    const assertion = await page.get(attemptA.passkeyOptions);
+    const sessions = async () => (await app.database.rows(sql`select 1 from sessions where user_id = ${user.userId}`)).length;
+    const passkey = () => app.database.rows(sql`select counter::int as counter, last_used_at from passkeys where user_id = ${user.userId}`);
+    const failedLogins = async () => (await app.database.rows<{ n: number }>(sql`select failed_logins as n from users where id = ${user.userId}`))[0]!.n;
+    const [sessionsBefore, passkeyBefore, failedBefore] = [await sessions(), await passkey(), await failedLogins()];
+
+    const crossed = (await app.gql(VERIFY, { input: { challenge: attemptB.challenge, passkey: assertion } }, from)).body.data.verifySecondFactor;
+    expect(crossed).toMatchObject({ __typename: 'InvalidSecondFactorError', code: 'INVALID_SECOND_FACTOR' });
+    // Nothing written but the failure: no session, A's WebAuthn challenge unspent, the passkey's counter untouched.
+    expect(await sessions()).toBe(sessionsBefore);
+    expect(await app.database.rows(sql`select used_at from passkey_challenges where purpose = 'SECOND_FACTOR' and user_id = ${user.userId}`)).toEqual([{ used_at: null }]);
+    expect(await passkey()).toEqual(passkeyBefore);
+    // Counted as a wrong second factor: against attempt B and the account's sign-in throttle, and audited.
+    expect(await app.database.rows(sql`select failures from second_factor_challenges where user_id = ${user.userId} order by created_at`)).toEqual([{ failures: 0 }, { failures: 1 }]);
+    expect(await failedLogins()).toBe(failedBefore + 1);
+    expect(await auditOf(user.userId)).toContainEqual({ type: 'passkey.refused', detail: 'unknown, expired or spent challenge' });
+    expect(await auditOf(user.userId)).toContainEqual({ type: 'second_factor.failed', detail: 'method: PASSKEY' });
+
+    // Attempt A, which the options were issued for, still completes with the same answer; B stays refused.
+    const signedIn = (await app.gql(VERIFY, { input: { challenge: attemptA.challenge, passkey: assertion } }, from)).body.data.verifySecondFactor;
+    expect(signedIn).toMatchObject({ __typename: 'TokenAuthPayload', user: { id: user.userId } });
+    expect(jwtClaims(signedIn.tokens.accessToken).amr).toEqual(['pwd', 'hwk', 'mfa']);
+    expect((await app.gql(VERIFY, { input: { challenge: attemptB.challenge, passkey: assertion } }, from)).body.data.verifySecondFactor.code).toBe('INVALID_SECOND_FACTOR');
   });
 
   it('signs in without a password with a discoverable passkey and user verification; tokens say hwk mfa', async () => {

@@ -64,6 +64,9 @@ const MUTATIONS: Record<string, MutationCases> = {
   requestEmailVerification: { as: 'anonymous', refused: () => ({}) },
   verifyEmail: { as: 'anonymous', refused: () => ({ input: { token: randomBytes(32).toString('base64url') } }) },
   requestPasswordReset: { as: 'anonymous', refused: () => ({ input: { email: 'not an address' } }) },
+  // The admin's address is taken: refused, and the refusal is audited (email.change_failed).
+  requestEmailChange: { as: 'user', refused: ({ admin }) => ({ input: { newEmail: admin.email } }), auditsRefusal: true },
+  confirmEmailChange: { as: 'anonymous', refused: () => ({ input: { token: randomBytes(32).toString('base64url') } }) },
   resetPassword: {
     as: 'anonymous',
     refused: () => ({ input: { token: randomBytes(32).toString('base64url'), newPassword: GOOD_PASSWORD } }),
@@ -132,6 +135,9 @@ const MUTATIONS: Record<string, MutationCases> = {
   },
   enableUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
   revokeUserSessions: { as: 'admin', refused: () => ({ id: randomUUID() }) },
+  // Another account's session id under the fixture user's id: the pair must match, so nothing ends.
+  revokeUserSession: { as: 'admin', refused: ({ user }) => ({ userId: user.userId, sessionId: randomUUID() }) },
+  revokeUserOAuthGrant: { as: 'admin', refused: ({ user }) => ({ userId: user.userId, clientId: `unknown-${randomUUID()}` }) },
   deleteUser: { as: 'admin', refused: () => ({ id: randomUUID() }) },
   setUserRoles: {
     as: 'admin',

@@ -76,7 +76,7 @@ export async function startMailbox(): Promise<Mailbox> {
 
 /** The link of a Latchkey mail, split into its page and token; fails when there is none. */
 export function linkIn(body: string): { url: string; page: string; token: string } {
-  const match = /(https?:\/\/[^\s"<>]+?)\/(verify-email|reset-password)\?token=([A-Za-z0-9_-]+)/.exec(body);
+  const match = /(https?:\/\/[^\s"<>]+?)\/(verify-email|reset-password|confirm-email-change)\?token=([A-Za-z0-9_-]+)/.exec(body);
   if (match === null) throw new Error(`no link in: ${body}`);
   return { url: match[0], page: match[2]!, token: match[3]! };
 }

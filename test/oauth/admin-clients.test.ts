@@ -27,6 +27,20 @@ const DELETE = /* GraphQL */ `
     deleteOAuthClient(clientId: $clientId) { __typename ... on DeleteOAuthClientPayload { clientId revokedGrants } ... on Error { code } }
   }`;
 
+const GRANTS = /* GraphQL */ `
+  query G($clientId: String!, $first: Int, $after: String) {
+    oauthClient(clientId: $clientId) {
+      grants(first: $first, after: $after) {
+        edges { node { userId user { id email } scopes offlineAccess createdAt lastUsedAt } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }`;
+const REVOKE_GRANT = /* GraphQL */ `
+  mutation V($userId: ID!, $clientId: String!) {
+    revokeUserOAuthGrant(userId: $userId, clientId: $clientId) { __typename ... on RevokeOAuthGrantPayload { revokedSessions } ... on Error { code } }
+  }`;
+
 describe(`admin: OAuth clients (${ENGINE})`, () => {
   let app: TestApp;
   let admin: SignedUp;
@@ -53,6 +67,57 @@ describe(`admin: OAuth clients (${ENGINE})`, () => {
     const user = await signUpUser(app);
     const refused = await app.gql(UPDATE, { input: { clientId: client.clientId, name: 'mine now' } }, { bearer: user.accessToken });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('changes grant types, the PAR requirement and post-logout URIs, checked as a whole; a public client never gets client_credentials', async () => {
+    const client = await registerClient(app, admin.accessToken, { public: true });
+    const FULL = 'mutation U($input: UpdateOAuthClientInput!) { updateOAuthClient(input: $input) { __typename ... on OAuthClient { grantTypes requirePar postLogoutRedirectUris redirectUris } ... on ValidationError { field } } }';
+    const update = async (input: Record<string, unknown>) => (await app.gql(FULL, { input: { clientId: client.clientId, ...input } }, { bearer: admin.accessToken })).body.data.updateOAuthClient;
+    expect(await update({ grantTypes: ['AUTHORIZATION_CODE'], requirePar: true, postLogoutRedirectUris: ['https://app.example/bye'] })).toEqual({
+      __typename: 'OAuthClient', grantTypes: ['AUTHORIZATION_CODE'], requirePar: true, postLogoutRedirectUris: ['https://app.example/bye'], redirectUris: [client.redirectUri],
+    });
+    expect(await update({ grantTypes: ['CLIENT_CREDENTIALS'] })).toMatchObject({ __typename: 'ValidationError', field: 'grantTypes' });
+    expect(await update({ postLogoutRedirectUris: ['http://evil.example/bye'] })).toMatchObject({ __typename: 'ValidationError', field: 'postLogoutRedirectUris' });
+    // The code flow needs a redirect URI; a device-only client does not.
+    expect(await update({ redirectUris: [] })).toMatchObject({ __typename: 'ValidationError', field: 'redirectUris' });
+    expect(await update({ redirectUris: [], grantTypes: ['DEVICE_CODE'] })).toMatchObject({ grantTypes: ['DEVICE_CODE'], redirectUris: [] });
+    // The PAR requirement is kept at once by the authorization endpoint (RFC 9126 §6).
+    await update({ redirectUris: [client.redirectUri], grantTypes: ['AUTHORIZATION_CODE', 'REFRESH_TOKEN'] });
+    const user = await signUpUser(app);
+    await expect(authorize(app, user.accessToken, client)).rejects.toThrow(/request_uri|PAR|pushed/i);
+    await update({ requirePar: false });
+    await expect(authorize(app, user.accessToken, client)).resolves.toMatchObject({ redirectTo: expect.stringContaining('code=') });
+  });
+
+  it('lists every account\'s live grant to a client, one per account, newest first, paged; an admin ends one', async () => {
+    const client = await registerClient(app, admin.accessToken, { scopes: ['openid', 'profile', 'email', 'offline_access'] });
+    const as = await discover(app);
+    const first = await signUpUser(app);
+    const second = await signUpUser(app);
+    await redeem(as, client, await authorize(app, first.accessToken, client, { scope: 'openid email' }));
+    await redeem(as, client, await authorize(app, first.accessToken, client, { scope: 'openid profile' }));
+    const offline = await redeem(as, client, await authorize(app, second.accessToken, client, { scope: 'openid offline_access' }));
+    const page = async (after: string | null) => (await app.gql(GRANTS, { clientId: client.clientId, first: 1, after }, { bearer: admin.accessToken })).body.data.oauthClient.grants;
+    const one = await page(null);
+    expect(one.edges.map((e: { node: unknown }) => e.node)).toEqual([expect.objectContaining({
+      userId: second.userId, user: { id: second.userId, email: second.email }, scopes: ['openid', 'offline_access'], offlineAccess: true,
+    })]);
+    expect(one.pageInfo.hasNextPage).toBe(true);
+    const two = await page(one.pageInfo.endCursor);
+    expect(two.edges.map((e: { node: unknown }) => e.node)).toEqual([expect.objectContaining({
+      userId: first.userId, scopes: ['openid', 'email', 'profile'], offlineAccess: false,
+    })]);
+    expect(two.pageInfo.hasNextPage).toBe(false);
+    const user = await signUpUser(app);
+    expect((await app.gql(GRANTS, { clientId: client.clientId }, { bearer: user.accessToken })).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    expect((await app.gql('{ viewer { credential } }', {}, { bearer: offline.access_token })).status).toBe(200);
+    const { body } = await app.gql(REVOKE_GRANT, { userId: second.userId, clientId: client.clientId }, { bearer: admin.accessToken });
+    expect(body.data.revokeUserOAuthGrant).toEqual({ __typename: 'RevokeOAuthGrantPayload', revokedSessions: 1 });
+    expect((await app.gql('{ viewer { credential } }', {}, { bearer: offline.access_token })).status).toBe(401);
+    expect((await page(null)).edges.map((e: { node: { userId: string } }) => e.node.userId)).toEqual([first.userId]);
+    const again = await app.gql(REVOKE_GRANT, { userId: second.userId, clientId: client.clientId }, { bearer: admin.accessToken });
+    expect(again.body.data.revokeUserOAuthGrant.code).toBe('NOT_FOUND');
   });
 
   it('rotates a confidential client\'s secret: shown once, the old one refused at once, the new one accepted', async () => {

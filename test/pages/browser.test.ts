@@ -272,7 +272,7 @@ describeWithBrowser(`the hosted pages in Chromium (${ENGINE})`, () => {
 
   it('shows the theme of the PAGES_* variables on every page, within the pages\' CSP, and fits a phone', async () => {
     await withBrowser(true, async (page) => {
-      for (const path of [(await start()).url, `${app.config.publicUrl}/verify-email?token=x`, `${app.config.publicUrl}/reset-password?token=x`]) {
+      for (const path of [(await start()).url, ...['verify-email', 'reset-password', 'confirm-email-change'].map((page) => `${app.config.publicUrl}/${page}?token=x`)]) {
         const response = await page.goto(path);
         const csp = response!.headers()['content-security-policy']!;
         expect(csp).toContain(`img-src 'self' ${assetsOrigin}`);

@@ -19,7 +19,30 @@ export const CLIENTS = `query ConsoleClients($after: String) {
   }
 }`;
 
-export const GRANTS = `query ConsoleGrants { oauthGrants(first: 100) { edges { node { clientId clientName scopes createdAt lastUsedAt } } } }`;
+export const CLIENT = `query ConsoleClient($clientId: String!, $after: String) {
+  oauthClient(clientId: $clientId) {
+    id clientId name public redirectUris postLogoutRedirectUris scopes grantTypes requirePar createdAt
+    grants(first: 50, after: $after) {
+      edges { node { userId user { id email } scopes offlineAccess createdAt lastUsedAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+export const UPDATE_CLIENT = `mutation ConsoleUpdateClient($input: UpdateOAuthClientInput!) {
+  updateOAuthClient(input: $input) {
+    __typename
+    ... on OAuthClient { clientId }
+    ... on ValidationError { field }
+    ... on Error { code message }
+  }
+}`;
+
+export const REVOKE_GRANT = `mutation ConsoleRevokeUserGrant($userId: ID!, $clientId: String!) {
+  revokeUserOAuthGrant(userId: $userId, clientId: $clientId) {
+    __typename ... on RevokeOAuthGrantPayload { revokedSessions } ... on Error { code message }
+  }
+}`;
 
 export const REGISTER = `mutation ConsoleRegisterClient($input: RegisterOAuthClientInput!) {
   registerOAuthClient(input: $input) {
@@ -30,8 +53,8 @@ export const REGISTER = `mutation ConsoleRegisterClient($input: RegisterOAuthCli
   }
 }`;
 
-export const EVENTS = `query ConsoleAudit($first: Int!, $after: String, $type: String, $userId: ID, $since: DateTime) {
-  auditEvents(first: $first, after: $after, type: $type, userId: $userId, since: $since) {
+export const EVENTS = `query ConsoleAudit($first: Int!, $after: String, $type: String, $userId: ID, $since: DateTime, $actorUserId: ID, $targetId: ID) {
+  auditEvents(first: $first, after: $after, type: $type, userId: $userId, since: $since, actorUserId: $actorUserId, targetId: $targetId) {
     edges { node { id type at userId ip userAgent detail actor { userId apiKeyId } target { type id } } }
     pageInfo { hasNextPage endCursor }
   }
@@ -43,6 +66,15 @@ export const KEY = `query ConsoleKey($id: ID!, $from: DateTime!, $to: DateTime!,
     rateLimit { limit windowSeconds }
     owner { id email }
     usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors }
+  }
+}`;
+
+export const UPDATE_KEY = `mutation ConsoleUpdateKey($input: UpdateApiKeyInput!) {
+  updateApiKey(input: $input) {
+    __typename
+    ... on ApiKey { id }
+    ... on ValidationError { field }
+    ... on Error { code message }
   }
 }`;
 
@@ -109,7 +141,9 @@ export const USER = `query ConsoleUser($id: ID!) {
   }
 }`;
 
-export const REVOKE_SESSION = 'mutation ConsoleRevokeSession($id: ID!) { revokeSession(id: $id) { __typename ... on Error { code message } } }';
+export const REVOKE_SESSION = `mutation ConsoleRevokeUserSession($userId: ID!, $sessionId: ID!) {
+  revokeUserSession(userId: $userId, sessionId: $sessionId) { __typename ... on Error { code message } }
+}`;
 
 export const REVOKE_ALL = 'mutation ConsoleRevokeUserSessions($id: ID!) { revokeUserSessions(id: $id) { __typename ... on Error { code message } } }';
 

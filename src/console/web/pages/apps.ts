@@ -2,26 +2,21 @@ import { ApiError, expectType, gql } from '../api.ts';
 import { alertBox, field, h, notice, replace, table } from '../dom.ts';
 import { when } from '../format.ts';
 import { link, type Page } from '../router.ts';
-import { CLIENTS, DELETE_CLIENT, GRANTS, REGISTER, ROTATE_CLIENT_SECRET } from '../operations.ts';
+import { CLIENTS, DELETE_CLIENT, REGISTER, ROTATE_CLIENT_SECRET } from '../operations.ts';
 import { confirmAction } from '../confirm.ts';
+import { appPage } from './app.ts';
 
 const SCOPES = ['openid', 'profile', 'email'] as const;
 
 interface Client { id: string; clientId: string; name: string; public: boolean; redirectUris: string[]; scopes: string[]; createdAt: string }
-interface Grant { clientId: string; clientName: string; scopes: string[]; createdAt: string; lastUsedAt: string | null }
-
-/**
- * OAuth apps: the registered clients and a form to register one. Grants: the API lists the signed-in
- * account's own grants (oauthGrants); it has no query for every user's grants of an app.
- */
-export const appsPage: Page = async ({ main, params }) => {
+/** OAuth apps: the registered clients and a form to register one; /apps/<client_id> is one app (app.ts). */
+export const appsPage: Page = async (context) => {
+  if (context.segments[1] !== undefined) return appPage(context, context.segments[1]);
+  const { main, params } = context;
   const clients = h('section', { 'aria-label': 'Registered apps' });
   const status = h('div', { 'aria-live': 'polite' });
   const listStatus = h('div', { 'aria-live': 'polite' });
-  const [grants] = await Promise.all([
-    gql<{ oauthGrants: { edges: { node: Grant }[] } }>(GRANTS),
-    drawClients(clients, params.get('after'), listStatus),
-  ]);
+  await drawClients(clients, params.get('after'), listStatus);
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100 });
   const uris = h('input', { type: 'text', name: 'redirectUris', required: true });
   const isPublic = h('input', { type: 'checkbox', name: 'public', id: 'app-public' });
@@ -56,13 +51,7 @@ export const appsPage: Page = async ({ main, params }) => {
   replace(main,
     h('h1', { tabindex: '-1' }, 'OAuth apps'),
     clients, listStatus,
-    form,
-    h('section', { 'aria-labelledby': 'grants-h' },
-      h('h2', { id: 'grants-h' }, 'Your grants'),
-      h('p', { class: 'muted' }, 'The apps this admin account has granted access to. The API lists each account\'s own grants only.'),
-      table('Apps with access to this account', ['App', 'Scopes', 'Granted', 'Last used'], grants.oauthGrants.edges.map(({ node }) => [
-        `${node.clientName} (${node.clientId})`, node.scopes.join(' '), when(node.createdAt), when(node.lastUsedAt),
-      ]), 'none.')));
+    form);
 };
 
 interface Registered { __typename: string; clientSecret?: string | null; client?: { clientId: string; name: string } }
@@ -89,7 +78,7 @@ async function drawClients(section: HTMLElement, after: string | null, status: H
   replace(section,
     table('Registered apps, newest first', ['Name', 'client_id', 'Type', 'Redirect URIs', 'Scopes', 'Registered', 'Actions'],
       oauthClients.edges.map(({ node }) => [
-        node.name, h('code', {}, node.clientId), node.public ? 'public' : 'confidential',
+        h('a', { href: link(`/apps/${encodeURIComponent(node.clientId)}`) }, node.name), h('code', {}, node.clientId), node.public ? 'public' : 'confidential',
         h('ul', { class: 'plain' }, node.redirectUris.map((uri) => h('li', {}, uri))), node.scopes.join(' '), when(node.createdAt),
         h('div', { class: 'actions tight' },
           node.public ? null : h('button', { type: 'button', class: 'secondary small', 'aria-label': `Rotate the secret of ${node.name}`, onclick: () => void act(node, true) }, 'Rotate secret…'),

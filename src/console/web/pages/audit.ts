@@ -28,25 +28,32 @@ interface Event {
 }
 interface Answer { auditEvents: { edges: { node: Event }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }
 
-/** The audit log, newest first, filtered by type, account and period (all by the API), a page at a time. */
+/** The audit log, newest first, filtered by type, account, actor, target and period (all by the API), a page at a time. */
 export const auditPage: Page = async ({ main, params }) => {
   const type = params.get('type') ?? '';
   const userId = params.get('user') ?? '';
+  const actorUserId = params.get('actor') ?? '';
+  const targetId = params.get('target') ?? '';
   const period = PERIOD_MS[params.get('period') ?? ''] === undefined ? '' : params.get('period')!;
   const after = params.get('after');
   const since = period === '' ? null : new Date(Date.now() - PERIOD_MS[period]!).toISOString();
-  const data = await gql<Answer>(EVENTS, { first: PAGE_SIZE, after, type: type || null, userId: userId || null, since });
+  const data = await gql<Answer>(EVENTS, {
+    first: PAGE_SIZE, after, type: type || null, userId: userId || null, since, actorUserId: actorUserId || null, targetId: targetId || null,
+  });
   const shown = data.auditEvents.edges.map((edge) => edge.node);
   const more = data.auditEvents.pageInfo.hasNextPage;
 
   const typeInput = h('input', { type: 'text', name: 'type', value: type, list: 'audit-types', autocomplete: 'off' });
-  const userInput = h('input', { type: 'text', name: 'user', value: userId, autocomplete: 'off', spellcheck: 'false' });
+  const idInput = (name: string, value: string) => h('input', { type: 'text', name, value, autocomplete: 'off', spellcheck: 'false' });
   const filters = h('form', { method: 'get', action: link('/audit'), class: 'filters', role: 'search', 'aria-label': 'Filter the audit log' },
     field('Type', typeInput, 'For example login.failed.'),
     h('datalist', { id: 'audit-types' }, AUDIT_TYPES.map((value) => h('option', { value }))),
-    field('Account id', userInput), field('Period', select('period', PERIODS, period)),
+    field('Account id', idInput('user', userId), 'Whose account the event is about or on.'),
+    field('Done by', idInput('actor', actorUserId), 'The account id of the admin or user who acted.'),
+    field('Target id', idInput('target', targetId), 'An account, API key, session or client_id.'),
+    field('Period', select('period', PERIODS, period)),
     h('button', { type: 'submit', class: 'secondary' }, 'Filter'));
-  const filterParams = { type, user: userId, period };
+  const filterParams = { type, user: userId, actor: actorUserId, target: targetId, period };
   replace(main,
     h('h1', { tabindex: '-1' }, 'Audit log'),
     filters,
@@ -67,5 +74,6 @@ function targetLink(target: Event['target']): HTMLElement | string {
   if (target === null) return '—';
   if (target.type === 'USER') return h('a', { href: link(`/users/${target.id}`) }, 'account');
   if (target.type === 'API_KEY') return h('a', { href: link(`/keys/${target.id}`) }, 'API key');
-  return `${target.type === 'SESSION' ? 'session' : 'OAuth app'} ${target.id}`;
+  if (target.type === 'OAUTH_CLIENT') return h('a', { href: link(`/apps/${encodeURIComponent(target.id)}`) }, `OAuth app ${target.id}`);
+  return `session ${target.id}`;
 }

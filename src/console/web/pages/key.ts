@@ -7,6 +7,7 @@ import { link, type Page } from '../router.ts';
 import { chosenPeriod, periodForm } from './period.ts';
 import { withStepUp } from '../step-up.ts';
 import { KEY, REVOKE, ROLL } from '../operations.ts';
+import { keySettingsForm } from './key-settings.ts';
 
 interface Key {
   id: string; name: string; start: string; environment: string; scopes: string[];
@@ -27,7 +28,7 @@ export const keyPage: Page = async ({ main, segments, params, navigate }) => {
   }
   const series = zeroFilled(key.usage, chosen.from, chosen.to, chosen.granularity);
   const totals = totalsOf(series);
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' }, params.get('saved') === '1' ? notice('Saved: every instance uses the new settings from the next request on.') : null);
   const here = link(`/keys/${key.id}`, { period: chosen.id, granularity: chosen.granularity });
 
   const revoke = h('button', { type: 'button', class: 'danger', disabled: key.revokedAt !== null }, 'Revoke…');
@@ -72,6 +73,7 @@ export const keyPage: Page = async ({ main, segments, params, navigate }) => {
       detail('Created', when(key.createdAt)), detail('Expires', key.expiresAt === null ? 'never' : when(key.expiresAt)),
       detail('Last used', when(key.lastUsedAt)), detail('Status', key.revokedAt === null ? 'live' : `revoked ${when(key.revokedAt)}`)),
     h('div', { class: 'actions' }, roll, revoke), status,
+    key.revokedAt === null ? keySettingsForm(key, status, () => navigate(link(`/keys/${key.id}`, { period: chosen.id, granularity: chosen.granularity, saved: '1' }))) : null,
     h('section', { 'aria-labelledby': 'usage-h' },
       h('h2', { id: 'usage-h' }, 'Usage'),
       periodForm(link(`/keys/${key.id}`), chosen),

@@ -98,15 +98,16 @@ async function userPage({ main, navigate, admin }: PageContext, id: string): Pro
     manage, status,
     h('section', { 'aria-labelledby': 'sessions-h' },
       h('h2', { id: 'sessions-h' }, 'Sessions'),
-      own ? null : h('p', { class: 'muted' }, 'The API ends one session only for its own account (revokeSession); another account\'s sessions end all at once.'),
-      table('Live sessions, newest first', ['Signed in', 'Last used', 'Expires', 'Address', 'Browser', own ? 'Action' : null].filter((x): x is string => x !== null),
+      table('Live sessions, newest first', ['Signed in', 'Last used', 'Expires', 'Address', 'Browser', 'Action'],
         sessions.map((session) => [
           when(session.createdAt), when(session.lastUsedAt), when(session.expiresAt), session.ip ?? '—', session.userAgent ?? '—',
-          own ? h('button', {
-            type: 'button', class: 'secondary small', 'aria-label': `Revoke the session signed in ${when(session.createdAt)}`,
-            onclick: () => void run('Revoke this session?', 'The device signs out at once.', 'Revoke', REVOKE_SESSION, { id: session.id }, 'revokeSession'),
-          }, 'Revoke…') : null,
-        ].filter((cell) => cell !== null)), 'none.'),
+          h('button', {
+            type: 'button', class: 'secondary small',
+            'aria-label': `Revoke the session of ${session.userAgent ?? 'an unknown browser'} signed in ${when(session.createdAt)}`,
+            onclick: () => void run('Revoke this session?', `${session.userAgent ?? 'This device'} (signed in ${when(session.createdAt)}) is signed out at once; the account's other sessions go on.`,
+              'Revoke', REVOKE_SESSION, { userId: target.id, sessionId: session.id }, 'revokeUserSession'),
+          }, 'Revoke…'),
+        ]), 'none.'),
       sessions.length === 0 ? null : h('button', {
         type: 'button', class: 'danger',
         onclick: () => void run('Revoke every session?', `${target.email} is signed out everywhere, and every OAuth grant ends.`, 'Revoke all', REVOKE_ALL, { id: target.id }, 'revokeUserSessions'),

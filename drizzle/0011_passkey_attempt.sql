@@ -1,0 +1,1 @@
+ALTER TABLE "passkey_challenges" ADD COLUMN "second_factor_challenge_id" uuid;
