@@ -61,7 +61,7 @@ builder.mutationField('requestEmailChange', (t) =>
     },
     args: { input: t.arg({ type: RequestEmailChangeInput, required: true, description: 'The new address.' }) },
     resolve: async (_root, { input }, ctx) => {
-      await requireRecentVerification(ctx);
+      await requireRecentVerification(ctx.services.database, ctx.viewer);
       const user = await ctx.currentUser();
       if (user === null) throw new Error('sessions:manage without a user');
       return requestEmailChange(ctx.services, { userId: user.id, currentEmail: user.email, newEmail: input.newEmail }, ctx.meta);

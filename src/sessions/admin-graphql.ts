@@ -10,7 +10,7 @@ import { isUuid } from '../lib/secrets.ts';
 import { isSignedIn } from '../viewer.ts';
 import { SessionConnectionRef, SessionRef } from './graphql.ts';
 import { findSession, listSessions } from './find.ts';
-import { clearSessionCookie } from './sign-in.ts';
+import { clearSessionCookie } from './graphql.ts';
 
 /** The account itself, or an admin, may read an account's sessions and keys; anyone else is FORBIDDEN. */
 export async function requireSelfOrAdmin(ctx: Context, userId: string): Promise<void> {

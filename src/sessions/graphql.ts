@@ -28,7 +28,7 @@ export async function signInPayload(ctx: Context, userId: string, delivery: Deli
 }
 
 /** Tells the browser to forget the session cookie. */
-function clearSessionCookie(ctx: Context): void {
+export function clearSessionCookie(ctx: Context): void {
   ctx.state.setCookies.push(clearedSessionCookieHeader());
   ctx.state.noStore = true;
 }
