@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { recordAuditEvent } from '../audit/record.ts';
+import { auditAction } from '../graphql/audit-action.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, OAuthError, ValidationError } from '../errors.ts';
 import {
@@ -200,8 +200,9 @@ builder.mutationFields((t) => ({
       const createdBy = ctx.viewer.credential === 'ANONYMOUS' ? null : ctx.viewer.userId;
       const registered = await registerClient(ctx.services.database, { ...input, createdBy });
       ctx.state.noStore = true;
-      await recordAuditEvent(ctx.services.database, {
-        type: 'oauth.client_registered', userId: createdBy, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent,
+      await auditAction(ctx, {
+        type: 'oauth.client_registered', userId: createdBy, target: { type: 'OAUTH_CLIENT', id: registered.client.clientId },
+        metadata: { public: registered.client.public, grantTypes: [...registered.client.grantTypes] },
         detail: `${registered.client.public ? 'public' : 'confidential'} client ${registered.client.clientId} (${registered.client.name})`,
       });
       return registered;
@@ -252,8 +253,8 @@ builder.mutationFields((t) => ({
       const userId = firstPartyUser(ctx.viewer);
       const revokedSessions = await ctx.services.revoker.revokeClient(userId, clientId.slice(0, 100));
       if (revokedSessions === 0) throw new NotFoundError('The grant');
-      await recordAuditEvent(ctx.services.database, {
-        type: 'oauth.grant_revoked', userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: `client ${clientId}: ${revokedSessions} grants ended by the user`,
+      await auditAction(ctx, {
+        type: 'oauth.grant_revoked', userId, target: { type: 'OAUTH_CLIENT', id: clientId.slice(0, 100) }, metadata: { revokedSessions }, detail: `client ${clientId}: ${revokedSessions} grants ended by the user`,
       });
       return { clientId, revokedSessions };
     },
