@@ -39,6 +39,9 @@ export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient'
     postLogoutRedirectUris: t.exposeStringList('postLogoutRedirectUris', {
       description: 'Where /oauth/logout may send the browser after signing out (RP-Initiated Logout 1.0), by exact string.',
     }),
+    dpopBoundAccessTokens: t.exposeBoolean('dpopBoundAccessTokens', {
+      description: 'Every token request must carry a DPoP proof, so its tokens are always bound to the client\'s key (RFC 9449 §5.2).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
   }),
 });
@@ -56,6 +59,9 @@ const RegisterOAuthClientInput = builder.inputType('RegisterOAuthClientInput', {
     }),
     requirePar: t.boolean({ description: 'Accept its authorization requests only through /oauth/par (RFC 9126). Default false.' }),
     postLogoutRedirectUris: t.stringList({ description: 'Where /oauth/logout may send the browser back to; the same rules as redirect URIs; at most 10.' }),
+    dpopBoundAccessTokens: t.boolean({
+      description: 'Refuse its token requests without a DPoP proof (RFC 9449 §5.2, dpop_bound_access_tokens). Default false: DPoP is used when the client sends a proof.',
+    }),
   }),
 });
 
@@ -237,7 +243,9 @@ builder.mutationFields((t) => ({
       ctx.claimCredentialCheck();
       const client = await authenticateClient(ctx.services.database, input.clientId, input.clientSecret ?? null);
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
-      const result = await authorizationCodeGrant(ctx.services, client, input, ctx.meta);
+      // No DPoP proof can come through GraphQL (RFC 9449 §5.2): a DPoP-bound client redeems at POST /oauth/token.
+      if (client.dpopBoundAccessTokens) throw new OAuthError('invalid_dpop_proof', 'This client is DPoP-bound: redeem the code at POST /oauth/token with a DPoP proof.');
+      const result = await authorizationCodeGrant(ctx.services, client, { ...input, dpopJkt: null }, ctx.meta);
       if (!result.ok) throw new OAuthError(result.error, result.description);
       ctx.state.noStore = true;
       return result.tokens;

@@ -16,6 +16,8 @@ import { authorizeDevice } from './device-authorization.ts';
 import { deviceCodeGrant } from './device-grant.ts';
 import { devicePage } from './device-route.ts';
 import { isGrantType } from './grant-types.ts';
+import { checkTokenRequestProof } from './dpop-binding.ts';
+import { dpopChallenge } from './dpop-proof.ts';
 import { pushAuthorizationRequest } from './pushed-requests.ts';
 import { authorizationCodeGrant, clientCredentialsGrant, refreshGrant, type GrantResult } from './token.ts';
 import { userinfo } from './userinfo.ts';
@@ -96,11 +98,15 @@ export function useOAuthRoutes(services: Services): Plugin {
             endResponse(methodNotAllowed('GET, POST'));
             return;
           }
-          const result = await userinfo(services, request.headers.get('authorization'));
+          const result = await userinfo(services, request);
+          const nonce = dpopNonceHeader(services, result.ok ? undefined : result.error);
           endResponse(result.ok
-            ? json(result.claims)
+            ? json(result.claims, 200, nonce)
             : json({ error: result.error, error_description: result.description }, result.status, {
-              'www-authenticate': `Bearer error="${result.error}", error_description="${result.description}"`,
+              'www-authenticate': result.scheme === 'DPoP'
+                ? dpopChallenge(result.error, result.description)
+                : `Bearer error="${result.error}", error_description="${result.description}"`,
+              ...nonce,
             }));
           return;
         }
@@ -122,6 +128,11 @@ async function token(services: Services, request: Request, ip: string): Promise<
   if (isGrantType(grantType) && !auth.client.grantTypes.includes(grantType)) {
     return oauthError('unauthorized_client', `This client is not registered for ${grantType}.`);
   }
+  if (!isGrantType(grantType)) return oauthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
+  const proof = await checkTokenRequestProof(services.dpop, request, `${services.config.publicUrl}/oauth/token`, auth.client);
+  const nonce = dpopNonceHeader(services, proof.ok ? undefined : proof.error);
+  if (!proof.ok) return oauthError(proof.error, proof.description, 400, nonce);
+  const dpopJkt = proof.jkt;
   let result: GrantResult;
   if (grantType === 'authorization_code') {
     const code = form.get('code');
@@ -130,21 +141,28 @@ async function token(services: Services, request: Request, ip: string): Promise<
     if (code === null || redirectUri === null || codeVerifier === null) {
       return oauthError('invalid_request', 'code, redirect_uri and code_verifier are required.');
     }
-    result = await authorizationCodeGrant(services, auth.client, { code, redirectUri, codeVerifier }, meta);
+    result = await authorizationCodeGrant(services, auth.client, { code, redirectUri, codeVerifier, dpopJkt }, meta);
   } else if (grantType === 'refresh_token') {
     const refreshToken = form.get('refresh_token');
     if (refreshToken === null) return oauthError('invalid_request', 'refresh_token is required.');
-    result = await refreshGrant(services, auth.client, { refreshToken, scope: form.get('scope') }, meta);
+    result = await refreshGrant(services, auth.client, { refreshToken, scope: form.get('scope'), dpopJkt }, meta);
   } else if (grantType === GRANT_TYPES.DEVICE_CODE) {
     const deviceCode = form.get('device_code');
     if (deviceCode === null) return oauthError('invalid_request', 'device_code is required.');
-    result = await deviceCodeGrant(services, auth.client, deviceCode, meta);
-  } else if (grantType === 'client_credentials') {
-    result = await clientCredentialsGrant(services, auth.client, form.get('scope'));
+    result = await deviceCodeGrant(services, auth.client, deviceCode, dpopJkt, meta);
   } else {
-    return oauthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
+    result = await clientCredentialsGrant(services, auth.client, form.get('scope'), dpopJkt);
   }
-  return result.ok ? json(result.tokens) : oauthError(result.error, result.description);
+  return result.ok ? json(result.tokens, 200, nonce) : oauthError(result.error, result.description, 400, nonce);
+}
+
+/**
+ * The DPoP-Nonce header (RFC 9449 §8): sent with every answer to a DPoP request when nonces are required,
+ * and with use_dpop_nonce whatever the setting (a proof carried a nonce that is no longer good).
+ */
+function dpopNonceHeader(services: Services, error: string | undefined): Record<string, string> {
+  const wanted = services.config.dpopRequireNonce || error === 'use_dpop_nonce';
+  return wanted ? { 'dpop-nonce': services.dpop.nonces.current() } : {};
 }
 
 /** POST /oauth/device_authorization (RFC 8628 §3.1): client authentication, then a device code and a user code. */

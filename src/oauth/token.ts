@@ -7,6 +7,7 @@ import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { grantKeyMatches, refreshTokenBinding, tokenTypeOf } from './dpop-binding.ts';
 import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
@@ -15,7 +16,8 @@ import { oauthCodes } from './tables.ts';
 /** A successful token response (RFC 6749 §5.1), in its JSON member names. */
 export interface TokenResponse {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  /** DPoP when the access token is bound to the client's DPoP key (RFC 9449 §5). */
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly refresh_token?: string;
   readonly scope: string;
@@ -48,7 +50,9 @@ export function endsWith(scopes: readonly string[], consentSessionId: string | n
  * (through the revoked-session set, on every instance) the access token already handed out.
  */
 export async function authorizationCodeGrant(
-  services: Services, client: OAuthClientRecord, input: { code: string; redirectUri: string; codeVerifier: string }, meta: RequestMeta,
+  services: Services, client: OAuthClientRecord,
+  /** `dpopJkt`: the thumbprint of the request's DPoP proof key, null without one. */
+  input: { code: string; redirectUri: string; codeVerifier: string; dpopJkt: string | null }, meta: RequestMeta,
 ): Promise<GrantResult> {
   const { database } = services;
   if (!isPlausibleSecret(input.code)) return invalidGrant('The code is not valid.');
@@ -58,7 +62,7 @@ export async function authorizationCodeGrant(
     .returning({
       id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
       scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime, amr: oauthCodes.amr,
-      consentSessionId: oauthCodes.consentSessionId,
+      consentSessionId: oauthCodes.consentSessionId, dpopJkt: oauthCodes.dpopJkt,
       live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
     });
   if (code === undefined) {
@@ -78,12 +82,15 @@ export async function authorizationCodeGrant(
     return invalidGrant('The code is unknown, expired or already used, or was issued for another client or redirect URI.');
   }
   if (!verifierMatches(input.codeVerifier, code.codeChallenge)) return invalidGrant('The code_verifier does not match the code_challenge.');
+  // RFC 9449 §10: a code asked for with dpop_jkt is redeemed only with a proof of that key.
+  if (!grantKeyMatches(code.dpopJkt, input.dpopJkt)) return invalidGrant('The code is bound to another DPoP key (dpop_jkt).');
   const [user] = await services.users.load([code.userId]);
   if (user === undefined) return invalidGrant('The account no longer exists.');
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
     authTime: code.authTime, amr: code.amr, endsWithSessionId: endsWith(code.scopes, code.consentSessionId),
+    dpopJkt: refreshTokenBinding(client, input.dpopJkt),
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
@@ -97,7 +104,7 @@ export async function authorizationCodeGrant(
     return invalidGrant('The code was presented more than once; everything issued from it is revoked.');
   }
   const access = await services.accessTokens.issue({
-    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr,
+    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr, jkt: input.dpopJkt,
   });
   const idToken = code.scopes.includes('openid')
     ? await signIdToken(services.keys, {
@@ -108,7 +115,7 @@ export async function authorizationCodeGrant(
   return {
     ok: true,
     tokens: {
-      access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+      access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
       // A client not registered for refresh_token gets none (it could not use it).
       ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
     },
@@ -122,10 +129,14 @@ export async function authorizationCodeGrant(
  * one is refused.
  */
 export async function refreshGrant(
-  services: Services, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null }, meta: RequestMeta,
+  services: Services, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null; dpopJkt: string | null }, meta: RequestMeta,
 ): Promise<GrantResult> {
   const found = await findRefreshTokenSession(services.database, input.refreshToken);
   if (found === undefined || found.session.clientId !== client.clientId) return invalidGrant('The refresh token is not valid.');
+  // RFC 9449 §5: a bound refresh token is used only with a proof of its key (checked before it is spent).
+  if (!grantKeyMatches(found.session.dpopJkt, input.dpopJkt)) {
+    return invalidGrant('The refresh token is bound to a DPoP key: refresh with a DPoP proof of that key.');
+  }
   const asked = [...new Set((input.scope ?? '').split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !found.session.scopes.includes(s))) {
     return { ok: false, error: 'invalid_scope', description: 'A refresh cannot add scopes.' };
@@ -141,7 +152,9 @@ export async function refreshGrant(
   }
   const { session } = outcome;
   const scopes = asked.length === 0 ? session.scopes : asked;
-  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes, amr: session.amr });
+  const access = await services.accessTokens.issue({
+    userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes, amr: session.amr, jkt: input.dpopJkt,
+  });
   // OIDC Core §12.2: a fresh ID token for the same user and sign-in (same auth_time, no nonce).
   const [user] = scopes.includes('openid') ? await services.users.load([session.userId]) : [];
   const idToken = user === undefined ? undefined : await signIdToken(services.keys, {
@@ -151,7 +164,7 @@ export async function refreshGrant(
   return {
     ok: true,
     tokens: {
-      access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+      access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
       refresh_token: outcome.refreshToken, scope: scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
     },
   };
@@ -162,14 +175,16 @@ export async function refreshGrant(
  * whose `sub` is the client id (RFC 9068 §2.2) and whose `sid` names no session. It holds the client's
  * scopes but `openid` and `offline_access` (there is nobody to identify), and it never has a refresh token.
  */
-export async function clientCredentialsGrant(services: Services, client: OAuthClientRecord, scope: string | null): Promise<GrantResult> {
+export async function clientCredentialsGrant(
+  services: Services, client: OAuthClientRecord, scope: string | null, dpopJkt: string | null,
+): Promise<GrantResult> {
   if (client.public) return { ok: false, error: 'unauthorized_client', description: 'Public clients may not use client_credentials.' };
   const allowed = client.scopes.filter((s) => s !== 'openid' && s !== OFFLINE_ACCESS);
   const asked = scope === null ? allowed : [...new Set(scope.split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !allowed.includes(s))) return { ok: false, error: 'invalid_scope', description: 'The client may not ask for that scope.' };
-  const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked });
+  const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked, jkt: dpopJkt });
   return {
     ok: true,
-    tokens: { access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') },
+    tokens: { access_token: access.token, token_type: tokenTypeOf(dpopJkt), expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') },
   };
 }
