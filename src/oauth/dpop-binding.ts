@@ -67,3 +67,18 @@ export function tokenTypeOf(jkt: string | null): 'Bearer' | 'DPoP' {
 export function refreshTokenBinding(client: OAuthClientRecord, jkt: string | null): string | null {
   return client.public ? jkt : null;
 }
+
+/**
+ * A pushed authorization request with a DPoP proof (RFC 9449 §10.1): the proof's key becomes the request's
+ * `dpop_jkt`; a `dpop_jkt` sent as well must be that key's. Without a proof, the parameters stay as sent.
+ */
+export async function bindPushedRequest(deps: DpopDeps, request: Request, parEndpoint: string, form: URLSearchParams): Promise<TokenRequestProof> {
+  const header = request.headers.get('dpop');
+  if (header === null) return { ok: true, jkt: null };
+  const proof = await checkDpopProof(deps, { header, method: request.method, url: parEndpoint });
+  if (!proof.ok) return proof;
+  const asked = form.get('dpop_jkt');
+  if (asked !== null && asked !== proof.jkt) return { ok: false, error: 'invalid_dpop_proof', description: 'dpop_jkt is not the thumbprint of the DPoP proof\'s key.' };
+  form.set('dpop_jkt', proof.jkt);
+  return proof;
+}

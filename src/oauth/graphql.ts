@@ -84,6 +84,7 @@ const AuthorizeOAuthClientInput = builder.inputType('AuthorizeOAuthClientInput',
     codeChallenge: t.string({ required: true, description: 'The PKCE challenge: base64url SHA-256 of the verifier.' }),
     codeChallengeMethod: t.string({ required: true, description: 'Only S256 is accepted.' }),
     nonce: t.string({ description: 'Copied into the ID token (OpenID Connect).' }),
+    dpopJkt: t.string({ description: 'dpop_jkt (RFC 9449 §10): the code is then redeemed only with a DPoP proof of the key of this RFC 7638 thumbprint.' }),
   }),
 });
 
@@ -223,7 +224,7 @@ builder.mutationFields((t) => ({
       const issuer = ctx.services.config.publicUrl;
       const check = await checkAuthorizationRequest(ctx.services.database, issuer, {
         clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
-        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null,
+        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null, dpopJkt: input.dpopJkt ?? null,
       });
       if (!check.ok) throw new OAuthError(check.trusted ? check.error : 'invalid_request', check.message, check.trusted ? check.redirectTo : null);
       const session = await findSession(ctx.services.database, sessionId);

@@ -16,7 +16,7 @@ import { authorizeDevice } from './device-authorization.ts';
 import { deviceCodeGrant } from './device-grant.ts';
 import { devicePage } from './device-route.ts';
 import { isGrantType } from './grant-types.ts';
-import { checkTokenRequestProof } from './dpop-binding.ts';
+import { bindPushedRequest, checkTokenRequestProof } from './dpop-binding.ts';
 import { dpopChallenge } from './dpop-proof.ts';
 import { pushAuthorizationRequest } from './pushed-requests.ts';
 import { authorizationCodeGrant, clientCredentialsGrant, refreshGrant, type GrantResult } from './token.ts';
@@ -180,8 +180,11 @@ async function pushedAuthorization(services: Services, request: Request): Promis
   const auth = await readClientRequest(services, request, 'repeated are the request\'s');
   if (auth instanceof Response) return auth;
   const { form } = auth;
+  const bound = await bindPushedRequest(services.dpop, request, `${services.config.publicUrl}/oauth/par`, form);
+  const nonce = dpopNonceHeader(services, bound.ok ? undefined : bound.error);
+  if (!bound.ok) return oauthError(bound.error, bound.description, 400, nonce);
   const result = await pushAuthorizationRequest(services, auth.client, form);
-  return result.ok ? json(result.response, 201) : oauthError(result.error, result.description);
+  return result.ok ? json(result.response, 201, nonce) : oauthError(result.error, result.description, 400, nonce);
 }
 
 /**
