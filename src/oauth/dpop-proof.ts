@@ -6,9 +6,10 @@ import type { DpopNonces } from './dpop-nonce.ts';
 
 /**
  * The proof algorithms accepted (RFC 9449 §4.3 step 5: asymmetric, never `none` nor a MAC), advertised as
- * `dpop_signing_alg_values_supported`. RSA keys shorter than 2048 bits are refused by jose.
+ * `dpop_signing_alg_values_supported`. RSA keys shorter than 2048 bits are refused by jose. Ed25519 keys sign as
+ * `EdDSA` or as the fully-specified `Ed25519` (RFC 9864), which oauth4webapi sends.
  */
-export const DPOP_SIGNING_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA'] as const;
+export const DPOP_SIGNING_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'] as const;
 
 /** How far a proof's `iat` may be from the server's clock, either way (RFC 9449 §4.3 step 11, §11.1). */
 export const DPOP_IAT_WINDOW_SECONDS = 60;

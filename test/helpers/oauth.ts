@@ -35,7 +35,7 @@ export interface RegisteredClient {
 export async function registerClient(
   app: TestApp, adminToken: string, input: {
     public?: boolean; scopes?: string[]; redirectUris?: string[]; name?: string;
-    grantTypes?: string[]; requirePar?: boolean; postLogoutRedirectUris?: string[];
+    grantTypes?: string[]; requirePar?: boolean; postLogoutRedirectUris?: string[]; dpopBoundAccessTokens?: boolean;
   } = {},
 ): Promise<RegisteredClient> {
   const { public: isPublic, scopes, redirectUris: given, name, ...more } = input;
