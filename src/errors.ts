@@ -87,11 +87,39 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** An OAuth 2.0 failure with its RFC 6749 error code; `redirectTo` only when the redirect URI is trusted. */
+/** How an OAuthError is answered, beyond its code and description. */
+export interface OAuthErrorAnswer {
+  /** The HTTP status at an endpoint: 400 unless said (RFC 6749 §5.2; 401 and 403 at a resource endpoint, RFC 6750 §3.1). */
+  readonly status?: number;
+  /**
+   * The WWW-Authenticate challenge: `Basic` when the client tried HTTP Basic (RFC 6749 §5.2), `Bearer` at a
+   * resource endpoint, with the error and its description (RFC 6750 §3), `DPoP` there for a DPoP-bound
+   * token or a DPoP proof (RFC 9449 §7.1).
+   */
+  readonly challenge?: 'Basic' | 'Bearer' | 'DPoP';
+  /** The methods allowed, for a 405. */
+  readonly allow?: string;
+  /** Where the browser goes to tell the client (RFC 6749 §4.1.2.1): only once the redirect URI is trusted. */
+  readonly redirectTo?: string | null;
+}
+
+/**
+ * The one OAuth 2.0 failure, with its RFC 6749 error code; the message is its error_description. Use
+ * cases throw it; the edge renders it once: JSON at the endpoints (src/oauth/routes.ts), a redirect to
+ * the client or an error page in the browser.
+ */
 export class OAuthError extends AppError {
   readonly code = 'OAUTH_ERROR';
-  constructor(readonly error: string, message: string, readonly redirectTo: string | null = null) {
+  readonly status: number;
+  readonly challenge: 'Basic' | 'Bearer' | 'DPoP' | null;
+  readonly allow: string | null;
+  readonly redirectTo: string | null;
+  constructor(readonly error: string, message: string, answer: OAuthErrorAnswer = {}) {
     super(message);
+    this.status = answer.status ?? 400;
+    this.challenge = answer.challenge ?? null;
+    this.allow = answer.allow ?? null;
+    this.redirectTo = answer.redirectTo ?? null;
   }
 }
 

@@ -2,9 +2,18 @@ import { claimAttemptById, clearFailedLogins } from '../accounts/login.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../audit/record.ts';
 import { InvalidSecondFactorError, InvalidTokenError } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { AddressThrottle } from '../accounts/throttle.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { countChallengeFailure, findChallenge, spendChallenge, type Delivery } from './challenge.ts';
 import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
+
+/** What completing a held sign-in uses. */
+export interface VerifySecondFactorDeps {
+  readonly database: Database;
+  readonly config: Config;
+  readonly addressThrottle: AddressThrottle;
+}
 
 interface PassedSignIn {
   readonly userId: string;
@@ -20,7 +29,7 @@ const deadChallenge = () => new InvalidTokenError('The sign-in challenge is unkn
  * address and against the account's sign-in throttle (a wrong code is a failure like a wrong password);
  * the challenge dies after a few wrong codes, and is spent, atomically, by the right one.
  */
-export async function verifySecondFactor(services: Services, meta: RequestMeta, challenge: string, proof: CodeProof): Promise<PassedSignIn> {
+export async function verifySecondFactor(services: VerifySecondFactorDeps, meta: RequestMeta, challenge: string, proof: CodeProof): Promise<PassedSignIn> {
   const { database } = services;
   const method = proofMethod(proof);
   await services.addressThrottle.take(meta.ip);

@@ -12,8 +12,8 @@ import { passkeySignInPage, type PasskeySignInView } from '../pages/passkey-sign
 import { secondFactorPage, type SecondFactorView } from '../pages/second-factor.ts';
 import { signInPage, type SignInView } from '../pages/sign-in.ts';
 import { signUpPage, type SignUpView } from '../pages/sign-up.ts';
-import type { Services } from '../services.ts';
-import { clearedSessionCookieHeader } from '../sessions/cookie.ts';
+import { clearedSessionCookieHeader, type CookieSessions } from '../sessions/cookie.ts';
+import type { SessionRevoker } from '../sessions/revoke.ts';
 import { authorizationError, checkAuthorizationRequest, issueCode } from './authorize.ts';
 import { browserSignIn, isStale } from './browser-sign-in.ts';
 import { alreadyGranted, recordGrant } from './grants.ts';
@@ -21,7 +21,13 @@ import { CSRF_COOKIE, readPageParameters, type PageRequest } from './page-reques
 import { showPasskeySignIn, signInWithPasskeyHere } from './passkey-sign-in-step.ts';
 import { submitSecondFactor } from './second-factor-step.ts';
 import { secondFactorView } from './second-factor-view.ts';
-import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInSteps } from './sign-in-steps.ts';
+import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, type SignInStepDeps, type SignInSteps } from './sign-in-steps.ts';
+
+/** What the authorization page uses: the sign-in screens', and the browser's session to read or end ("not you?"). */
+export interface AuthorizePageDeps extends SignInStepDeps {
+  readonly cookieSessions: CookieSessions;
+  readonly revoker: SessionRevoker;
+}
 
 /**
  * GET and POST /oauth/authorize: the authorization endpoint's own pages, for clients that send the
@@ -30,20 +36,14 @@ import { forgotPassword, signInWithPassword, signInWithProvider, signUpHere, typ
  * success; then a consent screen. Every POST carries a CSRF token: an HMAC of the session id (consent)
  * or of a pre-session cookie (sign-in), and a cross-origin POST is refused outright.
  */
-export async function authorizePage(services: Services, page: PageRequest): Promise<Response> {
+export async function authorizePage(services: AuthorizePageDeps, page: PageRequest): Promise<Response> {
   const { request } = page;
   const pages = services.config.pages;
   const isPost = request.method === 'POST';
   if (!isPost && request.method !== 'GET') return pageResponse(pages, errorPage(messages.error.methodNotAllowed), 405);
-  const read = await readPageParameters(page, services.database);
-  if ('error' in read) return pageResponse(pages, errorPage(`${messages.error.badRequest}: ${read.error}`), 400);
-  const { param, authorization: params, kept } = read;
+  const { param, authorization: params, kept } = await readPageParameters(page, services.database);
   const issuer = services.config.publicUrl;
-  const check = await checkAuthorizationRequest(services.database, issuer, params);
-  if (!check.ok) {
-    return check.trusted ? seeOther(pages, check.redirectTo) : pageResponse(pages, errorPage(`${messages.error.badRequest}: ${check.message}`), 400);
-  }
-  const authorization = check.request;
+  const authorization = await checkAuthorizationRequest(services.database, issuer, params);
 
   if (isPost && isForeignPost(request, issuer)) return pageResponse(pages, errorPage(messages.common.foreignForm), 403);
   const cookieHeader = request.headers.get('cookie');
@@ -79,12 +79,11 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
 
   // acr_values asking for a second factor (authorize.ts): a session without one signs in again.
   const mustSignIn = signedIn === undefined || isStale(signedIn, authorization) || (authorization.requireMfa && !signedIn.amr.includes('mfa'));
-  const refuse = (error: string, message: string) =>
-    seeOther(pages, authorizationError(authorization.redirectUri, issuer, error, message, authorization.state));
+  const refuse = (error: string, message: string) => authorizationError(authorization.redirectUri, issuer, error, message, authorization.state);
 
   if (!isPost) {
     if (mustSignIn || authorization.prompt.has('login') || authorization.prompt.has('select_account')) {
-      if (authorization.prompt.has('none')) return refuse('login_required', 'The user must sign in.');
+      if (authorization.prompt.has('none')) throw refuse('login_required', 'The user must sign in.');
       const screen = param('screen') as Screen | null;
       if (screen === 'sign-up') return steps.signUpForm(200, {});
       if (screen === 'forgot-password') return steps.forgotForm(200, {});
@@ -98,7 +97,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
     if (!authorization.prompt.has('consent') && await alreadyGranted(services.database, signedIn.userId, authorization)) {
       return seeOther(pages, await issueCode(services.database, issuer, signedIn, authorization));
     }
-    if (authorization.prompt.has('none')) return refuse('consent_required', 'The user has not allowed the application these scopes.');
+    if (authorization.prompt.has('none')) throw refuse('consent_required', 'The user has not allowed the application these scopes.');
     const email = await signedInEmail();
     if (email === undefined) return showSignIn(200);
     const form = { clientName: authorization.client.name, params: kept, csrf: consentCsrf(signedIn.sessionId) };
@@ -150,7 +149,7 @@ export async function authorizePage(services: Services, page: PageRequest): Prom
   }
   if (mustSignIn) return showSignIn(200, { error: messages.signIn.signInFirst });
   if (!constantTimeEqual(csrf, consentCsrf(signedIn.sessionId))) return expired();
-  if (action === 'deny') return refuse('access_denied', 'The user denied the request.');
+  if (action === 'deny') throw refuse('access_denied', 'The user denied the request.');
   const redirectTo = await issueCode(services.database, issuer, signedIn, authorization);
   await recordGrant(services.database, signedIn.userId, authorization, page.ip, request.headers.get('user-agent'));
   return seeOther(pages, redirectTo);

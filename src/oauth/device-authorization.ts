@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { OAuthError } from '../errors.ts';
 import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
 import { DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, issueDeviceCode } from './device-codes.ts';
 
@@ -12,30 +13,22 @@ export interface DeviceAuthorizationResponse {
   readonly interval: number;
 }
 
-export type DeviceAuthorizationResult =
-  | { readonly ok: true; readonly response: DeviceAuthorizationResponse }
-  | { readonly ok: false; readonly error: 'unauthorized_client' | 'invalid_scope'; readonly description: string };
-
 /**
  * The device authorization endpoint (RFC 8628 §3.1, §3.2) for an authenticated client registered for
  * the device_code grant: scopes within the client's (all of them when `scope` is absent), a device code
- * and a user code for /device, 10 minutes to approve, polling every 5 s.
+ * and a user code for /device, 10 minutes to approve, polling every 5 s. Else OAuthError unauthorized_client
+ * or invalid_scope.
  */
-export async function authorizeDevice(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, scope: string | null): Promise<DeviceAuthorizationResult> {
-  if (!client.grantTypes.includes(GRANT_TYPES.DEVICE_CODE)) {
-    return { ok: false, error: 'unauthorized_client', description: 'This client is not registered for the device flow.' };
-  }
+export async function authorizeDevice(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, scope: string | null): Promise<DeviceAuthorizationResponse> {
+  if (!client.grantTypes.includes(GRANT_TYPES.DEVICE_CODE)) throw new OAuthError('unauthorized_client', 'This client is not registered for the device flow.');
   const scopes = scope === null ? [...client.scopes] : [...new Set(scope.split(' ').filter((s) => s !== ''))];
   if (scopes.length === 0 || scopes.some((s) => !client.scopes.includes(s))) {
-    return { ok: false, error: 'invalid_scope', description: 'Ask for at least one scope, among the client\'s.' };
+    throw new OAuthError('invalid_scope', 'Ask for at least one scope, among the client\'s.');
   }
   const { deviceCode, userCode } = await issueDeviceCode(services.database, client, scopes);
   const verification = `${services.config.publicUrl}/device`;
   return {
-    ok: true,
-    response: {
-      device_code: deviceCode, user_code: userCode, verification_uri: verification,
-      verification_uri_complete: `${verification}?user_code=${userCode}`, expires_in: DEVICE_CODE_TTL_SECONDS, interval: DEVICE_POLL_INTERVAL_SECONDS,
-    },
+    device_code: deviceCode, user_code: userCode, verification_uri: verification,
+    verification_uri_complete: `${verification}?user_code=${userCode}`, expires_in: DEVICE_CODE_TTL_SECONDS, interval: DEVICE_POLL_INTERVAL_SECONDS,
   };
 }

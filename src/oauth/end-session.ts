@@ -1,6 +1,9 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { OAuthError } from '../errors.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { findClient, type OAuthClientRecord } from './clients.ts';
+
+const refuse = (message: string) => new OAuthError('invalid_request', message);
 
 /** The parameters of a logout request (RP-Initiated Logout 1.0 §2), as sent. */
 export interface EndSessionParams {
@@ -25,43 +28,39 @@ export interface EndSessionRequest {
   readonly redirectTo: string | null;
 }
 
-export type EndSessionCheck =
-  | { readonly ok: true; readonly request: EndSessionRequest }
-  /** Never redirected: the redirect URI is not trusted until it is checked (§3.1). */
-  | { readonly ok: false; readonly message: string };
-
 /**
  * Checks a logout request (RP-Initiated Logout 1.0 §2, §3): `id_token_hint` must be an ID token this
  * server signed (an expired one is fine, §2: the RP's session may have outlived it); `client_id`, when
  * also given, must be its audience; a `post_logout_redirect_uri` must be one the client registered, by
  * exact string (§3.1), so it needs the client (from the hint or `client_id`). `state` goes back with it.
+ * A bad request is invalid_request, never redirected: the redirect URI is not trusted until it is checked (§3.1).
  */
 export async function checkEndSessionRequest(
   keys: KeyRing, database: Parameters<typeof findClient>[0], issuer: string, params: EndSessionParams,
-): Promise<EndSessionCheck> {
+): Promise<EndSessionRequest> {
   let hint: IdTokenHint | null = null;
   if (params.idTokenHint !== null) {
     hint = await readIdTokenHint(keys, issuer, params.idTokenHint);
-    if (hint === null) return { ok: false, message: 'The id_token_hint is not an ID token issued here.' };
+    if (hint === null) throw refuse('The id_token_hint is not an ID token issued here.');
   }
   if (hint !== null && params.clientId !== null && params.clientId !== hint.clientId) {
-    return { ok: false, message: 'The client_id is not the audience of the id_token_hint.' };
+    throw refuse('The client_id is not the audience of the id_token_hint.');
   }
   const clientId = hint?.clientId ?? params.clientId;
   const client = clientId === null ? null : (await findClient(database, clientId)) ?? null;
-  if (clientId !== null && client === null) return { ok: false, message: 'The application is not registered here.' };
-  if ((params.state?.length ?? 0) > 1000) return { ok: false, message: 'The state is too long.' };
+  if (clientId !== null && client === null) throw refuse('The application is not registered here.');
+  if ((params.state?.length ?? 0) > 1000) throw refuse('The state is too long.');
   let redirectTo: string | null = null;
   if (params.postLogoutRedirectUri !== null) {
-    if (client === null) return { ok: false, message: 'A post_logout_redirect_uri needs an id_token_hint or a client_id.' };
+    if (client === null) throw refuse('A post_logout_redirect_uri needs an id_token_hint or a client_id.');
     if (!client.postLogoutRedirectUris.includes(params.postLogoutRedirectUri)) {
-      return { ok: false, message: 'The post_logout_redirect_uri is not registered for this application.' };
+      throw refuse('The post_logout_redirect_uri is not registered for this application.');
     }
     const url = new URL(params.postLogoutRedirectUri);
     if (params.state !== null) url.searchParams.append('state', params.state);
     redirectTo = url.href;
   }
-  return { ok: true, request: { hint, client, redirectTo } };
+  return { hint, client, redirectTo };
 }
 
 /** The claims of an ID token we signed (RS256, our issuer, `typ` JWT), expired or not; null for anything else. */

@@ -11,7 +11,8 @@ import type { Viewer } from '../viewer.ts';
 import { checkAuthorizationRequest, issueCode } from './authorize.ts';
 import { recordGrant } from './grants.ts';
 import { authenticateClient, clientNames, GRANT_TYPES, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
-import { authorizationCodeGrant, type TokenResponse } from './token.ts';
+import type { TokenResponse } from './grant-tokens.ts';
+import { authorizationCodeGrant } from './token.ts';
 
 const OAuthGrantTypeEnum = builder.enumType('OAuthGrantType', {
   description: 'A grant type a client may use at the token endpoint (RFC 7591 §2).',
@@ -222,15 +223,14 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const { userId, sessionId } = firstPartySession(ctx.viewer);
       const issuer = ctx.services.config.publicUrl;
-      const check = await checkAuthorizationRequest(ctx.services.database, issuer, {
+      const request = await checkAuthorizationRequest(ctx.services.database, issuer, {
         clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
         codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null, dpopJkt: input.dpopJkt ?? null,
       });
-      if (!check.ok) throw new OAuthError(check.trusted ? check.error : 'invalid_request', check.message, check.trusted ? check.redirectTo : null);
       const session = await findSession(ctx.services.database, sessionId);
       const signedIn = { userId, sessionId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
-      const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, check.request);
-      await recordGrant(ctx.services.database, userId, check.request, ctx.meta.ip, ctx.meta.userAgent);
+      const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, request);
+      await recordGrant(ctx.services.database, userId, request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;
       return { redirectTo };
     },
@@ -246,10 +246,9 @@ builder.mutationFields((t) => ({
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
       // No DPoP proof can come through GraphQL (RFC 9449 §5.2): a DPoP-bound client redeems at POST /oauth/token.
       if (client.dpopBoundAccessTokens) throw new OAuthError('invalid_dpop_proof', 'This client is DPoP-bound: redeem the code at POST /oauth/token with a DPoP proof.');
-      const result = await authorizationCodeGrant(ctx.services, client, { ...input, dpopJkt: null }, ctx.meta);
-      if (!result.ok) throw new OAuthError(result.error, result.description);
+      const tokens = await authorizationCodeGrant(ctx.services, client, { ...input, dpopJkt: null }, ctx.meta);
       ctx.state.noStore = true;
-      return result.tokens;
+      return tokens;
     },
   }),
   revokeOAuthGrant: t.field({

@@ -1,6 +1,16 @@
-import type { Services } from '../services.ts';
+import type { Database } from '../db/client.ts';
 import { findRefreshTokenSession } from '../sessions/find.ts';
+import type { RevokedSessions } from '../sessions/revoked-set.ts';
+import type { AccessTokens } from '../tokens/access-token.ts';
 import type { OAuthClientRecord } from './clients.ts';
+
+/** What introspection uses. */
+export interface IntrospectDeps {
+  readonly database: Database;
+  readonly accessTokens: AccessTokens;
+  readonly revokedSessions: RevokedSessions;
+  readonly config: { readonly publicUrl: string };
+}
 
 /**
  * Token introspection (RFC 7662) for an authenticated confidential client, about its own tokens: an
@@ -9,7 +19,7 @@ import type { OAuthClientRecord } from './clients.ts';
  * (§2.2); a DPoP-bound token also `cnf.jkt`, and an access token then has token_type DPoP (RFC 9449 §6.2).
  * Anything else is `{ active: false }`.
  */
-export async function introspectToken(services: Services, client: OAuthClientRecord, token: string): Promise<Record<string, unknown>> {
+export async function introspectToken(services: IntrospectDeps, client: OAuthClientRecord, token: string): Promise<Record<string, unknown>> {
   const inactive = { active: false };
   if (token.split('.').length === 3) {
     const verified = await services.accessTokens.verify(token);

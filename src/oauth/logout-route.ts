@@ -1,4 +1,5 @@
 import { recordAuditEvent } from '../audit/record.ts';
+import { OAuthError } from '../errors.ts';
 import { constantTimeEqual, hmac } from '../lib/secrets.ts';
 import { errorPage } from '../pages/error.ts';
 import { pageResponse, seeOther } from '../pages/layout.ts';
@@ -29,13 +30,11 @@ export async function logoutPage(services: Services, page: PageRequest): Promise
   if (isPost && isForeignPost(request, services.config.publicUrl)) return pageResponse(pages, errorPage(messages.common.foreignForm), 403);
   const source = isPost ? new URLSearchParams(await request.text()) : page.url.searchParams;
   const repeated = repeatedParameters(source);
-  if (repeated.length > 0) return pageResponse(pages, errorPage(`${messages.error.badRequest}: ${repeatedMessage(repeated)}`), 400);
-  const check = await checkEndSessionRequest(services.keys, services.database, services.config.publicUrl, {
+  if (repeated.length > 0) throw new OAuthError('invalid_request', repeatedMessage(repeated));
+  const logout = await checkEndSessionRequest(services.keys, services.database, services.config.publicUrl, {
     idTokenHint: source.get('id_token_hint'), clientId: source.get('client_id'),
     postLogoutRedirectUri: source.get('post_logout_redirect_uri'), state: source.get('state'),
   });
-  if (!check.ok) return pageResponse(pages, errorPage(`${messages.error.badRequest}: ${check.message}`), 400);
-  const logout = check.request;
 
   const cookie = readSessionCookie(request.headers.get('cookie'));
   const cookieCheck = cookie === undefined ? undefined : await services.cookieSessions.find(cookie);

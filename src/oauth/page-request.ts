@@ -32,11 +32,10 @@ interface PageParameters {
 /**
  * Reads the parameters of a GET or POST to /oauth/authorize; a repeated `state` is dropped (authorize.ts
  * refuses the request). With a request_uri (RFC 9126 §4) the pushed parameters are the request; a bad
- * request_uri is `{ error }`, for an error page.
+ * request_uri is an OAuthError with no redirect, for an error page.
  */
-export async function readPageParameters(page: PageRequest, database: Database): Promise<PageParameters | { readonly error: string }> {
+export async function readPageParameters(page: PageRequest, database: Database): Promise<PageParameters> {
   const resolved = await resolvePushedRequest(database, page.request.method === 'POST' ? new URLSearchParams(await page.request.text()) : page.url.searchParams);
-  if (!resolved.ok) return { error: resolved.message };
   const source = resolved.source;
   const param = (name: string) => source.get(name);
   return {

@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { OAuthError } from '../errors.ts';
 import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { checkAuthorizationRequest, type AuthorizationParams } from './authorize.ts';
 import type { OAuthClientRecord } from './clients.ts';
@@ -21,25 +22,26 @@ export function authorizationParamsOf(source: URLSearchParams, pushedRequestId: 
   };
 }
 
-export type PushResult =
-  | { readonly ok: true; readonly response: { readonly request_uri: string; readonly expires_in: number } }
-  | { readonly ok: false; readonly error: string; readonly description: string };
+/** The pushed authorization response (RFC 9126 §2.2), in its JSON member names. */
+export interface PushedRequestResponse {
+  readonly request_uri: string;
+  readonly expires_in: number;
+}
 
 /**
  * The pushed authorization request endpoint (RFC 9126 §2): the authenticated client's parameters get
- * the same checks as at /oauth/authorize, errors answered here as JSON (§2.3) rather than redirected;
- * a request_uri in the body is invalid_request (§2.1). The request_uri holds 256 random bits, kept as a hash.
+ * the same checks as at /oauth/authorize, their OAuthError answered here as JSON (§2.3) rather than
+ * redirected; a request_uri in the body is invalid_request (§2.1). The request_uri holds 256 random bits, kept as a hash.
  */
-export async function pushAuthorizationRequest(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, form: URLSearchParams): Promise<PushResult> {
-  if (form.has('request_uri')) return { ok: false, error: 'invalid_request', description: 'A pushed request may not hold a request_uri.' };
+export async function pushAuthorizationRequest(services: { readonly database: Database; readonly config: { readonly publicUrl: string } }, client: OAuthClientRecord, form: URLSearchParams): Promise<PushedRequestResponse> {
+  if (form.has('request_uri')) throw new OAuthError('invalid_request', 'A pushed request may not hold a request_uri.');
   const pushed = new URLSearchParams([...form].filter(([name]) => name !== 'client_secret'));
   pushed.set('client_id', client.clientId);
-  const check = await checkAuthorizationRequest(services.database, services.config.publicUrl, { ...authorizationParamsOf(pushed), pushing: true });
-  if (!check.ok) return { ok: false, error: check.trusted ? check.error : 'invalid_request', description: check.message };
+  await checkAuthorizationRequest(services.database, services.config.publicUrl, { ...authorizationParamsOf(pushed), pushing: true });
   const secret = randomSecret();
   await services.database.db.insert(oauthPushedRequests).values({
     hash: hashSecret(secret), clientId: client.clientId, parameters: pushed.toString(),
     expiresAt: new Date(Date.now() + PUSHED_REQUEST_TTL_SECONDS * 1000),
   });
-  return { ok: true, response: { request_uri: `${REQUEST_URI_PREFIX}${secret}`, expires_in: PUSHED_REQUEST_TTL_SECONDS } };
+  return { request_uri: `${REQUEST_URI_PREFIX}${secret}`, expires_in: PUSHED_REQUEST_TTL_SECONDS };
 }

@@ -1,14 +1,23 @@
 import { recordAuditEvent } from '../audit/record.ts';
-import type { Services } from '../services.ts';
+import type { Database } from '../db/client.ts';
 import { findRefreshTokenSession } from '../sessions/find.ts';
+import type { SessionRevoker } from '../sessions/revoke.ts';
+import type { AccessTokens } from '../tokens/access-token.ts';
 import type { OAuthClientRecord } from './clients.ts';
+
+/** What revocation uses. */
+export interface RevokeDeps {
+  readonly database: Database;
+  readonly accessTokens: AccessTokens;
+  readonly revoker: SessionRevoker;
+}
 
 /**
  * Token revocation (RFC 7009). A refresh token or an access token of this client ends the grant (the
  * session) it belongs to, at once on every instance. Tokens that are unknown, of another client, or
  * user-less (client_credentials: they simply expire) are ignored: the answer is the same either way (§2.2).
  */
-export async function revokeToken(services: Services, client: OAuthClientRecord, token: string, ip: string): Promise<void> {
+export async function revokeToken(services: RevokeDeps, client: OAuthClientRecord, token: string, ip: string): Promise<void> {
   let grant: { sessionId: string; userId: string } | undefined;
   if (token.split('.').length === 3) {
     const verified = await services.accessTokens.verify(token);

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from '../http/client-address.ts';
+import type { PagesConfig } from '../config.ts';
+import { OAuthError } from '../errors.ts';
+import { errorPage } from '../pages/error.ts';
+import { pageResponse, seeOther } from '../pages/layout.ts';
+import { messages } from '../pages/messages.ts';
 import type { Services } from '../services.ts';
 import { PASSKEY_SCRIPT_PATH, passkeyScriptResponse } from '../pages/passkey-script.ts';
 import { loadServerSecret } from '../tokens/server-secret.ts';
@@ -9,6 +14,7 @@ import { authenticateClientRequest, type ClientAuthentication } from './client-a
 import { serverMetadata } from './discovery.ts';
 import { introspectToken } from './introspect.ts';
 import { logoutPage } from './logout-route.ts';
+import type { PageRequest } from './page-request.ts';
 import { repeatedMessage, repeatedParameters } from './parameters.ts';
 import { revokeToken } from './revoke.ts';
 import { GRANT_TYPES, type OAuthClientRecord } from './clients.ts';
@@ -19,24 +25,43 @@ import { isGrantType } from './grant-types.ts';
 import { bindPushedRequest, checkTokenRequestProof } from './dpop-binding.ts';
 import { dpopChallenge } from './dpop-proof.ts';
 import { pushAuthorizationRequest } from './pushed-requests.ts';
-import { authorizationCodeGrant, clientCredentialsGrant, refreshGrant, type GrantResult } from './token.ts';
+import { authorizationCodeGrant, clientCredentialsGrant, refreshGrant } from './token.ts';
 import { userinfo } from './userinfo.ts';
 
 /** Token-bearing answers are never cached (RFC 6749 §5.1). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+/** The browser's pages among the routes: their OAuthError is a redirect to the client or an error page, not JSON. */
+const PAGES: ReadonlySet<string> = new Set(['/oauth/authorize', '/device', '/oauth/logout']);
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers } });
 }
 
-/** An RFC 6749 §5.2 error. */
-function oauthError(error: string, description: string, status = 400, headers: Record<string, string> = {}): Response {
-  return json({ error, error_description: description }, status, headers);
+/**
+ * The one JSON answer of an OAuthError at an endpoint: `{ error, error_description }` (RFC 6749 §5.2), with
+ * its status; a Basic challenge for a client that tried HTTP Basic (§5.2), at a resource endpoint a Bearer
+ * challenge carrying the error (RFC 6750 §3).
+ */
+function oauthErrorJson(error: OAuthError): Response {
+  const headers: Record<string, string> = {};
+  if (error.challenge === 'Basic') headers['www-authenticate'] = 'Basic realm="latchkey"';
+  if (error.challenge === 'Bearer') headers['www-authenticate'] = `Bearer error="${error.error}", error_description="${error.message}"`;
+  if (error.challenge === 'DPoP') headers['www-authenticate'] = dpopChallenge(error.error, error.message);
+  if (error.allow !== null) headers.allow = error.allow;
+  return json({ error: error.error, error_description: error.message }, error.status, headers);
 }
 
-function methodNotAllowed(allow: string): Response {
-  return oauthError('invalid_request', `Use ${allow}.`, 405, { allow });
+/**
+ * The one browser answer of an OAuthError: back to the client at its redirect URI when that is trusted
+ * (RFC 6749 §4.1.2.1), else an error page that says why.
+ */
+function oauthErrorPage(pages: PagesConfig, error: OAuthError): Response {
+  return error.redirectTo === null
+    ? pageResponse(pages, errorPage(`${messages.error.badRequest}: ${error.message}`), error.status)
+    : seeOther(pages, error.redirectTo);
 }
+
+const methodNotAllowed = (allow: string) => new OAuthError('invalid_request', `Use ${allow}.`, { status: 405, allow });
 
 /** The form body of a POST, or null unless it is application/x-www-form-urlencoded (RFC 6749 §3.2). */
 async function readForm(request: Request): Promise<URLSearchParams | null> {
@@ -48,70 +73,63 @@ async function readForm(request: Request): Promise<URLSearchParams | null> {
 /**
  * The OAuth 2.0 and OpenID Connect endpoints: discovery at both well-known paths, /oauth/authorize (pages),
  * /oauth/token, /oauth/revoke, /oauth/introspect and /oauth/userinfo. Like src/http/routes.ts, it answers
- * before GraphQL sees the request.
+ * before GraphQL sees the request. Their use cases throw OAuthError; it is answered here, once.
  */
 export function useOAuthRoutes(services: Services): Plugin {
   let csrfKey: Promise<Buffer> | undefined;
   const issuer = services.config.publicUrl;
+  const page = async (request: Request, url: URL, ip: string): Promise<PageRequest> => {
+    csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
+    return { request, url, ip, csrfKey: await csrfKey };
+  };
+  const answer = async (path: string, request: Request, url: URL, ip: string): Promise<Response> => {
+    switch (path) {
+      case '/.well-known/oauth-authorization-server':
+      case '/.well-known/openid-configuration':
+        if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed('GET');
+        return json(serverMetadata(issuer), 200, { 'cache-control': 'public, max-age=300' });
+      case '/oauth/authorize':
+        return authorizePage(services, await page(request, url, ip));
+      case PASSKEY_SCRIPT_PATH:
+        if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed('GET');
+        return passkeyScriptResponse();
+      case '/device':
+        return devicePage(services, await page(request, url, ip));
+      case '/oauth/logout':
+        return logoutPage(services, await page(request, url, ip));
+      case '/oauth/token':
+        return token(services, request, ip);
+      case '/oauth/device_authorization': {
+        const { form, client } = await readClientRequest(services, request, 'refuse repeated');
+        return json(await authorizeDevice(services, client, form.get('scope')));
+      }
+      case '/oauth/par': {
+        // Repeated parameters are the pushed authorization request's to judge, by the authorization endpoint's rules.
+        const { form, client } = await readClientRequest(services, request, 'repeated are the request\'s');
+        const bound = await bindPushedRequest(services.dpop, request, `${issuer}/oauth/par`, form);
+        if (!bound.ok) throw new OAuthError(bound.error, bound.description);
+        return json(await pushAuthorizationRequest(services, client, form), 201);
+      }
+      case '/oauth/revoke':
+      case '/oauth/introspect':
+        return revokeOrIntrospect(services, request, path === '/oauth/revoke', ip);
+      case '/oauth/userinfo':
+        if (request.method !== 'GET' && request.method !== 'POST') throw methodNotAllowed('GET, POST');
+        return json(await userinfo(services, request));
+      default:
+        throw new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
+    }
+  };
   return {
     async onRequest({ url, request, serverContext, endResponse }) {
       const path = url.pathname;
       if (!path.startsWith('/oauth/') && path !== '/device' && path !== '/.well-known/oauth-authorization-server' && path !== '/.well-known/openid-configuration') return;
       const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
-      switch (path) {
-        case '/.well-known/oauth-authorization-server':
-        case '/.well-known/openid-configuration':
-          endResponse(request.method === 'GET' || request.method === 'HEAD'
-            ? json(serverMetadata(issuer), 200, { 'cache-control': 'public, max-age=300' })
-            : methodNotAllowed('GET'));
-          return;
-        case '/oauth/authorize':
-          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
-          endResponse(await authorizePage(services, { request, url, ip, csrfKey: await csrfKey }));
-          return;
-        case PASSKEY_SCRIPT_PATH:
-          endResponse(request.method === 'GET' || request.method === 'HEAD' ? passkeyScriptResponse() : methodNotAllowed('GET'));
-          return;
-        case '/device':
-          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
-          endResponse(await devicePage(services, { request, url, ip, csrfKey: await csrfKey }));
-          return;
-        case '/oauth/logout':
-          csrfKey ??= loadServerSecret(services.database, 'oauth-csrf');
-          endResponse(await logoutPage(services, { request, url, ip, csrfKey: await csrfKey }));
-          return;
-        case '/oauth/token':
-          endResponse(await token(services, request, ip));
-          return;
-        case '/oauth/device_authorization':
-          endResponse(await deviceAuthorization(services, request));
-          return;
-        case '/oauth/par':
-          endResponse(await pushedAuthorization(services, request));
-          return;
-        case '/oauth/revoke':
-        case '/oauth/introspect':
-          endResponse(await revokeOrIntrospect(services, request, path === '/oauth/revoke', ip));
-          return;
-        case '/oauth/userinfo': {
-          if (request.method !== 'GET' && request.method !== 'POST') {
-            endResponse(methodNotAllowed('GET, POST'));
-            return;
-          }
-          const result = await userinfo(services, request);
-          const nonce = dpopNonceHeader(services, result.ok ? undefined : result.error);
-          endResponse(result.ok
-            ? json(result.claims, 200, nonce)
-            : json({ error: result.error, error_description: result.description }, result.status, {
-              'www-authenticate': result.scheme === 'DPoP'
-                ? dpopChallenge(result.error, result.description)
-                : `Bearer error="${result.error}", error_description="${result.description}"`,
-              ...nonce,
-            }));
-          return;
-        }
-        default:
-          endResponse(oauthError('invalid_request', 'No such endpoint.', 404));
+      try {
+        endResponse(withDpopNonce(services, path, await answer(path, request, url, ip)));
+      } catch (error) {
+        if (!(error instanceof OAuthError)) throw error;
+        endResponse(PAGES.has(path) ? oauthErrorPage(services.config.pages, error) : withDpopNonce(services, path, oauthErrorJson(error), error));
       }
     },
   };
@@ -119,113 +137,87 @@ export function useOAuthRoutes(services: Services): Plugin {
 
 /** POST /oauth/token (RFC 6749 §3.2): client authentication, then the grant. */
 async function token(services: Services, request: Request, ip: string): Promise<Response> {
-  const auth = await readClientRequest(services, request, 'refuse repeated');
-  if (auth instanceof Response) return auth;
-  const { form } = auth;
+  const { form, client } = await readClientRequest(services, request, 'refuse repeated');
   const meta = { ip, userAgent: request.headers.get('user-agent') };
   const grantType = form.get('grant_type');
   // RFC 6749 §5.2: a grant type the client was not registered for is unauthorized_client.
-  if (isGrantType(grantType) && !auth.client.grantTypes.includes(grantType)) {
-    return oauthError('unauthorized_client', `This client is not registered for ${grantType}.`);
+  if (isGrantType(grantType) && !client.grantTypes.includes(grantType)) {
+    throw new OAuthError('unauthorized_client', `This client is not registered for ${grantType}.`);
   }
-  if (!isGrantType(grantType)) return oauthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
-  const proof = await checkTokenRequestProof(services.dpop, request, `${services.config.publicUrl}/oauth/token`, auth.client);
-  const nonce = dpopNonceHeader(services, proof.ok ? undefined : proof.error);
-  if (!proof.ok) return oauthError(proof.error, proof.description, 400, nonce);
+  if (!isGrantType(grantType)) throw new OAuthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
+  const proof = await checkTokenRequestProof(services.dpop, request, `${services.config.publicUrl}/oauth/token`, client);
+  if (!proof.ok) throw new OAuthError(proof.error, proof.description);
   const dpopJkt = proof.jkt;
-  let result: GrantResult;
   if (grantType === 'authorization_code') {
-    const code = form.get('code');
-    const redirectUri = form.get('redirect_uri');
-    const codeVerifier = form.get('code_verifier');
-    if (code === null || redirectUri === null || codeVerifier === null) {
-      return oauthError('invalid_request', 'code, redirect_uri and code_verifier are required.');
-    }
-    result = await authorizationCodeGrant(services, auth.client, { code, redirectUri, codeVerifier, dpopJkt }, meta);
-  } else if (grantType === 'refresh_token') {
-    const refreshToken = form.get('refresh_token');
-    if (refreshToken === null) return oauthError('invalid_request', 'refresh_token is required.');
-    result = await refreshGrant(services, auth.client, { refreshToken, scope: form.get('scope'), dpopJkt }, meta);
-  } else if (grantType === GRANT_TYPES.DEVICE_CODE) {
-    const deviceCode = form.get('device_code');
-    if (deviceCode === null) return oauthError('invalid_request', 'device_code is required.');
-    result = await deviceCodeGrant(services, auth.client, deviceCode, dpopJkt, meta);
-  } else {
-    result = await clientCredentialsGrant(services, auth.client, form.get('scope'), dpopJkt);
+    const missing = 'code, redirect_uri and code_verifier are required.';
+    const input = { code: required(form, 'code', missing), redirectUri: required(form, 'redirect_uri', missing), codeVerifier: required(form, 'code_verifier', missing) };
+    return json(await authorizationCodeGrant(services, client, { ...input, dpopJkt }, meta));
   }
-  return result.ok ? json(result.tokens, 200, nonce) : oauthError(result.error, result.description, 400, nonce);
+  if (grantType === 'refresh_token') {
+    return json(await refreshGrant(services, client, { refreshToken: required(form, 'refresh_token'), scope: form.get('scope'), dpopJkt }, meta));
+  }
+  if (grantType === GRANT_TYPES.DEVICE_CODE) return json(await deviceCodeGrant(services, client, required(form, 'device_code'), dpopJkt, meta));
+  return json(await clientCredentialsGrant(services, client, form.get('scope'), dpopJkt));
 }
+
+/** The endpoints that take DPoP proofs (RFC 9449): the token endpoint, PAR (§10.1) and userinfo (§7). */
+const DPOP_PATHS: ReadonlySet<string> = new Set(['/oauth/token', '/oauth/par', '/oauth/userinfo']);
 
 /**
- * The DPoP-Nonce header (RFC 9449 §8): sent with every answer to a DPoP request when nonces are required,
- * and with use_dpop_nonce whatever the setting (a proof carried a nonce that is no longer good).
+ * Adds the server's DPoP nonce (RFC 9449 §8, §9) to an answer of a DPoP endpoint: to every one when
+ * DPOP_REQUIRE_NONCE is set, and to use_dpop_nonce whatever the setting (a proof's nonce is no longer good).
  */
-function dpopNonceHeader(services: Services, error: string | undefined): Record<string, string> {
-  const wanted = services.config.dpopRequireNonce || error === 'use_dpop_nonce';
-  return wanted ? { 'dpop-nonce': services.dpop.nonces.current() } : {};
+function withDpopNonce(services: Services, path: string, response: Response, error?: OAuthError): Response {
+  if (!DPOP_PATHS.has(path) || !(services.config.dpopRequireNonce || error?.error === 'use_dpop_nonce')) return response;
+  response.headers.set('dpop-nonce', services.dpop.nonces.current());
+  return response;
 }
 
-/** POST /oauth/device_authorization (RFC 8628 §3.1): client authentication, then a device code and a user code. */
-async function deviceAuthorization(services: Services, request: Request): Promise<Response> {
-  const auth = await readClientRequest(services, request, 'refuse repeated');
-  if (auth instanceof Response) return auth;
-  const { form } = auth;
-  const result = await authorizeDevice(services, auth.client, form.get('scope'));
-  return result.ok ? json(result.response) : oauthError(result.error, result.description);
-}
-
-/** POST /oauth/par (RFC 9126 §2): client authentication, then the request, answered with a request_uri (201). */
-async function pushedAuthorization(services: Services, request: Request): Promise<Response> {
-  // Repeated parameters are the pushed authorization request's to judge, by the authorization endpoint's rules.
-  const auth = await readClientRequest(services, request, 'repeated are the request\'s');
-  if (auth instanceof Response) return auth;
-  const { form } = auth;
-  const bound = await bindPushedRequest(services.dpop, request, `${services.config.publicUrl}/oauth/par`, form);
-  const nonce = dpopNonceHeader(services, bound.ok ? undefined : bound.error);
-  if (!bound.ok) return oauthError(bound.error, bound.description, 400, nonce);
-  const result = await pushAuthorizationRequest(services, auth.client, form);
-  return result.ok ? json(result.response, 201, nonce) : oauthError(result.error, result.description, 400, nonce);
+/** A parameter the grant cannot do without: invalid_request when it is missing. */
+function required(form: URLSearchParams, name: string, message = `${name} is required.`): string {
+  const value = form.get(name);
+  if (value === null) throw new OAuthError('invalid_request', message);
+  return value;
 }
 
 /**
  * What every client-authenticated endpoint begins with: POST, a form body, optionally no parameter given
- * twice (RFC 6749 §3.2), then one client authentication; a Response when any of it fails.
+ * twice (RFC 6749 §3.2), then one client authentication (a result, turned into its OAuthError here).
  */
 async function readClientRequest(
   services: Services, request: Request, repeated: 'refuse repeated' | 'repeated are the request\'s',
-): Promise<{ readonly form: URLSearchParams; readonly client: OAuthClientRecord } | Response> {
-  if (request.method !== 'POST') return methodNotAllowed('POST');
+): Promise<{ readonly form: URLSearchParams; readonly client: OAuthClientRecord }> {
+  if (request.method !== 'POST') throw methodNotAllowed('POST');
   const form = await readForm(request);
-  if (form === null) return oauthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+  if (form === null) throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
   if (repeated === 'refuse repeated') {
     const names = repeatedParameters(form);
-    if (names.length > 0) return oauthError('invalid_request', repeatedMessage(names));
+    if (names.length > 0) throw new OAuthError('invalid_request', repeatedMessage(names));
   }
   const auth = await authenticateClientRequest(services.database, request, form);
-  return auth.ok ? { form, client: auth.client } : refusedClient(auth);
+  if (!auth.ok) throw refusedClient(auth);
+  return { form, client: auth.client };
 }
 
-function refusedClient(auth: Exclude<ClientAuthentication, { ok: true }>): Response {
+function refusedClient(auth: Exclude<ClientAuthentication, { ok: true }>): OAuthError {
   return auth.error === 'invalid_request'
-    ? oauthError('invalid_request', 'Use one client authentication method: the Authorization header or client_secret in the body, not both.')
+    ? new OAuthError('invalid_request', 'Use one client authentication method: the Authorization header or client_secret in the body, not both.')
     : invalidClient(auth.basic);
 }
 
-function invalidClient(basic: boolean): Response {
-  return oauthError('invalid_client', 'Client authentication failed.', 401, basic ? { 'www-authenticate': 'Basic realm="latchkey"' } : {});
+function invalidClient(basic: boolean): OAuthError {
+  return new OAuthError('invalid_client', 'Client authentication failed.', basic ? { status: 401, challenge: 'Basic' } : { status: 401 });
 }
 
 /** POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662, confidential clients only). */
 async function revokeOrIntrospect(services: Services, request: Request, revoke: boolean, ip: string): Promise<Response> {
-  const auth = await readClientRequest(services, request, 'refuse repeated');
-  if (auth instanceof Response) return auth;
-  const { form } = auth;
-  if (!revoke && auth.client.public) return invalidClient(false);
+  const { form, client } = await readClientRequest(services, request, 'refuse repeated');
+  if (!revoke && client.public) throw invalidClient(false);
   const value = form.get('token');
-  if (value === null) return oauthError('invalid_request', 'token is required.');
+  if (value === null) throw new OAuthError('invalid_request', 'token is required.');
   if (revoke) {
-    await revokeToken(services, auth.client, value, ip);
+    await revokeToken(services, client, value, ip);
     return new Response(null, { status: 200, headers: NO_STORE });
   }
-  return json(await introspectToken(services, auth.client, value));
+  return json(await introspectToken(services, client, value));
 }

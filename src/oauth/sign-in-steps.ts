@@ -1,4 +1,12 @@
+import type { UserDirectory } from '../accounts/directory.ts';
 import { attackedAccount, login } from '../accounts/login.ts';
+import type { RecoveryLimits } from '../accounts/recovery-limits.ts';
+import type { AddressThrottle } from '../accounts/throttle.ts';
+import type { Budget } from '../budgets.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { UpstreamProviders } from '../federation/providers.ts';
+import type { Mailer } from '../mail/send.ts';
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { sendPasswordResetLink } from '../accounts/request-password-reset.ts';
 import { createAccount } from '../accounts/sign-up.ts';
@@ -17,16 +25,30 @@ import type { SecondFactorView } from '../pages/second-factor.ts';
 import type { SignInView } from '../pages/sign-in.ts';
 import type { SignUpView } from '../pages/sign-up.ts';
 import { FIRST_PARTY_SCOPES } from '../scopes.ts';
-import type { Services } from '../services.ts';
 import { sessionCookieHeader } from '../sessions/cookie.ts';
 import { startSession } from '../sessions/start.ts';
 import { authorizationError, type AuthorizationRequest } from './authorize.ts';
 import { secondFactorView } from './second-factor-view.ts';
 import type { PageRequest } from './page-request.ts';
 
+/** What the sign-in screens of the authorization page use: a password, a sign-up, a reset mail, a provider, a second factor or a passkey. */
+export interface SignInStepDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly users: UserDirectory;
+  readonly addressThrottle: AddressThrottle;
+  readonly mail: Mailer;
+  readonly recoveryLimits: RecoveryLimits;
+  readonly providers: UpstreamProviders;
+  /** Upstream sign-ins started per client address. */
+  readonly socialLoginStarts: Budget;
+  /** Passwordless passkey sign-ins started per client address. */
+  readonly passkeyStarts: Budget;
+}
+
 /** What each step of the sign-in screens needs: the request being authorized, and how to show each screen. */
 export interface SignInSteps {
-  readonly services: Services;
+  readonly services: SignInStepDeps;
   readonly page: PageRequest;
   readonly authorization: AuthorizationRequest;
   readonly kept: ReadonlyMap<string, string>;
@@ -84,8 +106,8 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
     }
     if (authorization.requireMfa) {
       // OpenID Connect's registered error for an acr the account cannot meet: it has no second factor.
-      return seeOther(services.config.pages, authorizationError(authorization.redirectUri, services.config.publicUrl,
-        'unmet_authentication_requirements', messages.secondFactor.noSecondFactor, authorization.state));
+      throw authorizationError(authorization.redirectUri, services.config.publicUrl,
+        'unmet_authentication_requirements', messages.secondFactor.noSecondFactor, authorization.state);
     }
     await recordAuditEvent(database, { type: 'login.succeeded', userId: user.id, ...meta, detail: `on the authorization page of ${authorization.client.clientId}` });
     return await startAndReturn(steps, user.id, ['pwd']);

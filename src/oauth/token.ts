@@ -1,43 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { recordAuditEvent, type RequestMeta } from '../audit/record.ts';
+import { OAuthError } from '../errors.ts';
 import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
-import type { Services } from '../services.ts';
 import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
 import { grantKeyMatches, refreshTokenBinding, tokenTypeOf } from './dpop-binding.ts';
 import { parentStillLive } from './grant-liveness.ts';
+import { endsWith, type GrantTokenDeps, type TokenResponse } from './grant-tokens.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { oauthCodes } from './tables.ts';
 
-/** A successful token response (RFC 6749 §5.1), in its JSON member names. */
-export interface TokenResponse {
-  readonly access_token: string;
-  /** DPoP when the access token is bound to the client's DPoP key (RFC 9449 §5). */
-  readonly token_type: 'Bearer' | 'DPoP';
-  readonly expires_in: number;
-  readonly refresh_token?: string;
-  readonly scope: string;
-  readonly id_token?: string;
+/** What the token endpoint's grants use: starting a grant's tokens, and rotating a refresh token. */
+export interface TokenGrantDeps extends GrantTokenDeps {
+  /** Derives refresh-token successors (sessions/refresh.ts). */
+  readonly refreshKey: Buffer;
+  readonly metrics: { readonly refreshReuse: { inc(labels: { channel: string }): void } };
 }
 
-/** A grant's outcome: tokens, or an RFC 6749 §5.2 error. */
-export type GrantResult =
-  | { readonly ok: true; readonly tokens: TokenResponse }
-  | { readonly ok: false; readonly error: string; readonly description: string };
-
-const invalidGrant = (description: string): GrantResult => ({ ok: false, error: 'invalid_grant', description });
-
-/**
- * The meaning of offline_access (OIDC Core §11): without it the grant, and so its refresh token, ends when
- * the user's session that consented ends; with it the grant outlives that session, up to its absolute lifetime.
- */
-export function endsWith(scopes: readonly string[], consentSessionId: string | null): string | null {
-  return scopes.includes(OFFLINE_ACCESS) ? null : consentSessionId;
-}
+/** Each refusal of a grant is an RFC 6749 §5.2 error, thrown; the edge answers it once (routes.ts). */
+const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 
 /**
  * The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is spent by one atomic update,
@@ -50,12 +35,12 @@ export function endsWith(scopes: readonly string[], consentSessionId: string | n
  * (through the revoked-session set, on every instance) the access token already handed out.
  */
 export async function authorizationCodeGrant(
-  services: Services, client: OAuthClientRecord,
+  services: GrantTokenDeps, client: OAuthClientRecord,
   /** `dpopJkt`: the thumbprint of the request's DPoP proof key, null without one. */
   input: { code: string; redirectUri: string; codeVerifier: string; dpopJkt: string | null }, meta: RequestMeta,
-): Promise<GrantResult> {
+): Promise<TokenResponse> {
   const { database } = services;
-  if (!isPlausibleSecret(input.code)) return invalidGrant('The code is not valid.');
+  if (!isPlausibleSecret(input.code)) throw invalidGrant('The code is not valid.');
   const hash = hashSecret(input.code);
   const [code] = await database.db.update(oauthCodes).set({ usedAt: sql`now()` })
     .where(and(eq(oauthCodes.hash, hash), isNull(oauthCodes.usedAt)))
@@ -76,16 +61,16 @@ export async function authorizationCodeGrant(
         detail: `client ${replayed.clientId}: a used code came back; grant ${replayed.sessionId ?? '(not linked yet: the redemption revokes it)'} revoked`,
       });
     }
-    return invalidGrant('The code is unknown, expired or already used.');
+    throw invalidGrant('The code is unknown, expired or already used.');
   }
   if (!code.live || code.clientId !== client.clientId || code.redirectUri !== input.redirectUri) {
-    return invalidGrant('The code is unknown, expired or already used, or was issued for another client or redirect URI.');
+    throw invalidGrant('The code is unknown, expired or already used, or was issued for another client or redirect URI.');
   }
-  if (!verifierMatches(input.codeVerifier, code.codeChallenge)) return invalidGrant('The code_verifier does not match the code_challenge.');
+  if (!verifierMatches(input.codeVerifier, code.codeChallenge)) throw invalidGrant('The code_verifier does not match the code_challenge.');
   // RFC 9449 §10: a code asked for with dpop_jkt is redeemed only with a proof of that key.
-  if (!grantKeyMatches(code.dpopJkt, input.dpopJkt)) return invalidGrant('The code is bound to another DPoP key (dpop_jkt).');
+  if (!grantKeyMatches(code.dpopJkt, input.dpopJkt)) throw invalidGrant('The code is bound to another DPoP key (dpop_jkt).');
   const [user] = await services.users.load([code.userId]);
-  if (user === undefined) return invalidGrant('The account no longer exists.');
+  if (user === undefined) throw invalidGrant('The account no longer exists.');
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
@@ -97,11 +82,11 @@ export async function authorizationCodeGrant(
     .where(eq(oauthCodes.id, code.id))
     .returning({ replayedAt: oauthCodes.replayedAt });
   if (!(await parentStillLive(services, started.session.id, endsWith(code.scopes, code.consentSessionId)))) {
-    return invalidGrant('The session that consented has ended.');
+    throw invalidGrant('The session that consented has ended.');
   }
   if (linked === undefined || linked.replayedAt !== null) {
     await services.revoker.revokeById(started.session.id);
-    return invalidGrant('The code was presented more than once; everything issued from it is revoked.');
+    throw invalidGrant('The code was presented more than once; everything issued from it is revoked.');
   }
   const access = await services.accessTokens.issue({
     userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr, jkt: input.dpopJkt,
@@ -113,12 +98,9 @@ export async function authorizationCodeGrant(
     })
     : undefined;
   return {
-    ok: true,
-    tokens: {
-      access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
-      // A client not registered for refresh_token gets none (it could not use it).
-      ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
-    },
+    access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
+    // A client not registered for refresh_token gets none (it could not use it).
+    ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }
 
@@ -129,17 +111,17 @@ export async function authorizationCodeGrant(
  * one is refused.
  */
 export async function refreshGrant(
-  services: Services, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null; dpopJkt: string | null }, meta: RequestMeta,
-): Promise<GrantResult> {
+  services: TokenGrantDeps, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null; dpopJkt: string | null }, meta: RequestMeta,
+): Promise<TokenResponse> {
   const found = await findRefreshTokenSession(services.database, input.refreshToken);
-  if (found === undefined || found.session.clientId !== client.clientId) return invalidGrant('The refresh token is not valid.');
+  if (found === undefined || found.session.clientId !== client.clientId) throw invalidGrant('The refresh token is not valid.');
   // RFC 9449 §5: a bound refresh token is used only with a proof of its key (checked before it is spent).
   if (!grantKeyMatches(found.session.dpopJkt, input.dpopJkt)) {
-    return invalidGrant('The refresh token is bound to a DPoP key: refresh with a DPoP proof of that key.');
+    throw invalidGrant('The refresh token is bound to a DPoP key: refresh with a DPoP proof of that key.');
   }
   const asked = [...new Set((input.scope ?? '').split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !found.session.scopes.includes(s))) {
-    return { ok: false, error: 'invalid_scope', description: 'A refresh cannot add scopes.' };
+    throw new OAuthError('invalid_scope', 'A refresh cannot add scopes.');
   }
   const outcome = await rotateRefreshToken(
     services.database, services.refreshKey, input.refreshToken, (id) => services.revoker.revokeById(id), client.clientId);
@@ -148,7 +130,7 @@ export async function refreshGrant(
       services.metrics.refreshReuse.inc({ channel: 'oauth' });
       await recordRefreshReuse(services.database, outcome, meta, client.clientId);
     }
-    return invalidGrant('The refresh token is not valid.');
+    throw invalidGrant('The refresh token is not valid.');
   }
   const { session } = outcome;
   const scopes = asked.length === 0 ? session.scopes : asked;
@@ -162,11 +144,8 @@ export async function refreshGrant(
     sessionId: session.id, authTime: session.authTime, amr: session.amr, accessToken: access.token,
   });
   return {
-    ok: true,
-    tokens: {
-      access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
-      refresh_token: outcome.refreshToken, scope: scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
-    },
+    access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
+    refresh_token: outcome.refreshToken, scope: scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }
 
@@ -176,15 +155,12 @@ export async function refreshGrant(
  * scopes but `openid` and `offline_access` (there is nobody to identify), and it never has a refresh token.
  */
 export async function clientCredentialsGrant(
-  services: Services, client: OAuthClientRecord, scope: string | null, dpopJkt: string | null,
-): Promise<GrantResult> {
-  if (client.public) return { ok: false, error: 'unauthorized_client', description: 'Public clients may not use client_credentials.' };
+  services: Pick<GrantTokenDeps, 'accessTokens'>, client: OAuthClientRecord, scope: string | null, dpopJkt: string | null,
+): Promise<TokenResponse> {
+  if (client.public) throw new OAuthError('unauthorized_client', 'Public clients may not use client_credentials.');
   const allowed = client.scopes.filter((s) => s !== 'openid' && s !== OFFLINE_ACCESS);
   const asked = scope === null ? allowed : [...new Set(scope.split(' ').filter((s) => s !== ''))];
-  if (asked.some((s) => !allowed.includes(s))) return { ok: false, error: 'invalid_scope', description: 'The client may not ask for that scope.' };
+  if (asked.some((s) => !allowed.includes(s))) throw new OAuthError('invalid_scope', 'The client may not ask for that scope.');
   const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked, jkt: dpopJkt });
-  return {
-    ok: true,
-    tokens: { access_token: access.token, token_type: tokenTypeOf(dpopJkt), expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') },
-  };
+  return { access_token: access.token, token_type: tokenTypeOf(dpopJkt), expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') };
 }
