@@ -3,8 +3,8 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { authorize, clientOf, discover, INSECURE, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
-import { signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { authorize, clientOf, consentOnPage, cookieSignIn, discover, INSECURE, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { PASSWORD, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const ME = JSON.stringify({ query: '{ viewer { credential } me { id } }' });
 const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
@@ -185,6 +185,43 @@ describe(`DPoP, RFC 9449 (${ENGINE})`, () => {
     expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: dpopJkt });
     const malformed = await authorize(app, user.accessToken, spa, { dpopJkt: 'not-a-thumbprint' }).catch((e: Error) => e.message);
     expect(malformed).toContain('invalid_request');
+  });
+
+  it('binds the code of a pushed request made with a DPoP proof to that key (RFC 9449 §10.1)', async () => {
+    const dpop = await dpopOf(spa);
+    const [c, auth] = clientOf(spa);
+    const push = async (handle: oauth.DPoPHandle, extra: Record<string, string> = {}) => {
+      const verifier = oauth.generateRandomCodeVerifier();
+      const state = oauth.generateRandomState();
+      const response = await oauth.pushedAuthorizationRequest(as, c, auth, {
+        redirect_uri: spa.redirectUri, response_type: 'code', scope: 'openid email', state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+      }, { ...INSECURE, DPoP: handle });
+      return { verifier, state, response };
+    };
+    const mismatched = await push(dpop, { dpop_jkt: await (await dpopOf(spa)).calculateThumbprint() });
+    await expect(oauth.processPushedAuthorizationResponse(as, c, mismatched.response)).rejects.toMatchObject({ error: 'invalid_dpop_proof' });
+
+    const { verifier, state, response } = await push(dpop);
+    const pushed = await oauth.processPushedAuthorizationResponse(as, c, response);
+    const cookie = await cookieSignIn(app, user, PASSWORD);
+    const redeem = async (handle: oauth.DPoPHandle) => {
+      const allowed = await consentOnPage(app, cookie, `/oauth/authorize?${new URLSearchParams({ client_id: spa.clientId, request_uri: pushed.request_uri })}`);
+      const params = oauth.validateAuthResponse(as, c, new URL(allowed.headers.get('location')!), state);
+      return oauth.processAuthorizationCodeResponse(as, c,
+        await oauth.authorizationCodeGrantRequest(as, c, auth, params, spa.redirectUri, verifier, { ...INSECURE, DPoP: handle }));
+    };
+    await expect(redeem(await dpopOf(spa))).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Only the pushed parameters count: a dpop_jkt in the query beside request_uri changes nothing (RFC 9126 §4).
+    const again = await push(dpop);
+    const second = await oauth.processPushedAuthorizationResponse(as, c, again.response);
+    const other = await dpopOf(spa);
+    const allowed = await consentOnPage(app, cookie,
+      `/oauth/authorize?${new URLSearchParams({ client_id: spa.clientId, request_uri: second.request_uri, dpop_jkt: await other.calculateThumbprint() })}`);
+    const params = oauth.validateAuthResponse(as, c, new URL(allowed.headers.get('location')!), again.state);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, c,
+      await oauth.authorizationCodeGrantRequest(as, c, auth, params, spa.redirectUri, again.verifier, { ...INSECURE, DPoP: dpop }));
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: await dpop.calculateThumbprint() });
   });
 
   it('makes a client registered DPoP-bound present a proof at every token request', async () => {
