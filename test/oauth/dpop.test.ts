@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { decodeJwt, SignJWT, exportJWK, calculateJwkThumbprint } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -300,10 +301,14 @@ describe(`DPoP, RFC 9449 (${ENGINE})`, () => {
     });
   });
 
-  it('refuses an unbound token sent with the DPoP scheme', async () => {
+  it('refuses an unbound token sent with the DPoP scheme, and takes it as Bearer without touching the replay cache', async () => {
     const [c, auth] = clientOf(backend);
     const tokens = await oauth.processClientCredentialsResponse(as, c, await oauth.clientCredentialsGrantRequest(as, c, auth, { scope: 'email' }, INSECURE));
     expect(tokens.token_type).toBe('bearer');
+    const seen = async () => (await app.database.rows<{ n: number }>(sql`select count(*)::int as n from oauth_dpop_proofs`))[0]!.n;
+    const before = await seen();
+    expect((await askGraphql(tokens.access_token)).status).toBe(200);
+    expect(await seen()).toBe(before);
     const response = await fetch(graphql, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `DPoP ${tokens.access_token}` }, body: ME });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_token"/);
