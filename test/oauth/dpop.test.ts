@@ -225,6 +225,24 @@ describe(`DPoP, RFC 9449 (${ENGINE})`, () => {
     expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: await dpop.calculateThumbprint() });
   });
 
+  it('binds the device flow\'s tokens, and a public device\'s refresh token, to the key of the polls\' proofs', async () => {
+    const cli = await registerClient(app, admin.accessToken, {
+      public: true, name: 'CLI', redirectUris: [], grantTypes: ['DEVICE_CODE', 'REFRESH_TOKEN'], scopes: ['openid', 'email'],
+    });
+    const [c, auth] = clientOf(cli);
+    const dpop = await dpopOf(cli);
+    const device = await oauth.processDeviceAuthorizationResponse(as, c, await oauth.deviceAuthorizationRequest(as, c, auth, { scope: 'openid email' }, INSECURE));
+    const approved = await app.gql('mutation A($input: DeviceCodeInput!) { approveDevice(input: $input) { __typename } }',
+      { input: { userCode: device.user_code } }, { bearer: user.accessToken });
+    expect(approved.body.data.approveDevice.__typename).toBe('DeviceAuthorizationRequest');
+    const tokens = await oauth.processDeviceCodeResponse(as, c,
+      await oauth.deviceCodeGrantRequest(as, c, auth, device.device_code, { ...INSECURE, DPoP: dpop }));
+    expect(tokens.token_type).toBe('dpop');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: await dpop.calculateThumbprint() });
+    await expect(refresh(cli, tokens.refresh_token!, await dpopOf(cli))).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await refresh(cli, tokens.refresh_token!, dpop)).token_type).toBe('dpop');
+  });
+
   it('makes a client registered DPoP-bound present a proof at every token request', async () => {
     const bound = await registerClient(app, admin.accessToken, { dpopBoundAccessTokens: true, name: 'Bound' });
     const [c, auth] = clientOf(bound);
