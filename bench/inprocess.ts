@@ -17,7 +17,7 @@ import { applyMigrations } from '../src/db/migrate.ts';
 import { createBareYoga } from './bare-schema.ts';
 import { createBenchDatabase, runMain } from './lib.ts';
 import { BARE_USER, CREATE_KEY, CREDENTIAL_QUERY, LOGIN, PASSWORD, SIGN_UP, USER_QUERY } from './queries.ts';
-import { INTROSPECT_QUERY } from './key-cases.ts';
+import { INTROSPECT_QUERY, VERIFY } from './key-cases.ts';
 import { generateKey } from '../src/apikeys/format.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 4000);
@@ -33,6 +33,7 @@ interface Variant {
   readonly yoga: Fetcher;
   readonly headers: Record<string, string>;
   readonly query: string;
+  readonly variables?: Record<string, unknown>;
   readonly expect: string;
   /** The variant it is compared with. */
   readonly baseline?: string;
@@ -47,8 +48,9 @@ async function call(yoga: Fetcher, query: string, headers: Record<string, string
 
 /** CPU and wall µs per request over `REQUESTS` requests, `CONCURRENCY` in flight. */
 async function measure(v: Variant, requests: number): Promise<{ cpu: number; wall: number; wrong: number }> {
-  const body = JSON.stringify({ query: v.query });
-  const headers = { 'content-type': 'application/json', ...v.headers };
+  const body = JSON.stringify({ query: v.query, variables: v.variables });
+  // With its length, as every HTTP client sends it: without one, Latchkey's body limit counts the bytes through a stream.
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...v.headers };
   let started = 0;
   let wrong = 0;
   const cpu0 = process.cpuUsage();
@@ -104,7 +106,6 @@ async function main(): Promise<number> {
   const own = await createKey({ name: 'introspect', scopes: [] });
   const service = { 'x-api-key': (await createKey({ name: 'verifier', scopes: ['apikeys:verify'] })).secret };
   const limited = await createKey({ name: 'limited', scopes: [], rateLimit: { limit: 1_000_000, windowSeconds: 60 } });
-  const verify = (key: string) => `mutation { verifyApiKey(key: "${key}") { valid code apiKey { id } } }`;
   const verified = (valid: boolean, code: string | null, id: string | null) =>
     JSON.stringify({ data: { verifyApiKey: { valid, code, apiKey: id === null ? null : { id } } } });
   const unknownKey = generateKey('live');
@@ -122,9 +123,9 @@ async function main(): Promise<number> {
       name: 'introspect', yoga: app.yoga, headers: { 'x-api-key': own.secret }, query: INTROSPECT_QUERY, baseline: 'bare user',
       expect: JSON.stringify({ data: { viewer: { apiKey: { id: own.id, name: 'introspect', scopes: [] } } } }),
     },
-    { name: 'verify', yoga: app.yoga, headers: service, query: verify(limited.secret), expect: verified(true, null, limited.id), baseline: 'bare user' },
-    { name: 'malformed', yoga: app.yoga, headers: service, query: verify('sk_live_not-a-key'), expect: verified(false, 'MALFORMED', null), baseline: 'bare user' },
-    { name: 'unknown', yoga: app.yoga, headers: service, query: verify(unknownKey), expect: verified(false, 'NOT_FOUND', null), baseline: 'bare user' },
+    { name: 'verify', yoga: app.yoga, headers: service, query: VERIFY, variables: { key: limited.secret }, expect: verified(true, null, limited.id), baseline: 'bare user' },
+    { name: 'malformed', yoga: app.yoga, headers: service, query: VERIFY, variables: { key: 'sk_live_not-a-key' }, expect: verified(false, 'MALFORMED', null), baseline: 'bare user' },
+    { name: 'unknown', yoga: app.yoga, headers: service, query: VERIFY, variables: { key: unknownKey }, expect: verified(false, 'NOT_FOUND', null), baseline: 'bare user' },
   ];
   // A comma-separated list of variant names picks some; their baselines come along.
   const wanted = only?.split(',').map((w) => w.trim());
@@ -133,12 +134,14 @@ async function main(): Promise<number> {
   if (picked.length === 0) throw new Error(`no variant ${only}; one of: ${variants.map((v) => v.name).join(', ')}`);
 
   for (const v of chosen) {
-    const reply = await call(v.yoga, v.query, v.headers);
+    const reply = await call(v.yoga, v.query, v.headers, v.variables);
     if (reply.text !== v.expect) throw new Error(`${v.name}: expected ${v.expect}, got ${reply.status} ${reply.text}`);
   }
   const results = new Map<string, { cpu: number[]; wall: number[]; wrong: number }>(chosen.map((v) => [v.name, { cpu: [], wall: [], wrong: 0 }]));
   process.stderr.write(`bench: warm-up, then ${ROUNDS} rounds of ${REQUESTS} requests per variant (${CONCURRENCY} in flight)\n`);
   for (const v of chosen) await measure(v, REQUESTS);
+  // The measured window on the clock V8 stamps profiles with, for bench/cpuprofile-top.ts's window.
+  const windowFrom = process.hrtime.bigint() / 1000n;
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of chosen) {
       const m = await measure(v, REQUESTS);
@@ -149,6 +152,7 @@ async function main(): Promise<number> {
     }
   }
 
+  process.stderr.write(`bench: measured window ${windowFrom} ${process.hrtime.bigint() / 1000n} (µs, monotonic)\n`);
   process.stdout.write(`\nIn-process yoga.fetch, ${process.version}; median of ${ROUNDS} rounds; CPU is this process's user+system time\n\n`);
   process.stdout.write(`${'variant'.padEnd(46)} ${'CPU µs/req'.padStart(10)} ${'wall µs/req'.padStart(11)}  vs baseline (CPU)  wrong\n`);
   for (const v of chosen) {

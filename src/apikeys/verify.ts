@@ -26,6 +26,9 @@ interface Cached {
 // through the invalidation channel); an unknown one is remembered briefly so that a flood of the same
 // made-up key asks the database once.
 const POSITIVE_TTL_MS = 60 * SECOND;
+// The two commonest refusals, shared: a flood of bad keys allocates nothing for its answer.
+const MALFORMED: KeyCheck = Object.freeze({ ok: false, code: 'MALFORMED' });
+const NOT_FOUND: KeyCheck = Object.freeze({ ok: false, code: 'NOT_FOUND' });
 const NEGATIVE_TTL_MS = 10 * SECOND;
 
 /**
@@ -48,10 +51,11 @@ export class ApiKeyVerifier {
   }
 
   async check(raw: string): Promise<KeyCheck> {
-    if (parseKey(raw) === null) return { ok: false, code: 'MALFORMED' };
-    const now = Date.now();
-    // Keyed by the key itself (already in this process's memory): a hit costs no hashing.
+    // Keyed by the key itself (already in this process's memory): a hit costs no hashing. Only a key
+    // that passed parseKey is ever cached, so a hit needs no second look at its shape and checksum.
     let entry = this.#cache.get(raw);
+    if (entry === undefined && parseKey(raw) === null) return MALFORMED;
+    const now = Date.now();
     if (entry !== undefined && now - entry.at <= (entry.key === null ? NEGATIVE_TTL_MS : POSITIVE_TTL_MS)) {
       this.onLookup(true);
     } else {
@@ -59,7 +63,7 @@ export class ApiKeyVerifier {
       entry = await this.#load(raw, now);
     }
     const { key, validUntil } = entry;
-    if (key === null) return { ok: false, code: 'NOT_FOUND' };
+    if (key === null) return NOT_FOUND;
     if (key.revokedAt !== null) return { ok: false, code: 'REVOKED', keyId: key.id };
     if ((key.expiresAt !== null && key.expiresAt.getTime() <= now) || (validUntil !== null && validUntil <= now)) {
       return { ok: false, code: 'EXPIRED', keyId: key.id };

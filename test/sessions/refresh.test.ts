@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -42,6 +43,17 @@ describe(`refresh-token rotation (${ENGINE})`, () => {
     const viewer = await app.gql('{ viewer { user { id } } }', {}, { bearer: result.tokens.accessToken });
     expect(viewer.body.data.viewer.user.id).toBe(user.userId);
     expect(await liveTokens(user.sessionId)).toBe(1);
+  });
+
+  it('stores a refresh token only as its SHA-256, which finds it again', async () => {
+    const user = await signUpUser(app);
+    const { body } = await refresh(user.refreshToken);
+    const successor: string = body.data.refresh.tokens.refreshToken;
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+    const stored = await app.database.rows<{ hash: string; used: boolean }>(
+      sql`select hash, used_at is not null as used from refresh_tokens where session_id = ${user.sessionId} order by used_at is null`);
+    expect(stored).toEqual([{ hash: sha256(user.refreshToken), used: true }, { hash: sha256(successor), used: false }]);
+    expect((await refresh(successor)).body.data.refresh.__typename).toBe('TokenAuthPayload');
   });
 
   it('gives 20 concurrent refreshes with one token the same successor, never a fork', async () => {
