@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import type { Database } from '../db/client.ts';
+import { hashSecret } from '../lib/secrets.ts';
 import { claimDpopProof } from './dpop-replay.ts';
 import type { DpopNonces } from './dpop-nonce.ts';
 
@@ -74,7 +74,8 @@ export async function checkDpopProof(deps: DpopDeps, expected: ExpectedProof, no
   if (Math.abs(now / 1000 - iat) > DPOP_IAT_WINDOW_SECONDS) {
     return invalid(`The DPoP proof's iat must be within ${DPOP_IAT_WINDOW_SECONDS} seconds of the server's time.`);
   }
-  if (expected.accessToken !== undefined && ath !== createHash('sha256').update(expected.accessToken).digest('base64url')) {
+  // ath is base64url(SHA-256(token)): the very form hashSecret gives.
+  if (expected.accessToken !== undefined && ath !== hashSecret(expected.accessToken)) {
     return invalid('The DPoP proof\'s ath is not the hash of this access token.');
   }
   if (nonce !== undefined || deps.requireNonce) {
