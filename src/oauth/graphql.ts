@@ -40,6 +40,9 @@ export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient'
     postLogoutRedirectUris: t.exposeStringList('postLogoutRedirectUris', {
       description: 'Where /oauth/logout may send the browser after signing out (RP-Initiated Logout 1.0), by exact string.',
     }),
+    dpopBoundAccessTokens: t.exposeBoolean('dpopBoundAccessTokens', {
+      description: 'Every token request must carry a DPoP proof, so its tokens are always bound to the client\'s key (RFC 9449 §5.2).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
   }),
 });
@@ -57,6 +60,9 @@ const RegisterOAuthClientInput = builder.inputType('RegisterOAuthClientInput', {
     }),
     requirePar: t.boolean({ description: 'Accept its authorization requests only through /oauth/par (RFC 9126). Default false.' }),
     postLogoutRedirectUris: t.stringList({ description: 'Where /oauth/logout may send the browser back to; the same rules as redirect URIs; at most 10.' }),
+    dpopBoundAccessTokens: t.boolean({
+      description: 'Refuse its token requests without a DPoP proof (RFC 9449 §5.2, dpop_bound_access_tokens). Default false: DPoP is used when the client sends a proof.',
+    }),
   }),
 });
 
@@ -79,6 +85,7 @@ const AuthorizeOAuthClientInput = builder.inputType('AuthorizeOAuthClientInput',
     codeChallenge: t.string({ required: true, description: 'The PKCE challenge: base64url SHA-256 of the verifier.' }),
     codeChallengeMethod: t.string({ required: true, description: 'Only S256 is accepted.' }),
     nonce: t.string({ description: 'Copied into the ID token (OpenID Connect).' }),
+    dpopJkt: t.string({ description: 'dpop_jkt (RFC 9449 §10): the code is then redeemed only with a DPoP proof of the key of this RFC 7638 thumbprint.' }),
   }),
 });
 
@@ -219,7 +226,7 @@ builder.mutationFields((t) => ({
       const issuer = ctx.services.config.publicUrl;
       const request = await checkAuthorizationRequest(ctx.services.database, issuer, {
         clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
-        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null,
+        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null, dpopJkt: input.dpopJkt ?? null,
       });
       const session = await findSession(ctx.services.database, sessionId);
       const signedIn = { userId, sessionId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
@@ -238,7 +245,9 @@ builder.mutationFields((t) => ({
       ctx.claimCredentialCheck();
       const client = await authenticateClient(ctx.services.database, input.clientId, input.clientSecret ?? null);
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
-      const tokens = await authorizationCodeGrant(ctx.services, client, input, ctx.meta);
+      // No DPoP proof can come through GraphQL (RFC 9449 §5.2): a DPoP-bound client redeems at POST /oauth/token.
+      if (client.dpopBoundAccessTokens) throw new OAuthError('invalid_dpop_proof', 'This client is DPoP-bound: redeem the code at POST /oauth/token with a DPoP proof.');
+      const tokens = await authorizationCodeGrant(ctx.services, client, { ...input, dpopJkt: null }, ctx.meta);
       ctx.state.noStore = true;
       return tokens;
     },
