@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from '../http/client-address.ts';
 import type { PagesConfig } from '../config.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { OAuthError } from '../errors.ts';
 import { errorPage } from '../pages/error.ts';
 import { pageResponse, seeOther } from '../pages/layout.ts';
@@ -56,10 +57,17 @@ function oauthErrorJson(error: OAuthError): Response {
  * (RFC 6749 §4.1.2.1), else an error page that says why.
  */
 function oauthErrorPage(pages: PagesConfig, error: OAuthError): Response {
-  return error.redirectTo === null
-    ? pageResponse(pages, errorPage(`${messages.error.badRequest}: ${error.message}`), error.status)
-    : seeOther(pages, error.redirectTo);
+  if (error.redirectTo !== null) return seeOther(pages, error.redirectTo);
+  const text = error.error === 'temporarily_unavailable' ? messages.error.unavailable : `${messages.error.badRequest}: ${error.message}`;
+  return pageResponse(pages, errorPage(text), error.status);
 }
+
+/**
+ * The database cannot be reached: every OAuth endpoint and page answers 503 with Retry-After, the same as
+ * /graphql, and never half-way. `temporarily_unavailable` is RFC 6749 §4.1.2.1's code for it.
+ */
+const databaseUnavailable = () =>
+  new OAuthError('temporarily_unavailable', 'The service cannot reach its database right now; try again shortly.', { status: 503 });
 
 const methodNotAllowed = (allow: string) => new OAuthError('invalid_request', `Use ${allow}.`, { status: 405, allow });
 
@@ -127,9 +135,14 @@ export function useOAuthRoutes(services: Services): Plugin {
       const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
       try {
         endResponse(withDpopNonce(services, path, await answer(path, request, url, ip)));
-      } catch (error) {
+      } catch (thrown) {
+        const unavailable = isDatabaseUnavailable(thrown);
+        if (unavailable) services.logger.error({ err: thrown, path }, 'database unavailable');
+        const error = unavailable ? databaseUnavailable() : thrown;
         if (!(error instanceof OAuthError)) throw error;
-        endResponse(PAGES.has(path) ? oauthErrorPage(services.config.pages, error) : withDpopNonce(services, path, oauthErrorJson(error), error));
+        const response = PAGES.has(path) ? oauthErrorPage(services.config.pages, error) : withDpopNonce(services, path, oauthErrorJson(error), error);
+        if (unavailable) response.headers.set('retry-after', '5');
+        endResponse(response);
       }
     },
   };
