@@ -60,6 +60,8 @@ export interface Config {
   readonly pages: PagesConfig;
   /** Whether /admin serves the admin console (ADMIN_CONSOLE). */
   readonly adminConsole: boolean;
+  /** DPOP_REQUIRE_NONCE: every DPoP proof must carry a nonce from this server (RFC 9449 §8, §9). */
+  readonly dpopRequireNonce: boolean;
 }
 
 /**
@@ -169,6 +171,7 @@ export function loadConfig(env: Env): ConfigResult {
   const drainSeconds = /^\d+(\.\d+)?$/.test(drainRaw) && +drainRaw <= 300 ? +drainRaw : fail('DRAIN_SECONDS', 'must be a number of seconds from 0 to 300');
   const accessLog = parseBoolean(value('ACCESS_LOG') ?? 'true') ?? fail('ACCESS_LOG', 'must be true or false');
   const adminConsole = parseBoolean(value('ADMIN_CONSOLE') ?? 'true') ?? fail('ADMIN_CONSOLE', 'must be true or false');
+  const dpopRequireNonce = parseBoolean(value('DPOP_REQUIRE_NONCE') ?? 'false') ?? fail('DPOP_REQUIRE_NONCE', 'must be true or false');
   const metricsToken = value('METRICS_TOKEN') ?? null;
   // Prometheus sends it as a bearer token: at least 32 characters, so that it cannot be guessed.
   if (metricsToken !== null && !/^[\x21-\x7e]{32,256}$/.test(metricsToken)) fail('METRICS_TOKEN', 'must be 32 to 256 printable characters without spaces');
@@ -184,7 +187,7 @@ export function loadConfig(env: Env): ConfigResult {
     || mail === undefined || requireVerifiedEmail === undefined || signingKeyRotationDays === undefined || pages === undefined
     || drainSeconds === undefined || accessLog === undefined || otlpEndpoint === undefined || trustedDocuments === undefined
     || secrets === undefined || requireAdminMfa === undefined || webauthn === undefined || adminConsole === undefined
-    || maxQueryCost === undefined) {
+    || maxQueryCost === undefined || dpopRequireNonce === undefined) {
     return { ok: false, problems };
   }
   return {
@@ -196,6 +199,7 @@ export function loadConfig(env: Env): ConfigResult {
       webauthn,
       adminConsole,
       maxQueryCost,
+      dpopRequireNonce,
     }),
   };
 }

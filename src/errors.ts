@@ -93,9 +93,10 @@ export interface OAuthErrorAnswer {
   readonly status?: number;
   /**
    * The WWW-Authenticate challenge: `Basic` when the client tried HTTP Basic (RFC 6749 §5.2), `Bearer` at a
-   * resource endpoint, with the error and its description (RFC 6750 §3).
+   * resource endpoint, with the error and its description (RFC 6750 §3), `DPoP` there for a DPoP-bound
+   * token or a DPoP proof (RFC 9449 §7.1).
    */
-  readonly challenge?: 'Basic' | 'Bearer';
+  readonly challenge?: 'Basic' | 'Bearer' | 'DPoP';
   /** The methods allowed, for a 405. */
   readonly allow?: string;
   /** Where the browser goes to tell the client (RFC 6749 §4.1.2.1): only once the redirect URI is trusted. */
@@ -110,7 +111,7 @@ export interface OAuthErrorAnswer {
 export class OAuthError extends AppError {
   readonly code = 'OAUTH_ERROR';
   readonly status: number;
-  readonly challenge: 'Basic' | 'Bearer' | null;
+  readonly challenge: 'Basic' | 'Bearer' | 'DPoP' | null;
   readonly allow: string | null;
   readonly redirectTo: string | null;
   constructor(readonly error: string, message: string, answer: OAuthErrorAnswer = {}) {

@@ -5,6 +5,7 @@ import { purgeSecondFactorChallenges } from './factors/purge.ts';
 import { purgeLoginStates } from './federation/purge.ts';
 import { HOUR, MINUTE } from './lib/time.ts';
 import { purgeOutbox } from './mail/purge.ts';
+import { purgeDpopProofs } from './oauth/dpop-replay.ts';
 import { purgeOAuthCodes } from './oauth/purge.ts';
 import { purgeEndedSessions } from './sessions/purge.ts';
 
@@ -16,6 +17,7 @@ const PURGES = {
   loginStates: purgeLoginStates,
   outbox: purgeOutbox,
   secondFactorChallenges: purgeSecondFactorChallenges,
+  dpopProofs: purgeDpopProofs,
 } satisfies Record<string, (database: Database, now?: number) => Promise<number>>;
 
 type PurgeCounts = Record<keyof typeof PURGES, number>;

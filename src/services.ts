@@ -19,6 +19,8 @@ import { inClientSpan } from './observability/spans.ts';
 import { STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS } from './federation/limits.ts';
 import { PASSKEY_STARTS_PER_ADDRESS, PASSKEY_STARTS_WINDOW_SECONDS } from './factors/passkey-challenge.ts';
 import { Mailer } from './mail/send.ts';
+import { DpopNonces } from './oauth/dpop-nonce.ts';
+import type { DpopDeps } from './oauth/dpop-proof.ts';
 import { CookieSessions } from './sessions/cookie.ts';
 import { RevokedSessions } from './sessions/revoked-set.ts';
 import { SessionRevoker } from './sessions/revoke.ts';
@@ -66,6 +68,8 @@ export interface Services {
   readonly lifecycle: Lifecycle;
   /** Prometheus metrics of this instance (served at /metrics when METRICS_TOKEN is set). */
   readonly metrics: Metrics;
+  /** What checking a DPoP proof uses (RFC 9449): the replay cache's database, the nonces, DPOP_REQUIRE_NONCE. */
+  readonly dpop: DpopDeps;
 }
 
 /** RFC 8628 §5.1: 10 wrong user codes per user per 15 minutes, against 20^8 possible codes. */
@@ -107,6 +111,7 @@ export async function createServices(config: Config, database: Database, logger:
     providers: await UpstreamProviders.discover(config.oidcProviders, logger),
     lifecycle: new Lifecycle(),
     metrics,
+    dpop: { database, nonces: new DpopNonces(await loadServerSecret(database, 'dpop-nonce')), requireNonce: config.dpopRequireNonce },
   };
 }
 

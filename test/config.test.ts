@@ -53,6 +53,7 @@ describe('loadConfig', () => {
         metricsToken: null,
         otlpEndpoint: null,
         adminConsole: true,
+        dpopRequireNonce: false,
       });
     });
 
@@ -295,6 +296,17 @@ describe('loadConfig', () => {
 
     it('refuses a value that is not true or false, naming ADMIN_CONSOLE', () => {
       expect(problemsOf({ ADMIN_CONSOLE: 'off' })).toEqual(['ADMIN_CONSOLE: must be true or false']);
+    });
+  });
+
+  describe('DPoP nonces (issue 19)', () => {
+    it('asks for none by default, and DPOP_REQUIRE_NONCE=true asks for one in every proof', () => {
+      expect(configOf({}).dpopRequireNonce).toBe(false);
+      expect(configOf({ DPOP_REQUIRE_NONCE: 'true' }).dpopRequireNonce).toBe(true);
+    });
+
+    it('refuses a value that is not true or false, naming DPOP_REQUIRE_NONCE', () => {
+      expect(problemsOf({ DPOP_REQUIRE_NONCE: 'yes please' })).toEqual(['DPOP_REQUIRE_NONCE: must be true or false']);
     });
   });
 });

@@ -89,8 +89,16 @@ describe(`the hourly purge of expired rows (${ENGINE})`, () => {
     expect(await count(sql`select count(*)::int as n from login_states where state_hash = 'live-state'`)).toBe(1);
   });
 
+  it('deletes DPoP proofs seen once their iat window has passed, and keeps those still in it', async () => {
+    await app.database.rows(sql`insert into oauth_dpop_proofs (hash, expires_at)
+      values ('spent-proof', now() - interval '1 second'), ('live-proof', now() + interval '50 seconds')`);
+    expect((await purge()).dpopProofs).toBe(1);
+    expect(await count(sql`select count(*)::int as n from oauth_dpop_proofs where hash = 'live-proof'`)).toBe(1);
+    await app.database.rows(sql`delete from oauth_dpop_proofs`);
+  });
+
   it('finds nothing to delete the second time', async () => {
     await purge();
-    expect(await purge()).toEqual({ sessions: 0, emailTokens: 0, oauthCodes: 0, loginStates: 0, outbox: 0, secondFactorChallenges: 0 });
+    expect(await purge()).toEqual({ sessions: 0, emailTokens: 0, oauthCodes: 0, loginStates: 0, outbox: 0, secondFactorChallenges: 0, dpopProofs: 0 });
   });
 });

@@ -119,7 +119,7 @@ describe(`CORS (${ENGINE})`, () => {
         });
         expect(granted.status).toBe(204);
         expect(granted.headers.get('access-control-allow-origin')).toBe('https://spa.example');
-        expect(granted.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+        expect(granted.headers.get('access-control-allow-headers')).toBe('authorization, content-type, dpop');
         expect(granted.headers.get('access-control-allow-credentials')).toBeNull();
       }
       const token = await app.fetch('/oauth/token', {

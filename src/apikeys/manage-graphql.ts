@@ -1,11 +1,10 @@
-import { recordRequestEvent } from '../audit/record.ts';
 import type { Context } from '../context.ts';
 import { NotFoundError, ReauthenticationRequiredError, ValidationError } from '../errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
+import { auditAction } from '../graphql/audit-action.ts';
 import { builder } from '../graphql/builder.ts';
 import { isUuid } from '../lib/secrets.ts';
 import { grantableScopes } from '../scopes.ts';
-import { userIdOf } from '../viewer.ts';
 import { ApiKeyEnvironmentEnum, ApiKeyRef, canSee, RateLimitInput } from './graphql.ts';
 import { issueKey, validateKeyInput, type IssuedKey } from './issue.ts';
 import type { ApiKeyRecord } from './key.ts';
@@ -97,7 +96,11 @@ builder.mutationFields((t) => ({
       if (valid.scopes.includes('admin')) await requireRecentVerification(ctx.services.database, ctx.viewer);
       const issued = await issueKey(ctx.services.database, valid);
       ctx.state.noStore = true;
-      await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.created', userIdOf(ctx.viewer), `key ${issued.key.id} (${issued.key.start}…) scopes: ${issued.key.scopes.join(' ') || 'none'}`);
+      await auditAction(ctx, {
+        type: 'api_key.created', userId: user.id, target: { type: 'API_KEY', id: issued.key.id },
+        metadata: { scopes: [...issued.key.scopes], rateLimit: issued.key.rateLimit, expiresAt: issued.key.expiresAt?.toISOString() ?? null },
+        detail: `key ${issued.key.id} (${issued.key.start}…) scopes: ${issued.key.scopes.join(' ') || 'none'}`,
+      });
       return issued;
     },
   }),
@@ -111,7 +114,7 @@ builder.mutationFields((t) => ({
       const key = await manageableKey(ctx, String(id));
       const revoked = await revokeKey(ctx.services.database, ctx.services.invalidations, key.id);
       if (revoked === undefined) throw new NotFoundError('The API key');
-      await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.revoked', userIdOf(ctx.viewer), `key ${key.id} (${key.start}…)`);
+      await auditAction(ctx, { type: 'api_key.revoked', userId: key.ownerId, target: { type: 'API_KEY', id: key.id }, detail: `key ${key.id} (${key.start}…)` });
       return revoked;
     },
   }),
@@ -133,7 +136,10 @@ builder.mutationFields((t) => ({
       const rolled = await rollKey(ctx.services.database, ctx.services.invalidations, key.id, overlap);
       if (rolled === undefined) throw new NotFoundError('The API key');
       ctx.state.noStore = true;
-      await recordRequestEvent(ctx.services.database, ctx.meta, 'api_key.rolled', userIdOf(ctx.viewer), `key ${key.id}: ${key.start}… became ${rolled.key.start}…, overlap ${overlap} s`);
+      await auditAction(ctx, {
+        type: 'api_key.rolled', userId: key.ownerId, target: { type: 'API_KEY', id: key.id }, metadata: { overlapSeconds: overlap },
+        detail: `key ${key.id}: ${key.start}… became ${rolled.key.start}…, overlap ${overlap} s`,
+      });
       return rolled;
     },
   }),

@@ -8,13 +8,34 @@ const MESSAGES: Record<UnauthenticatedReason, string> = {
   invalid: 'The credential is not valid.',
 };
 
-/** A present but bad credential: HTTP 401 before any resolver runs (RFC 6750 §3.1). */
-export function unauthenticated(reason: UnauthenticatedReason, detail?: string): GraphQLError {
+/**
+ * A present but bad credential: HTTP 401 before any resolver runs (RFC 6750 §3.1). `challenge`: the
+ * WWW-Authenticate value when it is not Bearer's (a DPoP one, RFC 9449 §7.1).
+ */
+export function unauthenticated(reason: UnauthenticatedReason, detail?: string, challenge = 'Bearer error="invalid_token"'): GraphQLError {
   return new GraphQLError(detail ?? MESSAGES[reason], {
     extensions: {
       code: 'UNAUTHENTICATED',
       reason,
-      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"', 'Cache-Control': 'no-store' } },
+      http: { status: 401, headers: { 'WWW-Authenticate': challenge, 'Cache-Control': 'no-store' } },
+    },
+  });
+}
+
+/**
+ * A DPoP-bound token refused (RFC 9449 §7.1): 401, `WWW-Authenticate: DPoP error=…, algs=…`, `extensions.error`
+ * the RFC's code, and the server's nonce in `DPoP-Nonce` when one is wanted (§9).
+ */
+export function dpopUnauthenticated(error: string, description: string, challenge: string, nonce: string | null): GraphQLError {
+  return new GraphQLError(description, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      reason: 'invalid' satisfies UnauthenticatedReason,
+      error,
+      http: {
+        status: 401,
+        headers: { 'WWW-Authenticate': challenge, 'Cache-Control': 'no-store', ...(nonce === null ? {} : { 'DPoP-Nonce': nonce }) },
+      },
     },
   });
 }

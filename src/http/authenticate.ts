@@ -1,11 +1,13 @@
 import { GraphQLError } from 'graphql';
 import { rateLimitHeaders, retryAfterSeconds } from '../apikeys/rate-limit-headers.ts';
 import { looksLikeApiKey } from '../apikeys/format.ts';
-import { bearerToken } from '../lib/headers.ts';
+import { authorizationToken } from '../lib/headers.ts';
+import { checkPresentedToken } from '../oauth/dpop-binding.ts';
+import { dpopChallenge } from '../oauth/dpop-proof.ts';
 import type { Services } from '../services.ts';
 import { readSessionCookie } from '../sessions/cookie.ts';
 import { ANONYMOUS, type Viewer } from '../viewer.ts';
-import { forbiddenOrigin, unauthenticated, unavailable } from './auth-errors.ts';
+import { dpopUnauthenticated, forbiddenOrigin, unauthenticated, unavailable } from './auth-errors.ts';
 import { requestIdOf } from './request-id.ts';
 import { requestState } from './request-state.ts';
 import { ownerDisabled } from '../apikeys/owner-disabled.ts';
@@ -27,18 +29,38 @@ export async function authenticate(services: Services, request: Request, ip: str
 }
 
 async function authenticateBearer(services: Services, request: Request, authorization: string, ip: string): Promise<Viewer> {
-  const token = bearerToken(authorization);
-  if (token === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>".');
-  if (looksLikeApiKey(token)) return authenticateApiKey(services, request, token, ip);
+  const presented = authorizationToken(authorization);
+  if (presented === null) throw unauthenticated('invalid', 'The Authorization header must be "Bearer <token>" or "DPoP <token>".');
+  const { token, scheme } = presented;
+  if (scheme === 'Bearer' && looksLikeApiKey(token)) return authenticateApiKey(services, request, token, ip);
+  const challenge = scheme === 'DPoP' ? dpopChallenge('invalid_token') : undefined;
   const verified = await services.accessTokens.verify(token);
-  if (!verified.ok) throw unauthenticated(verified.reason);
+  if (!verified.ok) throw unauthenticated(verified.reason, undefined, challenge);
   const { claims } = verified;
-  if (services.revokedSessions.has(claims.sid)) throw unauthenticated('revoked');
+  if (services.revokedSessions.has(claims.sid)) throw unauthenticated('revoked', undefined, challenge);
+  // An unbound Bearer token goes no further: the DPoP checks (and their one insert) are for DPoP only.
+  if (scheme === 'DPoP' || claims.jkt !== undefined) await checkDpop(services, request, presented, claims.jkt);
   // A client_credentials token acts for no user (its sub is the client, RFC 9068 §2.2): no user field is open to it.
   if (claims.sub === claims.clientId) return ANONYMOUS;
   return Object.freeze({
     credential: 'ACCESS_TOKEN', userId: claims.sub, sessionId: claims.sid, clientId: claims.clientId, scopes: claims.scopes,
   });
+}
+
+/** RFC 9449 §7.1: the proof that must go with a DPoP-bound token (see checkPresentedToken); a 401 when it fails. */
+async function checkDpop(services: Services, request: Request, presented: { scheme: 'Bearer' | 'DPoP'; token: string }, jkt: string | undefined) {
+  const url = `${services.config.publicUrl}${new URL(request.url).pathname}`;
+  let check;
+  try {
+    check = await checkPresentedToken(services.dpop, request, url, presented, jkt);
+  } catch (error) {
+    services.logger.error({ err: error, requestId: requestIdOf(request) }, 'DPoP replay check failed');
+    throw unavailable();
+  }
+  if (check.ok) return;
+  const wantsNonce = services.config.dpopRequireNonce || check.error === 'use_dpop_nonce';
+  throw dpopUnauthenticated(check.error, check.description, dpopChallenge(check.error, check.description),
+    wantsNonce ? services.dpop.nonces.current() : null);
 }
 
 async function authenticateCookie(services: Services, request: Request, cookie: string): Promise<Viewer> {

@@ -1,7 +1,8 @@
 import type { Config } from '../config.ts';
 
-const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-graphql-yoga-csrf'];
-const EXPOSED_HEADERS = ['retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'x-request-id'];
+// DPoP proofs (RFC 9449 §4.1) come in and server nonces (§8) go out in headers a browser client must be let use.
+const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-graphql-yoga-csrf', 'dpop'];
+const EXPOSED_HEADERS = ['retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'x-request-id', 'dpop-nonce'];
 
 /**
  * The endpoints that browser-based OAuth clients and relying parties call from their own origin: public
@@ -15,7 +16,7 @@ const OPEN_PATHS = new Set([
 
 const OPEN = Object.freeze({
   origin: '*', credentials: false, methods: ['GET', 'POST'],
-  allowedHeaders: ['authorization', 'content-type'], exposedHeaders: ['www-authenticate'], maxAge: 600,
+  allowedHeaders: ['authorization', 'content-type', 'dpop'], exposedHeaders: ['www-authenticate', 'dpop-nonce'], maxAge: 600,
 });
 
 /**

@@ -32,6 +32,8 @@ export interface AuthorizationParams {
   readonly repeated?: readonly string[];
   /** The pushed request (RFC 9126) these parameters came from; null or absent when sent directly. */
   readonly pushedRequestId?: string | null;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is to be redeemed with. */
+  readonly dpopJkt?: string | null;
   /** Being checked at the PAR endpoint itself. */
   readonly pushing?: boolean;
 }
@@ -55,6 +57,8 @@ export interface AuthorizationRequest {
   readonly requireMfa: boolean;
   /** The pushed request it came from (RFC 9126): spent when its code is issued. */
   readonly pushedRequestId: string | null;
+  /** The DPoP key thumbprint the code is bound to (RFC 9449 §10); null when unbound. */
+  readonly dpopJkt: string | null;
 }
 
 /**
@@ -92,11 +96,14 @@ export async function checkAuthorizationRequest(database: Database, issuer: stri
   if (prompt.has('none') && prompt.size > 1) throw refuse('invalid_request', 'prompt=none cannot be combined with other values.');
   const maxAge = params.maxAge ?? null;
   if (maxAge !== null && !/^\d{1,9}$/.test(maxAge)) throw refuse('invalid_request', 'max_age must be a whole number of seconds.');
+  const dpopJkt = params.dpopJkt ?? null;
+  // RFC 7638 with SHA-256: 43 base64url characters.
+  if (dpopJkt !== null && !/^[\w-]{43}$/.test(dpopJkt)) throw refuse('invalid_request', 'dpop_jkt must be a JWK SHA-256 thumbprint (RFC 7638), base64url.');
   return {
     client, redirectUri, scopes, state: params.state, codeChallenge: params.codeChallenge, nonce: params.nonce,
     prompt, maxAgeMs: maxAge === null ? null : Number(maxAge) * 1000,
     requireMfa: (params.acrValues ?? '').split(' ').includes(ACR_MFA),
-    pushedRequestId: params.pushedRequestId ?? null,
+    pushedRequestId: params.pushedRequestId ?? null, dpopJkt,
   };
 }
 
@@ -128,6 +135,7 @@ export async function issueCode(
     scopes: [...request.scopes],
     codeChallenge: request.codeChallenge,
     nonce: request.nonce,
+    dpopJkt: request.dpopJkt,
     expiresAt: new Date(Date.now() + CODE_TTL_MS),
   });
   return withParameters(request.redirectUri, { code, state: request.state, iss: issuer });

@@ -38,6 +38,8 @@ export interface OAuthClientRecord {
   /** Authorization requests only through PAR (RFC 9126 §6). */
   readonly requirePar: boolean;
   readonly postLogoutRedirectUris: readonly string[];
+  /** Every token request must carry a DPoP proof, so its tokens are always sender-constrained (RFC 9449 §5.2). */
+  readonly dpopBoundAccessTokens: boolean;
   readonly createdAt: Date;
 }
 
@@ -47,7 +49,7 @@ export function toClientRecord(row: Row): OAuthClientRecord {
   return {
     id: row.id, clientId: row.clientId, name: row.name, redirectUris: row.redirectUris, scopes: row.scopes,
     public: row.secretHash === null, grantTypes: row.grantTypes as GrantType[], requirePar: row.requirePar,
-    postLogoutRedirectUris: row.postLogoutRedirectUris, createdAt: row.createdAt,
+    postLogoutRedirectUris: row.postLogoutRedirectUris, dpopBoundAccessTokens: row.dpopBoundAccessTokens, createdAt: row.createdAt,
   };
 }
 
@@ -110,6 +112,7 @@ interface RegisterClientInput {
   readonly grantTypes?: readonly GrantType[] | null;
   readonly requirePar?: boolean | null;
   readonly postLogoutRedirectUris?: readonly string[] | null;
+  readonly dpopBoundAccessTokens?: boolean | null;
 }
 
 /**
@@ -134,6 +137,7 @@ export async function registerClient(database: Database, input: RegisterClientIn
     postLogoutRedirectUris: [...settings.postLogoutRedirectUris],
     clientId: `lk_${randomBytes(16).toString('base64url')}`,
     secretHash: secret === null ? null : hashSecret(secret),
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
     createdBy: input.createdBy,
   }).returning();
   return { client: toClientRecord(row!), clientSecret: secret };

@@ -17,7 +17,9 @@ interface PolledRow {
  * grows by 5 s; past its 10 minutes: expired_token; denied: access_denied. Once approved, the tokens are
  * given once: the code is spent by one atomic update. Each refusal is an OAuthError with its RFC 8628 code.
  */
-export async function deviceCodeGrant(services: GrantTokenDeps, client: OAuthClientRecord, deviceCode: string, meta: RequestMeta): Promise<TokenResponse> {
+export async function deviceCodeGrant(
+  services: GrantTokenDeps, client: OAuthClientRecord, deviceCode: string, dpopJkt: string | null, meta: RequestMeta,
+): Promise<TokenResponse> {
   const { db } = services.database;
   if (!isPlausibleSecret(deviceCode)) throw new OAuthError('invalid_grant', 'The device_code is not valid.');
   const hash = hashSecret(deviceCode);
@@ -45,6 +47,6 @@ export async function deviceCodeGrant(services: GrantTokenDeps, client: OAuthCli
   if (spent === undefined || polled.user_id === null) throw new OAuthError('invalid_grant', 'The device_code was already used.');
   return startGrantTokens(services, client, {
     userId: polled.user_id, scopes: polled.scopes, authTime: polled.auth_time && new Date(polled.auth_time), amr: polled.amr,
-    consentSessionId: polled.consent_session_id,
+    consentSessionId: polled.consent_session_id, dpopJkt,
   }, meta);
 }

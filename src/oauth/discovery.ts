@@ -1,5 +1,6 @@
 import { OAUTH_SCOPES } from './clients.ts';
 import { ACR_VALUES_SUPPORTED } from '../factors/acr.ts';
+import { DPOP_SIGNING_ALGS } from './dpop-proof.ts';
 
 /**
  * The authorization server's metadata (RFC 8414), which is also the OpenID Provider metadata (OpenID
@@ -34,5 +35,7 @@ export function serverMetadata(issuer: string): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     // OpenID Connect "prompt=create" §4.1 defines this member; the values are those of Core §3.1.2.1.
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    // RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint, /graphql and userinfo with these algorithms.
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
   };
 }

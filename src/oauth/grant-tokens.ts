@@ -6,6 +6,7 @@ import type { AccessTokens } from '../tokens/access-token.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { refreshTokenBinding, tokenTypeOf } from './dpop-binding.ts';
 import { parentStillLive } from './grant-liveness.ts';
 import { signIdToken } from './id-token.ts';
 import type { RequestMeta } from '../audit/record.ts';
@@ -13,7 +14,8 @@ import type { RequestMeta } from '../audit/record.ts';
 /** A successful token response (RFC 6749 §5.1), in its JSON member names. */
 export interface TokenResponse {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  /** DPoP when the access token is bound to the client's DPoP key (RFC 9449 §5). */
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly refresh_token?: string;
   readonly scope: string;
@@ -46,6 +48,8 @@ export interface ApprovedGrant {
   readonly amr: readonly string[];
   /** The session the user approved from: without offline_access the grant ends with it. */
   readonly consentSessionId: string | null;
+  /** The thumbprint of the token request's DPoP proof key (RFC 9449 §5); null without one. */
+  readonly dpopJkt: string | null;
 }
 
 /**
@@ -59,14 +63,14 @@ export async function startGrantTokens(services: GrantTokenDeps, client: OAuthCl
   const endsWithSessionId = endsWith(grant.scopes, grant.consentSessionId);
   const started = await startSession(services.database, {
     userId: grant.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: grant.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: grant.authTime, amr: grant.amr, endsWithSessionId,
+    authTime: grant.authTime, amr: grant.amr, endsWithSessionId, dpopJkt: refreshTokenBinding(client, grant.dpopJkt),
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   if (!(await parentStillLive(services, started.session.id, endsWithSessionId))) {
     throw new OAuthError('invalid_grant', 'The session that approved this has ended.');
   }
   const access = await services.accessTokens.issue({
-    userId: grant.userId, sessionId: started.session.id, clientId: client.clientId, scopes: grant.scopes, amr: grant.amr,
+    userId: grant.userId, sessionId: started.session.id, clientId: client.clientId, scopes: grant.scopes, amr: grant.amr, jkt: grant.dpopJkt,
   });
   const idToken = grant.scopes.includes('openid')
     ? await signIdToken(services.keys, {
@@ -75,7 +79,7 @@ export async function startGrantTokens(services: GrantTokenDeps, client: OAuthCl
     })
     : undefined;
   return {
-    access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+    access_token: access.token, token_type: tokenTypeOf(grant.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
     ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: grant.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { recordAuditEvent } from '../audit/record.ts';
+import { auditAction } from '../graphql/audit-action.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, OAuthError, ValidationError } from '../errors.ts';
 import {
@@ -40,6 +40,9 @@ export const OAuthClientRef = builder.objectRef<OAuthClientRecord>('OAuthClient'
     postLogoutRedirectUris: t.exposeStringList('postLogoutRedirectUris', {
       description: 'Where /oauth/logout may send the browser after signing out (RP-Initiated Logout 1.0), by exact string.',
     }),
+    dpopBoundAccessTokens: t.exposeBoolean('dpopBoundAccessTokens', {
+      description: 'Every token request must carry a DPoP proof, so its tokens are always bound to the client\'s key (RFC 9449 §5.2).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
   }),
 });
@@ -57,6 +60,9 @@ const RegisterOAuthClientInput = builder.inputType('RegisterOAuthClientInput', {
     }),
     requirePar: t.boolean({ description: 'Accept its authorization requests only through /oauth/par (RFC 9126). Default false.' }),
     postLogoutRedirectUris: t.stringList({ description: 'Where /oauth/logout may send the browser back to; the same rules as redirect URIs; at most 10.' }),
+    dpopBoundAccessTokens: t.boolean({
+      description: 'Refuse its token requests without a DPoP proof (RFC 9449 §5.2, dpop_bound_access_tokens). Default false: DPoP is used when the client sends a proof.',
+    }),
   }),
 });
 
@@ -79,6 +85,7 @@ const AuthorizeOAuthClientInput = builder.inputType('AuthorizeOAuthClientInput',
     codeChallenge: t.string({ required: true, description: 'The PKCE challenge: base64url SHA-256 of the verifier.' }),
     codeChallengeMethod: t.string({ required: true, description: 'Only S256 is accepted.' }),
     nonce: t.string({ description: 'Copied into the ID token (OpenID Connect).' }),
+    dpopJkt: t.string({ description: 'dpop_jkt (RFC 9449 §10): the code is then redeemed only with a DPoP proof of the key of this RFC 7638 thumbprint.' }),
   }),
 });
 
@@ -200,8 +207,9 @@ builder.mutationFields((t) => ({
       const createdBy = ctx.viewer.credential === 'ANONYMOUS' ? null : ctx.viewer.userId;
       const registered = await registerClient(ctx.services.database, { ...input, createdBy });
       ctx.state.noStore = true;
-      await recordAuditEvent(ctx.services.database, {
-        type: 'oauth.client_registered', userId: createdBy, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent,
+      await auditAction(ctx, {
+        type: 'oauth.client_registered', userId: createdBy, target: { type: 'OAUTH_CLIENT', id: registered.client.clientId },
+        metadata: { public: registered.client.public, grantTypes: [...registered.client.grantTypes] },
         detail: `${registered.client.public ? 'public' : 'confidential'} client ${registered.client.clientId} (${registered.client.name})`,
       });
       return registered;
@@ -218,7 +226,7 @@ builder.mutationFields((t) => ({
       const issuer = ctx.services.config.publicUrl;
       const request = await checkAuthorizationRequest(ctx.services.database, issuer, {
         clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
-        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null,
+        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null, dpopJkt: input.dpopJkt ?? null,
       });
       const session = await findSession(ctx.services.database, sessionId);
       const signedIn = { userId, sessionId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
@@ -237,7 +245,9 @@ builder.mutationFields((t) => ({
       ctx.claimCredentialCheck();
       const client = await authenticateClient(ctx.services.database, input.clientId, input.clientSecret ?? null);
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
-      const tokens = await authorizationCodeGrant(ctx.services, client, input, ctx.meta);
+      // No DPoP proof can come through GraphQL (RFC 9449 §5.2): a DPoP-bound client redeems at POST /oauth/token.
+      if (client.dpopBoundAccessTokens) throw new OAuthError('invalid_dpop_proof', 'This client is DPoP-bound: redeem the code at POST /oauth/token with a DPoP proof.');
+      const tokens = await authorizationCodeGrant(ctx.services, client, { ...input, dpopJkt: null }, ctx.meta);
       ctx.state.noStore = true;
       return tokens;
     },
@@ -252,8 +262,8 @@ builder.mutationFields((t) => ({
       const userId = firstPartyUser(ctx.viewer);
       const revokedSessions = await ctx.services.revoker.revokeClient(userId, clientId.slice(0, 100));
       if (revokedSessions === 0) throw new NotFoundError('The grant');
-      await recordAuditEvent(ctx.services.database, {
-        type: 'oauth.grant_revoked', userId, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, detail: `client ${clientId}: ${revokedSessions} grants ended by the user`,
+      await auditAction(ctx, {
+        type: 'oauth.grant_revoked', userId, target: { type: 'OAUTH_CLIENT', id: clientId.slice(0, 100) }, metadata: { revokedSessions }, detail: `client ${clientId}: ${revokedSessions} grants ended by the user`,
       });
       return { clientId, revokedSessions };
     },

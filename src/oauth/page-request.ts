@@ -1,13 +1,13 @@
 import type { Database } from '../db/client.ts';
 import type { AuthorizationParams } from './authorize.ts';
-import { repeatedParameters } from './parameters.ts';
+import { authorizationParamsOf } from './pushed-requests.ts';
 import { resolvePushedRequest } from './pushed-request-store.ts';
 
 /** Binds the sign-in form to the browser before there is a session (login CSRF). */
 export const CSRF_COOKIE = '__Host-latchkey-oauth-csrf';
 const PARAMS = [
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
-  'acr_values', 'request_uri',
+  'acr_values', 'request_uri', 'dpop_jkt',
 ] as const;
 
 /** One request to the authorization page, as the edge received it. */
@@ -38,14 +38,9 @@ export async function readPageParameters(page: PageRequest, database: Database):
   const resolved = await resolvePushedRequest(database, page.request.method === 'POST' ? new URLSearchParams(await page.request.text()) : page.url.searchParams);
   const source = resolved.source;
   const param = (name: string) => source.get(name);
-  const repeated = repeatedParameters(source);
   return {
     param,
-    authorization: {
-      clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
-      state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'), nonce: param('nonce'),
-      prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated, pushedRequestId: resolved.pushedRequestId,
-    },
+    authorization: authorizationParamsOf(source, resolved.pushedRequestId),
     kept: new Map(PARAMS.flatMap((name) => { const v = param(name); return v === null ? [] : [[name, v] as const]; })),
   };
 }

@@ -9,7 +9,7 @@ export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 /** The authorization request's own parameters: when a request_uri is used, only the pushed ones count. */
 const AUTHORIZATION_PARAMETERS = new Set([
   'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'prompt', 'max_age',
-  'acr_values',
+  'acr_values', 'dpop_jkt',
 ]);
 
 /** The authorization request's parameters, and the pushed request they came from (null when sent directly). */

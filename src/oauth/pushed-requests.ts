@@ -18,6 +18,7 @@ export function authorizationParamsOf(source: URLSearchParams, pushedRequestId: 
     clientId: param('client_id'), redirectUri: param('redirect_uri'), responseType: param('response_type'), scope: param('scope'),
     state: repeated.includes('state') ? null : param('state'), codeChallenge: param('code_challenge'), codeChallengeMethod: param('code_challenge_method'),
     nonce: param('nonce'), prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated, pushedRequestId,
+    dpopJkt: param('dpop_jkt'),
   };
 }
 

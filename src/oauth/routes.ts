@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from '../http/client-address.ts';
 import type { PagesConfig } from '../config.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { OAuthError } from '../errors.ts';
 import { errorPage } from '../pages/error.ts';
 import { pageResponse, seeOther } from '../pages/layout.ts';
@@ -22,6 +23,8 @@ import { authorizeDevice } from './device-authorization.ts';
 import { deviceCodeGrant } from './device-grant.ts';
 import { devicePage } from './device-route.ts';
 import { isGrantType } from './grant-types.ts';
+import { bindPushedRequest, checkTokenRequestProof } from './dpop-binding.ts';
+import { dpopChallenge } from './dpop-proof.ts';
 import { pushAuthorizationRequest } from './pushed-requests.ts';
 import { authorizationCodeGrant, clientCredentialsGrant, refreshGrant } from './token.ts';
 import { userinfo } from './userinfo.ts';
@@ -44,6 +47,7 @@ function oauthErrorJson(error: OAuthError): Response {
   const headers: Record<string, string> = {};
   if (error.challenge === 'Basic') headers['www-authenticate'] = 'Basic realm="latchkey"';
   if (error.challenge === 'Bearer') headers['www-authenticate'] = `Bearer error="${error.error}", error_description="${error.message}"`;
+  if (error.challenge === 'DPoP') headers['www-authenticate'] = dpopChallenge(error.error, error.message);
   if (error.allow !== null) headers.allow = error.allow;
   return json({ error: error.error, error_description: error.message }, error.status, headers);
 }
@@ -53,10 +57,17 @@ function oauthErrorJson(error: OAuthError): Response {
  * (RFC 6749 §4.1.2.1), else an error page that says why.
  */
 function oauthErrorPage(pages: PagesConfig, error: OAuthError): Response {
-  return error.redirectTo === null
-    ? pageResponse(pages, errorPage(`${messages.error.badRequest}: ${error.message}`), error.status)
-    : seeOther(pages, error.redirectTo);
+  if (error.redirectTo !== null) return seeOther(pages, error.redirectTo);
+  const text = error.error === 'temporarily_unavailable' ? messages.error.unavailable : `${messages.error.badRequest}: ${error.message}`;
+  return pageResponse(pages, errorPage(text), error.status);
 }
+
+/**
+ * The database cannot be reached: every OAuth endpoint and page answers 503 with Retry-After, the same as
+ * /graphql, and never half-way. `temporarily_unavailable` is RFC 6749 §4.1.2.1's code for it.
+ */
+const databaseUnavailable = () =>
+  new OAuthError('temporarily_unavailable', 'The service cannot reach its database right now; try again shortly.', { status: 503 });
 
 const methodNotAllowed = (allow: string) => new OAuthError('invalid_request', `Use ${allow}.`, { status: 405, allow });
 
@@ -103,6 +114,8 @@ export function useOAuthRoutes(services: Services): Plugin {
       case '/oauth/par': {
         // Repeated parameters are the pushed authorization request's to judge, by the authorization endpoint's rules.
         const { form, client } = await readClientRequest(services, request, 'repeated are the request\'s');
+        const bound = await bindPushedRequest(services.dpop, request, `${issuer}/oauth/par`, form);
+        if (!bound.ok) throw new OAuthError(bound.error, bound.description);
         return json(await pushAuthorizationRequest(services, client, form), 201);
       }
       case '/oauth/revoke':
@@ -110,7 +123,7 @@ export function useOAuthRoutes(services: Services): Plugin {
         return revokeOrIntrospect(services, request, path === '/oauth/revoke', ip);
       case '/oauth/userinfo':
         if (request.method !== 'GET' && request.method !== 'POST') throw methodNotAllowed('GET, POST');
-        return json(await userinfo(services, request.headers.get('authorization')));
+        return json(await userinfo(services, request));
       default:
         throw new OAuthError('invalid_request', 'No such endpoint.', { status: 404 });
     }
@@ -121,10 +134,15 @@ export function useOAuthRoutes(services: Services): Plugin {
       if (!path.startsWith('/oauth/') && path !== '/device' && path !== '/.well-known/oauth-authorization-server' && path !== '/.well-known/openid-configuration') return;
       const ip = clientAddress(request, (serverContext as { req?: IncomingMessage }).req, services.config.trustProxy);
       try {
-        endResponse(await answer(path, request, url, ip));
-      } catch (error) {
+        endResponse(withDpopNonce(services, path, await answer(path, request, url, ip)));
+      } catch (thrown) {
+        const unavailable = isDatabaseUnavailable(thrown);
+        if (unavailable) services.logger.error({ err: thrown, path }, 'database unavailable');
+        const error = unavailable ? databaseUnavailable() : thrown;
         if (!(error instanceof OAuthError)) throw error;
-        endResponse(PAGES.has(path) ? oauthErrorPage(services.config.pages, error) : oauthErrorJson(error));
+        const response = PAGES.has(path) ? oauthErrorPage(services.config.pages, error) : withDpopNonce(services, path, oauthErrorJson(error), error);
+        if (unavailable) response.headers.set('retry-after', '5');
+        endResponse(response);
       }
     },
   };
@@ -139,15 +157,33 @@ async function token(services: Services, request: Request, ip: string): Promise<
   if (isGrantType(grantType) && !client.grantTypes.includes(grantType)) {
     throw new OAuthError('unauthorized_client', `This client is not registered for ${grantType}.`);
   }
+  if (!isGrantType(grantType)) throw new OAuthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
+  const proof = await checkTokenRequestProof(services.dpop, request, `${services.config.publicUrl}/oauth/token`, client);
+  if (!proof.ok) throw new OAuthError(proof.error, proof.description);
+  const dpopJkt = proof.jkt;
   if (grantType === 'authorization_code') {
     const missing = 'code, redirect_uri and code_verifier are required.';
     const input = { code: required(form, 'code', missing), redirectUri: required(form, 'redirect_uri', missing), codeVerifier: required(form, 'code_verifier', missing) };
-    return json(await authorizationCodeGrant(services, client, input, meta));
+    return json(await authorizationCodeGrant(services, client, { ...input, dpopJkt }, meta));
   }
-  if (grantType === 'refresh_token') return json(await refreshGrant(services, client, { refreshToken: required(form, 'refresh_token'), scope: form.get('scope') }, meta));
-  if (grantType === GRANT_TYPES.DEVICE_CODE) return json(await deviceCodeGrant(services, client, required(form, 'device_code'), meta));
-  if (grantType === 'client_credentials') return json(await clientCredentialsGrant(services, client, form.get('scope')));
-  throw new OAuthError('unsupported_grant_type', `Use one of ${Object.values(GRANT_TYPES).join(', ')}.`);
+  if (grantType === 'refresh_token') {
+    return json(await refreshGrant(services, client, { refreshToken: required(form, 'refresh_token'), scope: form.get('scope'), dpopJkt }, meta));
+  }
+  if (grantType === GRANT_TYPES.DEVICE_CODE) return json(await deviceCodeGrant(services, client, required(form, 'device_code'), dpopJkt, meta));
+  return json(await clientCredentialsGrant(services, client, form.get('scope'), dpopJkt));
+}
+
+/** The endpoints that take DPoP proofs (RFC 9449): the token endpoint, PAR (§10.1) and userinfo (§7). */
+const DPOP_PATHS: ReadonlySet<string> = new Set(['/oauth/token', '/oauth/par', '/oauth/userinfo']);
+
+/**
+ * Adds the server's DPoP nonce (RFC 9449 §8, §9) to an answer of a DPoP endpoint: to every one when
+ * DPOP_REQUIRE_NONCE is set, and to use_dpop_nonce whatever the setting (a proof's nonce is no longer good).
+ */
+function withDpopNonce(services: Services, path: string, response: Response, error?: OAuthError): Response {
+  if (!DPOP_PATHS.has(path) || !(services.config.dpopRequireNonce || error?.error === 'use_dpop_nonce')) return response;
+  response.headers.set('dpop-nonce', services.dpop.nonces.current());
+  return response;
 }
 
 /** A parameter the grant cannot do without: invalid_request when it is missing. */

@@ -23,6 +23,8 @@ export const oauthClients = pgTable('oauth_clients', {
   requirePar: boolean('require_par').notNull().default(false),
   /** Where RP-Initiated Logout 1.0 may send the browser back to, by exact string (§3.1). */
   postLogoutRedirectUris: text('post_logout_redirect_uris').array().notNull().default(sql`'{}'::text[]`),
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2: dpop_bound_access_tokens). */
+  dpopBoundAccessTokens: boolean('dpop_bound_access_tokens').notNull().default(false),
   /** The admin who registered it (referenced by id: the accounts capability owns users). */
   createdBy: uuid('created_by'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -47,6 +49,8 @@ export const oauthCodes = pgTable('oauth_codes', {
   amr: text('amr').array().notNull().default(sql`'{}'::text[]`),
   /** The user's session that consented: without offline_access the grant ends with it (OIDC Core §11). */
   consentSessionId: uuid('consent_session_id'),
+  /** The `dpop_jkt` of the authorization request (RFC 9449 §10): the code is redeemed only with a proof of that key. */
+  dpopJkt: text('dpop_jkt'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   /** Set once, atomically, by the one exchange that wins. */
@@ -98,3 +102,14 @@ export const oauthPushedRequests = pgTable('oauth_pushed_requests', {
   /** Set once, atomically, when an authorization code is issued for it (RFC 9126 §4: one-time use). */
   usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
 }, (t) => [index('oauth_pushed_requests_expires_at_idx').on(t.expiresAt)]);
+
+/**
+ * DPoP proofs seen, by SHA-256 of their key thumbprint and `jti` (RFC 9449 §11.1): a proof is accepted once,
+ * on whichever instance, while its `iat` is within the window. The janitor deletes rows past `expires_at`.
+ */
+export const oauthDpopProofs = pgTable('oauth_dpop_proofs', {
+  /** SHA-256 of `<jkt>.<jti>`: bounded in size whatever the client sent. */
+  hash: text('hash').primaryKey(),
+  /** After this the proof's `iat` is out of the window anyway: the row may go. */
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+}, (t) => [index('oauth_dpop_proofs_expires_at_idx').on(t.expiresAt)]);

@@ -7,6 +7,7 @@ import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
 import { startSession } from '../sessions/start.ts';
 import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { grantKeyMatches, refreshTokenBinding, tokenTypeOf } from './dpop-binding.ts';
 import { parentStillLive } from './grant-liveness.ts';
 import { endsWith, type GrantTokenDeps, type TokenResponse } from './grant-tokens.ts';
 import { signIdToken } from './id-token.ts';
@@ -34,7 +35,9 @@ const invalidGrant = (description: string) => new OAuthError('invalid_grant', de
  * (through the revoked-session set, on every instance) the access token already handed out.
  */
 export async function authorizationCodeGrant(
-  services: GrantTokenDeps, client: OAuthClientRecord, input: { code: string; redirectUri: string; codeVerifier: string }, meta: RequestMeta,
+  services: GrantTokenDeps, client: OAuthClientRecord,
+  /** `dpopJkt`: the thumbprint of the request's DPoP proof key, null without one. */
+  input: { code: string; redirectUri: string; codeVerifier: string; dpopJkt: string | null }, meta: RequestMeta,
 ): Promise<TokenResponse> {
   const { database } = services;
   if (!isPlausibleSecret(input.code)) throw invalidGrant('The code is not valid.');
@@ -44,7 +47,7 @@ export async function authorizationCodeGrant(
     .returning({
       id: oauthCodes.id, clientId: oauthCodes.clientId, userId: oauthCodes.userId, redirectUri: oauthCodes.redirectUri,
       scopes: oauthCodes.scopes, codeChallenge: oauthCodes.codeChallenge, nonce: oauthCodes.nonce, authTime: oauthCodes.authTime, amr: oauthCodes.amr,
-      consentSessionId: oauthCodes.consentSessionId,
+      consentSessionId: oauthCodes.consentSessionId, dpopJkt: oauthCodes.dpopJkt,
       live: sql<boolean>`${oauthCodes.expiresAt} > now()`,
     });
   if (code === undefined) {
@@ -64,12 +67,15 @@ export async function authorizationCodeGrant(
     throw invalidGrant('The code is unknown, expired or already used, or was issued for another client or redirect URI.');
   }
   if (!verifierMatches(input.codeVerifier, code.codeChallenge)) throw invalidGrant('The code_verifier does not match the code_challenge.');
+  // RFC 9449 §10: a code asked for with dpop_jkt is redeemed only with a proof of that key.
+  if (!grantKeyMatches(code.dpopJkt, input.dpopJkt)) throw invalidGrant('The code is bound to another DPoP key (dpop_jkt).');
   const [user] = await services.users.load([code.userId]);
   if (user === undefined) throw invalidGrant('The account no longer exists.');
 
   const started = await startSession(database, {
     userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
     authTime: code.authTime, amr: code.amr, endsWithSessionId: endsWith(code.scopes, code.consentSessionId),
+    dpopJkt: refreshTokenBinding(client, input.dpopJkt),
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
   const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
@@ -83,7 +89,7 @@ export async function authorizationCodeGrant(
     throw invalidGrant('The code was presented more than once; everything issued from it is revoked.');
   }
   const access = await services.accessTokens.issue({
-    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr,
+    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr, jkt: input.dpopJkt,
   });
   const idToken = code.scopes.includes('openid')
     ? await signIdToken(services.keys, {
@@ -92,7 +98,7 @@ export async function authorizationCodeGrant(
     })
     : undefined;
   return {
-    access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+    access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
     // A client not registered for refresh_token gets none (it could not use it).
     ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
   };
@@ -105,10 +111,14 @@ export async function authorizationCodeGrant(
  * one is refused.
  */
 export async function refreshGrant(
-  services: TokenGrantDeps, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null }, meta: RequestMeta,
+  services: TokenGrantDeps, client: OAuthClientRecord, input: { refreshToken: string; scope: string | null; dpopJkt: string | null }, meta: RequestMeta,
 ): Promise<TokenResponse> {
   const found = await findRefreshTokenSession(services.database, input.refreshToken);
   if (found === undefined || found.session.clientId !== client.clientId) throw invalidGrant('The refresh token is not valid.');
+  // RFC 9449 §5: a bound refresh token is used only with a proof of its key (checked before it is spent).
+  if (!grantKeyMatches(found.session.dpopJkt, input.dpopJkt)) {
+    throw invalidGrant('The refresh token is bound to a DPoP key: refresh with a DPoP proof of that key.');
+  }
   const asked = [...new Set((input.scope ?? '').split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !found.session.scopes.includes(s))) {
     throw new OAuthError('invalid_scope', 'A refresh cannot add scopes.');
@@ -124,7 +134,9 @@ export async function refreshGrant(
   }
   const { session } = outcome;
   const scopes = asked.length === 0 ? session.scopes : asked;
-  const access = await services.accessTokens.issue({ userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes, amr: session.amr });
+  const access = await services.accessTokens.issue({
+    userId: session.userId, sessionId: session.id, clientId: client.clientId, scopes, amr: session.amr, jkt: input.dpopJkt,
+  });
   // OIDC Core §12.2: a fresh ID token for the same user and sign-in (same auth_time, no nonce).
   const [user] = scopes.includes('openid') ? await services.users.load([session.userId]) : [];
   const idToken = user === undefined ? undefined : await signIdToken(services.keys, {
@@ -132,7 +144,7 @@ export async function refreshGrant(
     sessionId: session.id, authTime: session.authTime, amr: session.amr, accessToken: access.token,
   });
   return {
-    access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds,
+    access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
     refresh_token: outcome.refreshToken, scope: scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }
@@ -143,12 +155,12 @@ export async function refreshGrant(
  * scopes but `openid` and `offline_access` (there is nobody to identify), and it never has a refresh token.
  */
 export async function clientCredentialsGrant(
-  services: Pick<GrantTokenDeps, 'accessTokens'>, client: OAuthClientRecord, scope: string | null,
+  services: Pick<GrantTokenDeps, 'accessTokens'>, client: OAuthClientRecord, scope: string | null, dpopJkt: string | null,
 ): Promise<TokenResponse> {
   if (client.public) throw new OAuthError('unauthorized_client', 'Public clients may not use client_credentials.');
   const allowed = client.scopes.filter((s) => s !== 'openid' && s !== OFFLINE_ACCESS);
   const asked = scope === null ? allowed : [...new Set(scope.split(' ').filter((s) => s !== ''))];
   if (asked.some((s) => !allowed.includes(s))) throw new OAuthError('invalid_scope', 'The client may not ask for that scope.');
-  const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked });
-  return { access_token: access.token, token_type: 'Bearer', expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') };
+  const access = await services.accessTokens.issue({ userId: client.clientId, sessionId: randomUUID(), clientId: client.clientId, scopes: asked, jkt: dpopJkt });
+  return { access_token: access.token, token_type: tokenTypeOf(dpopJkt), expires_in: services.accessTokens.ttlSeconds, scope: asked.join(' ') };
 }

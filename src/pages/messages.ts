@@ -132,6 +132,7 @@ export const en = {
     back: 'Go back to the app and start again. If it happens again, tell the app\'s support what you see here.',
     badRequest: 'The app sent you here with a request we cannot accept',
     methodNotAllowed: 'This page only answers to GET and POST.',
+    unavailable: 'The service cannot reach its database right now. Try again in a moment.',
   },
   verifyEmail: {
     title: 'Confirm your email address',

@@ -14,7 +14,7 @@ type RefreshOutcome =
 
 interface RotatedRow {
   id: string; user_id: string; client_id: string | null; scopes: string[]; created_at: Date; auth_time: Date | null; amr: string[]; verified_at: Date | null; last_used_at: Date | null;
-  idle_expires_at: Date; expires_at: Date; user_agent: string | null; ip: string | null; token_expires_at: Date;
+  idle_expires_at: Date; expires_at: Date; user_agent: string | null; ip: string | null; dpop_jkt: string | null; token_expires_at: Date;
 }
 
 // Parsing and planning the CTE on every call was some two thirds of the database's CPU per refresh.
@@ -64,7 +64,7 @@ export async function rotateRefreshToken(
       from successor where sessions.id = successor.session_id
       returning sessions.*, successor.expires_at as token_expires_at
     )
-    select id, user_id, client_id, scopes, created_at, auth_time, amr, verified_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, token_expires_at
+    select id, user_id, client_id, scopes, created_at, auth_time, amr, verified_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, dpop_jkt, token_expires_at
     from touched`, PREPARED);
   if (rotated !== undefined) return { ok: true, ...fromRotated(rotated), refreshToken: successor };
 
@@ -81,7 +81,7 @@ export async function rotateRefreshToken(
   }
   const [again] = await database.rows<RotatedRow>(sql`
     select s.id, s.user_id, s.client_id, s.scopes, s.created_at, s.auth_time, s.amr, s.verified_at, s.last_used_at, s.idle_expires_at, s.expires_at,
-      s.user_agent, s.ip, rt.expires_at as token_expires_at
+      s.user_agent, s.ip, s.dpop_jkt, rt.expires_at as token_expires_at
     from refresh_tokens rt join sessions s on s.id = rt.session_id
     where rt.hash = ${hashSecret(successor)} and s.revoked_at is null`, PREPARED);
   if (again === undefined) return { ok: false, reason: 'invalid' };
@@ -95,7 +95,7 @@ function fromRotated(row: RotatedRow) {
       createdAt: new Date(row.created_at), authTime: row.auth_time && new Date(row.auth_time),
       amr: row.amr, verifiedAt: row.verified_at && new Date(row.verified_at), lastUsedAt: row.last_used_at && new Date(row.last_used_at),
       idleExpiresAt: new Date(row.idle_expires_at), expiresAt: new Date(row.expires_at), revokedAt: null,
-      userAgent: row.user_agent, ip: row.ip, endsWithSessionId: null,
+      userAgent: row.user_agent, ip: row.ip, endsWithSessionId: null, dpopJkt: row.dpop_jkt,
     }),
     refreshTokenExpiresAt: new Date(row.token_expires_at),
   };

@@ -20,6 +20,8 @@ export interface SessionRecord {
   readonly expiresAt: Date;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** For an OAuth grant bound to a DPoP key (RFC 9449 §5): its thumbprint; a refresh must prove that key. */
+  readonly dpopJkt: string | null;
 }
 
 export function toSessionRecord(row: Row): SessionRecord {
@@ -36,5 +38,6 @@ export function toSessionRecord(row: Row): SessionRecord {
     expiresAt: row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt,
     userAgent: row.userAgent,
     ip: row.ip,
+    dpopJkt: row.dpopJkt,
   };
 }

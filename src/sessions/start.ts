@@ -25,6 +25,8 @@ interface StartSessionInput {
   readonly amr?: readonly string[];
   /** For a grant without offline_access: the user's session it ends with (see `sessions.ends_with_session_id`). */
   readonly endsWithSessionId?: string | null;
+  /** For a grant whose refresh tokens are bound to a DPoP key (RFC 9449 §5): its RFC 7638 thumbprint. */
+  readonly dpopJkt?: string | null;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function startSession(database: Database, input: StartSessionInput)
     authTime: input.authTime ?? null,
     amr: [...(input.amr ?? ['pwd'])],
     endsWithSessionId: input.endsWithSessionId ?? null,
+    dpopJkt: input.dpopJkt ?? null,
   };
   if (input.delivery === 'COOKIE') {
     const expiresAt = after(COOKIE_ABSOLUTE_MS, now);

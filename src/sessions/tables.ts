@@ -34,6 +34,11 @@ export const sessions = pgTable('sessions', {
    * outlives the user's sessions, up to its own absolute lifetime.
    */
   endsWithSessionId: uuid('ends_with_session_id'),
+  /**
+   * For an OAuth grant whose refresh tokens are bound to a DPoP key (RFC 9449 §5, public clients): that key's
+   * RFC 7638 thumbprint. A refresh must prove possession of it. Null: not bound.
+   */
+  dpopJkt: text('dpop_jkt'),
 }, (t) => [
   index('sessions_user_id_idx').on(t.userId),
   index('sessions_ends_with_session_id_idx').on(t.endsWithSessionId),

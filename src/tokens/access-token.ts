@@ -14,6 +14,8 @@ interface AccessTokenClaims {
   readonly exp: number;
   /** When it was issued, in seconds since the epoch. */
   readonly iat: number;
+  /** The RFC 7638 thumbprint of the DPoP key it is bound to (`cnf.jkt`, RFC 9449 §6.1); absent for a Bearer token. */
+  readonly jkt?: string;
 }
 
 type VerifyResult =
@@ -49,15 +51,17 @@ export class AccessTokens {
 
   /**
    * Signs an access token with the current Ed25519 key: header `typ: at+jwt` and `kid`, RFC 9068 claims,
-   * and `amr` (RFC 8176, as RFC 9068 §2.2.1 allows) when the session knows how the user signed in.
+   * and `amr` (RFC 8176, as RFC 9068 §2.2.1 allows) when the session knows how the user signed in; bound to a
+   * DPoP key by `cnf.jkt` (RFC 9449 §6.1) when `jkt` is given.
    */
-  async issue(input: { userId: string; sessionId: string; clientId: string; scopes: readonly string[]; amr?: readonly string[] }) {
+  async issue(input: { userId: string; sessionId: string; clientId: string; scopes: readonly string[]; amr?: readonly string[]; jkt?: string | null }) {
     const signer = this.keys.signer(ACCESS_TOKEN_ALG);
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.settings.ttlSeconds;
     const amr = input.amr === undefined || input.amr.length === 0 ? {} : { amr: [...input.amr] };
+    const cnf = input.jkt === undefined || input.jkt === null ? {} : { cnf: { jkt: input.jkt } };
     const token = signEdDsaJwt({ alg: 'EdDSA', typ: 'at+jwt', kid: signer.kid }, {
-      sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' '), ...amr,
+      sid: input.sessionId, client_id: input.clientId, scope: input.scopes.join(' '), ...amr, ...cnf,
       iss: this.settings.issuer, aud: this.settings.audience, sub: input.userId, iat: now, exp, jti: randomUUID(),
     }, signer.privateKey);
     return { token, expiresAt: new Date(exp * 1000) };
@@ -99,12 +103,14 @@ export class AccessTokens {
         maxTokenAge: this.settings.ttlSeconds,
         requiredClaims: ['sub', 'exp', 'iat', 'jti', 'sid', 'client_id'],
       });
-      const { sub, sid, client_id: clientId, scope, exp, iat } = payload;
+      const { sub, sid, client_id: clientId, scope, exp, iat, cnf } = payload;
       if (typeof sub !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
         return INVALID;
       }
+      const jkt: unknown = (cnf as { jkt?: unknown } | undefined)?.jkt;
+      if (cnf !== undefined && typeof jkt !== 'string') return INVALID;
       const claims: AccessTokenClaims = Object.freeze({
-        sub, sid, clientId, exp, iat,
+        sub, sid, clientId, exp, iat, ...(typeof jkt === 'string' ? { jkt } : {}),
         scopes: Object.freeze(typeof scope === 'string' && scope !== '' ? scope.split(' ') : []),
       });
       this.#verified.set(token, claims);

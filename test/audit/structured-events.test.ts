@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
+import { createKey } from '../helpers/apikeys.ts';
+import { registerClient } from '../helpers/oauth.ts';
 import { LOGIN, signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 const EVENTS = /* GraphQL */ `
@@ -35,6 +37,27 @@ describe(`structured audit events (${ENGINE})`, () => {
       metadata: { revokedSessions: 1 }, detail: expect.stringContaining(user.userId),
     }]);
     expect(await events({ actorUserId: admin.userId, eventTypes: ['USER_DISABLED'] })).toHaveLength(1);
+  });
+
+  it('names the key and the app an event is about, so filtering by its id finds its whole history', async () => {
+    const user = await signUpUser(app);
+    const key = await createKey(app, user.accessToken, { scopes: [] });
+    await app.gql('mutation R($id: ID!) { rollApiKey(id: $id) { __typename } }', { id: key.id }, { bearer: user.accessToken });
+    // An admin revokes it: the event stays filed under the owner, done by the admin.
+    await app.gql('mutation R($id: ID!) { revokeApiKey(id: $id) { __typename } }', { id: key.id }, { bearer: admin.accessToken });
+    const history = await events({ targetId: key.id });
+    expect(Array.isArray(history) && history.map((event) => [event.type, event.userId, event.actor.userId])).toEqual([
+      ['api_key.revoked', user.userId, admin.userId],
+      ['api_key.rolled', user.userId, user.userId],
+      ['api_key.created', user.userId, user.userId],
+    ]);
+    expect(history).toContainEqual(expect.objectContaining({ target: { type: 'API_KEY', id: key.id }, metadata: { scopes: [], rateLimit: null, expiresAt: null } }));
+
+    const client = await registerClient(app, admin.accessToken, { public: true });
+    expect(await events({ targetId: client.clientId })).toMatchObject([{
+      type: 'oauth.client_registered', actor: { userId: admin.userId }, target: { type: 'OAUTH_CLIENT', id: client.clientId },
+      metadata: { public: true },
+    }]);
   });
 
   it('files a failed login against an existing account under that account, so filtering by it finds the attack', async () => {

@@ -39,7 +39,10 @@ export interface TestApp {
 export interface StartOptions {
   /** Extra environment for loadConfig (PUBLIC_URL and the database are set by the helper). */
   readonly env?: Record<string, string>;
-  /** Serve the database of another test app (two instances on one PostgreSQL database). */
+  /**
+   * Serve the database of another test app: two instances on one PostgreSQL database, or on PGlite (which
+   * is one process's own) two apps on the first one's handle.
+   */
   readonly sharing?: TestApp;
   /** Where the app logs; silent by default (TEST_LOG_LEVEL to see it). */
   readonly logger?: Logger;
@@ -62,7 +65,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   const loaded = loadConfig({ PUBLIC_URL: options.sharing?.config.publicUrl ?? url, PORT: String(port), ...options.env });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const config: Config = { ...loaded.config, database: fresh.config };
-  const database = await openDatabase(config.database);
+  const sharedPglite = options.sharing !== undefined && config.database.kind === 'pglite';
+  const database = sharedPglite ? options.sharing!.database : await openDatabase(config.database);
   if (options.sharing === undefined) {
     await applyMigrations(config.database, database);
     // Pre-generated keys of the production sizes, shared by this process's test apps (test/helpers/signing-keys.ts).
@@ -86,7 +90,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
       try {
         await closeServer(server);
         await app.close();
-        await database.close().catch(() => {});
+        if (!sharedPglite) await database.close().catch(() => {});
       } finally {
         if (options.sharing === undefined) await fresh.drop();
       }

@@ -35,7 +35,7 @@ export interface RegisteredClient {
 export async function registerClient(
   app: TestApp, adminToken: string, input: {
     public?: boolean; scopes?: string[]; redirectUris?: string[]; name?: string;
-    grantTypes?: string[]; requirePar?: boolean; postLogoutRedirectUris?: string[];
+    grantTypes?: string[]; requirePar?: boolean; postLogoutRedirectUris?: string[]; dpopBoundAccessTokens?: boolean;
   } = {},
 ): Promise<RegisteredClient> {
   const { public: isPublic, scopes, redirectUris: given, name, ...more } = input;
@@ -107,4 +107,26 @@ export function postForm(app: TestApp, path: string, fields: Record<string, stri
 
 export function basic(client: RegisteredClient, secret = client.clientSecret ?? ''): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` };
+}
+
+const COOKIE_LOGIN = /* GraphQL */ `
+  mutation CookieLogin($email: String!, $password: String!) {
+    login(input: { email: $email, password: $password, delivery: COOKIE }) { __typename }
+  }`;
+
+/** Signs the user in with delivery COOKIE, as a browser would; the Cookie header that carries the session. */
+export async function cookieSignIn(app: TestApp, user: { readonly email: string }, password: string): Promise<string> {
+  const login = await app.gql(COOKIE_LOGIN, { email: user.email, password });
+  return `__Host-latchkey-session=${/^__Host-latchkey-session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+}
+
+/** Opens an authorization URL with the session cookie and clicks Allow on the consent page; the answer (a redirect). */
+export async function consentOnPage(app: TestApp, cookie: string, path: string): Promise<Response> {
+  const page = await app.fetch(path, { headers: { cookie }, redirect: 'manual' });
+  if (page.status !== 200) return page;
+  const fields = Object.fromEntries([...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+  return app.fetch('/oauth/authorize', {
+    method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, action: 'allow' }).toString(),
+  });
 }

@@ -149,6 +149,9 @@ describe(`admin: OAuth clients (${ENGINE})`, () => {
     await expect(authorize(app, user.accessToken, client)).rejects.toThrow();
     expect((await app.gql(DELETE, { clientId: client.clientId }, { bearer: admin.accessToken })).body.data.deleteOAuthClient.code).toBe('NOT_FOUND');
     const events = await app.gql('query A($t: ID) { auditEvents(targetId: $t) { edges { node { eventType metadata } } } }', { t: client.clientId }, { bearer: admin.accessToken });
-    expect(events.body.data.auditEvents.edges).toEqual([{ node: { eventType: 'OAUTH_CLIENT_DELETED', metadata: { revokedGrants: 1 } } }]);
+    // The client's whole history, newest first: deleted, then registered.
+    expect(events.body.data.auditEvents.edges.map((edge: { node: { eventType: string } }) => edge.node.eventType))
+      .toEqual(['OAUTH_CLIENT_DELETED', 'OAUTH_CLIENT_REGISTERED']);
+    expect(events.body.data.auditEvents.edges[0].node.metadata).toEqual({ revokedGrants: 1 });
   });
 });

@@ -3,13 +3,8 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { authorize, clientOf, discover, INSECURE, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { authorize, clientOf, consentOnPage, cookieSignIn, discover, INSECURE, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
 import { PASSWORD, signUpAdmin, signUpUser, uniqueEmail } from '../helpers/users.ts';
-
-const COOKIE_LOGIN = /* GraphQL */ `
-  mutation CookieLogin($email: String!, $password: String!) {
-    login(input: { email: $email, password: $password, delivery: COOKIE }) { __typename }
-  }`;
 
 // Pushed Authorization Requests (RFC 9126) with oauth4webapi; the user consents on the hosted page.
 describe(`Pushed Authorization Requests, RFC 9126 (${ENGINE})`, () => {
@@ -28,8 +23,7 @@ describe(`Pushed Authorization Requests, RFC 9126 (${ENGINE})`, () => {
     strict = await registerClient(app, admin.accessToken, { requirePar: true, name: 'Strict App' });
     const user = await signUpUser(app, uniqueEmail());
     userId = user.userId;
-    const login = await app.gql(COOKIE_LOGIN, { email: user.email, password: PASSWORD });
-    cookie = `__Host-latchkey-session=${/^__Host-latchkey-session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+    cookie = await cookieSignIn(app, user, PASSWORD);
   });
   afterAll(async () => {
     await app?.close();
@@ -47,16 +41,7 @@ describe(`Pushed Authorization Requests, RFC 9126 (${ENGINE})`, () => {
   }
   const authorizePath = (target: RegisteredClient, params: Record<string, string>) =>
     `/oauth/authorize?${new URLSearchParams({ client_id: target.clientId, ...params })}`;
-  /** Opens the authorization URL with the session cookie and clicks Allow on the consent page; the redirect's Location. */
-  async function consent(path: string): Promise<Response> {
-    const page = await app.fetch(path, { headers: { cookie }, redirect: 'manual' });
-    if (page.status !== 200) return page;
-    const fields = Object.fromEntries([...(await page.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
-    return app.fetch('/oauth/authorize', {
-      method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...fields, action: 'allow' }).toString(),
-    });
-  }
+  const consent = (path: string) => consentOnPage(app, cookie, path);
 
   it('is advertised in discovery', () => {
     expect(as.pushed_authorization_request_endpoint).toBe(`${app.config.publicUrl}/oauth/par`);
