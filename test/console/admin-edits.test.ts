@@ -184,7 +184,8 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
       { input: { id: key.id, rateLimit: { limit: 5, windowSeconds: 60 } } }, { bearer: owner.accessToken });
     const { auditEvents } = await asAdmin('query A($t: ID) { auditEvents(targetId: $t, first: 50) { edges { node { type } } } }', { t: key.id });
     const types = auditEvents.edges.map((edge: { node: { type: string } }) => edge.node.type);
-    expect(types).toEqual(['api_key.updated', 'api_key.updated']);
+    // The key's whole history, newest first: since ee234c3 its creation names its target too.
+    expect(types).toEqual(['api_key.updated', 'api_key.updated', 'api_key.created']);
     await inConsole(browser, async (page) => {
       await open(page, '/audit');
       const all = await page.locator('tbody tr').count();
