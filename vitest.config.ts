@@ -16,5 +16,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker per core but one: a single worker on two cores, though most of a test's time
+    // is spent waiting (PostgreSQL, Chromium, argon2id on libuv's pool). Two halve the suite's length there.
+    maxWorkers: 2,
   },
 });

@@ -24,6 +24,9 @@ const UpdateOAuthClientInput = builder.inputType('UpdateOAuthClientInput', {
     }),
     requirePar: t.boolean({ description: 'Accept its authorization requests only through /oauth/par (RFC 9126).' }),
     postLogoutRedirectUris: t.stringList({ description: 'The whole new list of where /oauth/logout may send the browser back to; the rules of redirect URIs; at most 10.' }),
+    dpopBoundAccessTokens: t.boolean({
+      description: 'Refuse its token requests without a DPoP proof (RFC 9449 §5.2); tokens already issued keep their binding, or lack of one, until they end.',
+    }),
   }),
 });
 
@@ -98,7 +101,7 @@ const clientIdArg = { required: true, description: 'The client\'s client_id.' } 
 builder.mutationFields((t) => ({
   updateOAuthClient: t.field({
     type: OAuthClientRef,
-    description: 'Admin only: changes a client\'s name, redirect URIs, scopes, grant types, PAR requirement or post-logout redirect URIs, checked as at registration. New authorization and token requests follow at once.',
+    description: 'Admin only: changes a client\'s name, redirect URIs, scopes, grant types, PAR requirement, post-logout redirect URIs or DPoP binding, checked as at registration. New authorization and token requests follow at once.',
     authScopes: { admin: true },
     errors: { types: [NotFoundError, ValidationError], union: { name: 'UpdateOAuthClientResult', description: 'The outcome of updateOAuthClient.' } },
     args: { input: t.arg({ type: UpdateOAuthClientInput, required: true, description: 'The client and what to change.' }) },
@@ -110,6 +113,7 @@ builder.mutationFields((t) => ({
         ...(input.grantTypes == null ? {} : { grantTypes: input.grantTypes }),
         ...(input.requirePar == null ? {} : { requirePar: input.requirePar }),
         ...(input.postLogoutRedirectUris == null ? {} : { postLogoutRedirectUris: input.postLogoutRedirectUris }),
+        ...(input.dpopBoundAccessTokens == null ? {} : { dpopBoundAccessTokens: input.dpopBoundAccessTokens }),
       };
       const client = await updateClient(ctx.services.database, input.clientId, changes);
       if (client === undefined) throw new NotFoundError('The OAuth client');
@@ -118,6 +122,7 @@ builder.mutationFields((t) => ({
         metadata: {
           changed: Object.keys(changes), name: client.name, redirectUris: [...client.redirectUris], scopes: [...client.scopes],
           grantTypes: [...client.grantTypes], requirePar: client.requirePar, postLogoutRedirectUris: [...client.postLogoutRedirectUris],
+          dpopBoundAccessTokens: client.dpopBoundAccessTokens,
         },
         detail: `client ${client.clientId} changed: ${Object.keys(changes).join(', ') || 'nothing'}`,
       });

@@ -61,6 +61,8 @@ export interface ClientSettings {
   readonly grantTypes: readonly GrantType[];
   readonly requirePar: boolean;
   readonly postLogoutRedirectUris: readonly string[];
+  /** RFC 9449 §5.2 (dpop_bound_access_tokens): refuse token requests without a DPoP proof. */
+  readonly dpopBoundAccessTokens: boolean;
 }
 
 /**
@@ -97,7 +99,7 @@ export function checkClientSettings(settings: ClientSettings, isPublic: boolean)
     throw new ValidationError(`A client may only be granted ${OAUTH_SCOPES.join(', ')}; not ${unknown.join(', ')}.`, 'scopes');
   }
   return {
-    name, grantTypes, requirePar: settings.requirePar, postLogoutRedirectUris,
+    name, grantTypes, requirePar: settings.requirePar, postLogoutRedirectUris, dpopBoundAccessTokens: settings.dpopBoundAccessTokens,
     redirectUris: [...new Set(settings.redirectUris)], scopes: [...new Set(settings.scopes)],
   };
 }
@@ -127,6 +129,7 @@ export async function registerClient(database: Database, input: RegisterClientIn
     ],
     requirePar: input.requirePar ?? false,
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
   }, input.public);
   const secret = input.public ? null : randomSecret();
   const [row] = await database.db.insert(oauthClients).values({
@@ -137,7 +140,6 @@ export async function registerClient(database: Database, input: RegisterClientIn
     postLogoutRedirectUris: [...settings.postLogoutRedirectUris],
     clientId: `lk_${randomBytes(16).toString('base64url')}`,
     secretHash: secret === null ? null : hashSecret(secret),
-    dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
     createdBy: input.createdBy,
   }).returning();
   return { client: toClientRecord(row!), clientSecret: secret };

@@ -8,10 +8,12 @@ import {
 import { FIRST_PARTY_CLIENT_ID } from '../scopes.ts';
 import { findSession, listGrants, type GrantSummary } from '../sessions/find.ts';
 import type { Viewer } from '../viewer.ts';
-import { checkAuthorizationRequest, issueCode } from './authorize.ts';
+import { authorizationError, checkAuthorizationRequest, issueCode } from './authorize.ts';
+import { isStale } from './browser-sign-in.ts';
 import { recordGrant } from './grants.ts';
 import { authenticateClient, clientNames, GRANT_TYPES, listClients, registerClient, type OAuthClientRecord } from './clients.ts';
 import type { TokenResponse } from './grant-tokens.ts';
+import { resolveAuthorizationParams } from './pushed-requests.ts';
 import { authorizationCodeGrant } from './token.ts';
 
 export const OAuthGrantTypeEnum = builder.enumType('OAuthGrantType', {
@@ -76,14 +78,17 @@ const RegisterOAuthClientPayloadRef = builder.objectRef<{ client: OAuthClientRec
   });
 
 const AuthorizeOAuthClientInput = builder.inputType('AuthorizeOAuthClientInput', {
-  description: 'The parameters of the client\'s authorization request (RFC 6749 §4.1.1, RFC 7636).',
+  description: 'The parameters of the client\'s authorization request (RFC 6749 §4.1.1, RFC 7636), or its pushed request (RFC 9126 §4).',
   fields: (t) => ({
     clientId: t.string({ required: true, description: 'The client_id.' }),
-    redirectUri: t.string({ required: true, description: 'One of the client\'s registered redirect URIs, exactly.' }),
-    scope: t.string({ required: true, description: 'Space-separated, as in RFC 6749.' }),
+    requestUri: t.string({
+      description: 'The request_uri the client got from /oauth/par (RFC 9126 §4): the pushed parameters are then the request and the others here are ignored. Single use, for the same client, until it expires. Required for a client that requires PAR.',
+    }),
+    redirectUri: t.string({ description: 'One of the client\'s registered redirect URIs, exactly. Required without requestUri.' }),
+    scope: t.string({ description: 'Space-separated, as in RFC 6749. Required without requestUri.' }),
     state: t.string({ description: 'Passed back unchanged.' }),
-    codeChallenge: t.string({ required: true, description: 'The PKCE challenge: base64url SHA-256 of the verifier.' }),
-    codeChallengeMethod: t.string({ required: true, description: 'Only S256 is accepted.' }),
+    codeChallenge: t.string({ description: 'The PKCE challenge: base64url SHA-256 of the verifier. Required without requestUri.' }),
+    codeChallengeMethod: t.string({ description: 'Only S256 is accepted. Required without requestUri.' }),
     nonce: t.string({ description: 'Copied into the ID token (OpenID Connect).' }),
     dpopJkt: t.string({ description: 'dpop_jkt (RFC 9449 §10): the code is then redeemed only with a DPoP proof of the key of this RFC 7638 thumbprint.' }),
   }),
@@ -224,12 +229,17 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const { userId, sessionId } = firstPartySession(ctx.viewer);
       const issuer = ctx.services.config.publicUrl;
-      const request = await checkAuthorizationRequest(ctx.services.database, issuer, {
-        clientId: input.clientId, redirectUri: input.redirectUri, responseType: 'code', scope: input.scope, state: input.state ?? null,
-        codeChallenge: input.codeChallenge, codeChallengeMethod: input.codeChallengeMethod, nonce: input.nonce ?? null, dpopJkt: input.dpopJkt ?? null,
-      });
+      const sent = new URLSearchParams(Object.entries({
+        client_id: input.clientId, request_uri: input.requestUri, redirect_uri: input.redirectUri, response_type: 'code', scope: input.scope,
+        state: input.state, code_challenge: input.codeChallenge, code_challenge_method: input.codeChallengeMethod, nonce: input.nonce, dpop_jkt: input.dpopJkt,
+      }).flatMap(([name, value]) => (value == null ? [] : [[name, value]])));
+      const request = await checkAuthorizationRequest(ctx.services.database, issuer, await resolveAuthorizationParams(ctx.services.database, sent));
       const session = await findSession(ctx.services.database, sessionId);
       const signedIn = { userId, sessionId, authTime: session?.createdAt ?? new Date(), amr: session?.amr ?? [] };
+      // A pushed request may ask for max_age or a second factor (OIDC Core §3.1.2.1); GraphQL cannot sign the user in again.
+      if (isStale(signedIn, request) || (request.requireMfa && !signedIn.amr.includes('mfa'))) {
+        throw authorizationError(request.redirectUri, issuer, 'login_required', 'The request asks for a newer sign-in or a second factor: sign in again.', request.state);
+      }
       const redirectTo = await issueCode(ctx.services.database, issuer, signedIn, request);
       await recordGrant(ctx.services.database, userId, request, ctx.meta.ip, ctx.meta.userAgent);
       ctx.state.noStore = true;

@@ -4,7 +4,7 @@ import { hashSecret, randomSecret } from '../lib/secrets.ts';
 import { checkAuthorizationRequest, type AuthorizationParams } from './authorize.ts';
 import type { OAuthClientRecord } from './clients.ts';
 import { repeatedParameters } from './parameters.ts';
-import { REQUEST_URI_PREFIX } from './pushed-request-store.ts';
+import { REQUEST_URI_PREFIX, resolvePushedRequest } from './pushed-request-store.ts';
 import { oauthPushedRequests } from './tables.ts';
 
 /** How long a pushed request may be used: long enough to sign in (with a second factor) and consent. */
@@ -20,6 +20,15 @@ export function authorizationParamsOf(source: URLSearchParams, pushedRequestId: 
     nonce: param('nonce'), prompt: param('prompt'), maxAge: param('max_age'), acrValues: param('acr_values'), repeated, pushedRequestId,
     dpopJkt: param('dpop_jkt'),
   };
+}
+
+/**
+ * The authorization request's parameters: as sent, or with a request_uri (RFC 9126 §4) the pushed ones,
+ * by the same rules as at /oauth/authorize (resolvePushedRequest: the same client, unexpired, unused).
+ */
+export async function resolveAuthorizationParams(database: Database, sent: URLSearchParams): Promise<AuthorizationParams> {
+  const resolved = await resolvePushedRequest(database, sent);
+  return authorizationParamsOf(resolved.source, resolved.pushedRequestId);
 }
 
 /** The pushed authorization response (RFC 9126 §2.2), in its JSON member names. */

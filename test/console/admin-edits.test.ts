@@ -163,7 +163,7 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
     expect((await asAdmin('query K($id: ID!) { apiKey(id: $id) { scopes } }', { id: key.id })).apiKey.scopes).toContain('admin');
   });
 
-  it('edits an app\'s redirect URIs, refusing a bad one with the API\'s reason', async () => {
+  it('edits an app\'s redirect URIs, refusing a bad one with the API\'s reason, and makes it DPoP-bound', async () => {
     const client = await registerClient(app, admin.accessToken, { name: 'Redirect App' });
     await inConsole(browser, async (page) => {
       await open(page, `/apps/${client.clientId}`);
@@ -172,14 +172,16 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByRole('alert').filter({ hasText: 'evil.example' }).waitFor();
       await uris.fill(`https://app.example/cb ${client.redirectUri}`);
+      await page.getByLabel(/^Require DPoP proofs/).check();
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByText(/^Saved:/).waitFor();
       await ready(page);
       await checkPage(page, SCREENSHOTS, 'app-settings');
     }, state);
-    const { oauthClients } = await asAdmin('{ oauthClients(first: 100) { edges { node { clientId redirectUris } } } }');
+    const { oauthClients } = await asAdmin('{ oauthClients(first: 100) { edges { node { clientId redirectUris dpopBoundAccessTokens } } } }');
     const saved = oauthClients.edges.find((edge: { node: { clientId: string } }) => edge.node.clientId === client.clientId);
     expect(saved.node.redirectUris).toEqual(['https://app.example/cb', client.redirectUri]);
+    expect(saved.node.dpopBoundAccessTokens).toBe(true);
   });
 
   it('filters the audit log by target and by actor: only that target\'s, only that actor\'s events', async () => {
@@ -190,7 +192,6 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
       { input: { id: key.id, rateLimit: { limit: 5, windowSeconds: 60 } } }, { bearer: owner.accessToken });
     const { auditEvents } = await asAdmin('query A($t: ID) { auditEvents(targetId: $t, first: 50) { edges { node { type } } } }', { t: key.id });
     const types = auditEvents.edges.map((edge: { node: { type: string } }) => edge.node.type);
-    // The key's whole history, newest first: since ee234c3 its creation names its target too.
     expect(types).toEqual(['api_key.updated', 'api_key.updated', 'api_key.created']);
     await inConsole(browser, async (page) => {
       await open(page, '/audit');

@@ -53,12 +53,12 @@ describe(`DPoP, RFC 9449 (${ENGINE})`, () => {
 
   const dpopOf = async (client: RegisteredClient, alg = 'ES256') => oauth.DPoP(clientOf(client)[0], await oauth.generateKeyPair(alg));
 
-  /** The code flow through oauth4webapi, the code redeemed with a DPoP proof of `dpop`'s key. */
-  async function codeFlow(client: RegisteredClient, dpop: oauth.DPoPHandle, overrides: Record<string, unknown> = {}) {
+  /** The code flow through oauth4webapi, the code redeemed with a DPoP proof of `dpop`'s key (without one when undefined). */
+  async function codeFlow(client: RegisteredClient, dpop: oauth.DPoPHandle | undefined, overrides: Record<string, unknown> = {}) {
     const authorization = await authorize(app, user.accessToken, client, overrides);
     const [c, auth] = clientOf(client);
     const params = oauth.validateAuthResponse(as, c, new URL(authorization.redirectTo), authorization.state);
-    const response = await oauth.authorizationCodeGrantRequest(as, c, auth, params, client.redirectUri, authorization.verifier, { ...INSECURE, DPoP: dpop });
+    const response = await oauth.authorizationCodeGrantRequest(as, c, auth, params, client.redirectUri, authorization.verifier, { ...INSECURE, ...(dpop ? { DPoP: dpop } : {}) });
     return oauth.processAuthorizationCodeResponse(as, c, response, { expectedNonce: authorization.nonce, requireIdToken: true });
   }
   const refresh = async (client: RegisteredClient, token: string, dpop?: oauth.DPoPHandle) => {
@@ -252,6 +252,27 @@ describe(`DPoP, RFC 9449 (${ENGINE})`, () => {
     expect(tokens.token_type).toBe('dpop');
     const listed = await app.gql('{ oauthClients { edges { node { clientId dpopBoundAccessTokens } } } }', {}, { bearer: admin.accessToken });
     expect(listed.body.data.oauthClients.edges.map((e: { node: unknown }) => e.node)).toContainEqual({ clientId: bound.clientId, dpopBoundAccessTokens: true });
+  });
+
+  it('lets an admin make a client DPoP-bound and unbound again (updateOAuthClient): its next token requests follow at once', async () => {
+    const UPDATE = `mutation U($input: UpdateOAuthClientInput!) {
+      updateOAuthClient(input: $input) { __typename ... on OAuthClient { clientId dpopBoundAccessTokens } ... on Error { code } }
+    }`;
+    const setBound = async (dpopBoundAccessTokens: boolean) =>
+      (await app.gql(UPDATE, { input: { clientId: later.clientId, dpopBoundAccessTokens } }, { bearer: admin.accessToken })).body.data.updateOAuthClient;
+    const later = await registerClient(app, admin.accessToken, { name: 'Bound later' });
+    const [c, auth] = clientOf(later);
+    const withoutProof = async () => oauth.processClientCredentialsResponse(as, c, await oauth.clientCredentialsGrantRequest(as, c, auth, { scope: 'email' }, INSECURE));
+    expect((await withoutProof()).token_type).toBe('bearer');
+
+    expect(await setBound(true)).toEqual({ __typename: 'OAuthClient', clientId: later.clientId, dpopBoundAccessTokens: true });
+    await expect(withoutProof()).rejects.toMatchObject({ error: 'invalid_dpop_proof', status: 400 });
+    await expect(codeFlow(later, undefined)).rejects.toMatchObject({ error: 'invalid_dpop_proof' });
+    const bound = await codeFlow(later, await dpopOf(later));
+    expect(bound.token_type).toBe('dpop');
+
+    expect(await setBound(false)).toEqual({ __typename: 'OAuthClient', clientId: later.clientId, dpopBoundAccessTokens: false });
+    expect((await withoutProof()).token_type).toBe('bearer');
   });
 
   describe('proofs built wrong on purpose (with jose)', () => {

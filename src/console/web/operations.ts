@@ -21,7 +21,7 @@ export const CLIENTS = `query ConsoleClients($after: String) {
 
 export const CLIENT = `query ConsoleClient($clientId: String!, $after: String) {
   oauthClient(clientId: $clientId) {
-    id clientId name public redirectUris postLogoutRedirectUris scopes grantTypes requirePar createdAt
+    id clientId name public redirectUris postLogoutRedirectUris scopes grantTypes requirePar dpopBoundAccessTokens createdAt
     grants(first: 50, after: $after) {
       edges { node { userId user { id email } scopes offlineAccess createdAt lastUsedAt } }
       pageInfo { hasNextPage endCursor }

@@ -19,7 +19,7 @@ interface Grant {
 }
 interface Client {
   id: string; clientId: string; name: string; public: boolean; redirectUris: string[]; postLogoutRedirectUris: string[];
-  scopes: string[]; grantTypes: string[]; requirePar: boolean; createdAt: string;
+  scopes: string[]; grantTypes: string[]; requirePar: boolean; dpopBoundAccessTokens: boolean; createdAt: string;
   grants: { edges: { node: Grant }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 }
 
@@ -75,6 +75,7 @@ function settingsForm(client: Client, status: HTMLElement, saved: () => void): H
   const grantTypes = GRANT_TYPES.map(([value]) => checkbox('edit-grant', value, client.grantTypes.includes(value),
     client.public && value === 'CLIENT_CREDENTIALS'));
   const requirePar = checkbox('edit-par', 'yes', client.requirePar);
+  const dpopBound = checkbox('edit-dpop', 'yes', client.dpopBoundAccessTokens);
   const form = h('form', { class: 'card', 'aria-labelledby': 'settings-h' },
     h('h2', { id: 'settings-h' }, 'Settings'),
     field('Name', name, 'What users see on the consent page.'),
@@ -83,12 +84,14 @@ function settingsForm(client: Client, status: HTMLElement, saved: () => void): H
     h('fieldset', {}, h('legend', {}, 'The most a user can grant it'), scopes.map((box) => checkRow(box, box.value))),
     h('fieldset', {}, h('legend', {}, 'Grant types'), grantTypes.map((box, i) => checkRow(box, GRANT_TYPES[i]![1]))),
     checkRow(requirePar, 'Require pushed authorization requests (PAR, RFC 9126)'),
+    checkRow(dpopBound, 'Require DPoP proofs at the token endpoint (sender-constrained tokens, RFC 9449)'),
     h('button', { type: 'submit', class: 'primary' }, 'Save settings'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const input = {
       clientId: client.clientId, name: name.value, redirectUris: words(redirects.value), postLogoutRedirectUris: words(logouts.value),
       scopes: checkedValues(scopes), grantTypes: checkedValues(grantTypes), requirePar: requirePar.checked,
+      dpopBoundAccessTokens: dpopBound.checked,
     };
     void saveChange(status, UPDATE_CLIENT, { input }, 'updateOAuthClient', 'OAuthClient').then((done) => {
       if (done) saved();
