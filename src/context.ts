@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
+import { findPendingEmails } from './accounts/email-tokens.ts';
 import type { UserRecord } from './accounts/users.ts';
 import type { RequestMeta } from './audit/record.ts';
 import { clientAddress } from './http/client-address.ts';
@@ -15,7 +16,11 @@ export interface Context {
   readonly services: Services;
   readonly meta: RequestMeta;
   readonly state: RequestState;
-  readonly loaders: { readonly users: DataLoader<string, UserRecord | undefined> };
+  readonly loaders: {
+    readonly users: DataLoader<string, UserRecord | undefined>;
+    /** User.pendingEmail for a whole page of accounts in one query. */
+    readonly pendingEmails: DataLoader<string, { email: string; expiresAt: Date } | null>;
+  };
   /** The account behind the credential, loaded once per request; null when anonymous. */
   currentUser(): Promise<UserRecord | null>;
   /**
@@ -44,7 +49,7 @@ export async function buildContext(services: Services, initial: ServerContext): 
     services,
     meta,
     state,
-    loaders: { users },
+    loaders: { users, pendingEmails: new DataLoader((ids: readonly string[]) => findPendingEmails(services.database, ids)) },
     currentUser: () => {
       user ??= viewer.credential === 'ANONYMOUS' ? Promise.resolve(null) : users.load(viewer.userId).then((u) => u ?? null);
       return user;

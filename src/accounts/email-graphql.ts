@@ -3,7 +3,6 @@ import { EmailTakenError, InvalidTokenError, RateLimitedError, ReauthenticationR
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { hasSession } from '../viewer.ts';
 import { confirmEmailChange } from './confirm-email-change.ts';
-import { findPendingEmail } from './email-tokens.ts';
 import { UserRef } from './graphql.ts';
 import { requestEmailChange } from './request-email-change.ts';
 import type { UserRecord } from './users.ts';
@@ -13,7 +12,7 @@ builder.objectField(UserRef, 'pendingEmail', (t) =>
     nullable: true,
     description:
       'The address a requested change (requestEmailChange) waits to be confirmed at, through the link mailed there; null when none is pending or its link expired. `email` stays the sign-in address until confirmEmailChange.',
-    resolve: async (user, _args, ctx) => (await findPendingEmail(ctx.services.database, user.id))?.email ?? null,
+    resolve: async (user, _args, ctx) => (await ctx.loaders.pendingEmails.load(user.id))?.email ?? null,
   }),
 );
 

@@ -68,6 +68,17 @@ export async function findPendingEmail(database: Database, userId: string): Prom
   return row === undefined ? null : { email: row.email, expiresAt: new Date(row.expires_at) };
 }
 
+/** The pending addresses of these accounts, in the order asked, null where none (for DataLoader): one query for a page. */
+export async function findPendingEmails(database: Database, userIds: readonly string[]): Promise<({ email: string; expiresAt: Date } | null)[]> {
+  if (userIds.length === 0) return [];
+  const rows = await database.rows<{ user_id: string; email: string; expires_at: Date | string }>(sql`
+    select distinct on (user_id) user_id, email, expires_at from ${emailTokens}
+    where user_id in (${sql.join(userIds.map((id) => sql`${id}::uuid`), sql`, `)}) and purpose = 'change_email' and used_at is null and expires_at > now()
+    order by user_id, created_at desc`);
+  const byUser = new Map(rows.map((row) => [row.user_id, { email: row.email, expiresAt: new Date(row.expires_at) }]));
+  return userIds.map((id) => byUser.get(id) ?? null);
+}
+
 async function issue(database: Database, purpose: EmailTokenPurpose, account: SQL): Promise<IssuedEmailToken | null> {
   const token = randomSecret();
   const lifetime = `${EMAIL_TOKEN_LIFETIME_MS[purpose]} milliseconds`;

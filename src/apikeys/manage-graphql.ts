@@ -4,13 +4,13 @@ import { requireRecentVerification } from '../factors/step-up.ts';
 import { auditAction } from '../graphql/audit-action.ts';
 import { builder } from '../graphql/builder.ts';
 import { isUuid } from '../lib/secrets.ts';
-import { grantableScopes } from '../scopes.ts';
 import { ApiKeyEnvironmentEnum, ApiKeyRef, canSee, RateLimitInput } from './graphql.ts';
 import { issueKey, validateKeyInput, type IssuedKey } from './issue.ts';
 import type { ApiKeyRecord } from './key.ts';
 import { findKey, MAX_ROLL_OVERLAP_SECONDS, revokeKey, rollKey } from './manage.ts';
 import { ownerDisabled } from './owner-disabled.ts';
 import { countRefusal } from './refusals.ts';
+import { grantableBy } from './scopes-graphql.ts';
 import type { KeyRefusal } from './verify.ts';
 
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
@@ -88,7 +88,7 @@ builder.mutationFields((t) => ({
       const user = await ctx.currentUser();
       if (user === null) throw new NotFoundError('The account');
       // A key never holds more than its owner, nor more than the key that creates it.
-      const grantable = grantableScopes(user.roles).filter((scope) => ctx.viewer.credential !== 'API_KEY' || ctx.viewer.scopes.includes(scope));
+      const grantable = grantableBy(ctx, user.roles);
       const valid = validateKeyInput({
         ownerId: user.id, name: input.name, scopes: input.scopes ?? [], environment: input.environment === 'TEST' ? 'test' : 'live',
         expiresAt: input.expiresAt ?? null, rateLimit: input.rateLimit ?? null,

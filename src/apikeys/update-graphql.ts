@@ -3,8 +3,8 @@ import { requireRecentVerification } from '../factors/step-up.ts';
 import { builder } from '../graphql/builder.ts';
 import { NotFoundError, ReauthenticationRequiredError, ValidationError } from '../errors.ts';
 import { isUuid } from '../lib/secrets.ts';
-import { grantableScopes } from '../scopes.ts';
 import { ApiKeyRef, canSee, RateLimitInput } from './graphql.ts';
+import { grantableBy } from './scopes-graphql.ts';
 import { findKey } from './manage.ts';
 import { updateKey, type KeyChanges } from './update.ts';
 
@@ -37,7 +37,7 @@ builder.mutationField('updateApiKey', (t) =>
       const owner = await ctx.loaders.users.load(key.ownerId);
       if (owner === undefined) throw new NotFoundError('The API key');
       // A key never holds more than its owner, nor more than the key that changes it.
-      const grantable = grantableScopes(owner.roles).filter((scope) => ctx.viewer.credential !== 'API_KEY' || ctx.viewer.scopes.includes(scope));
+      const grantable = grantableBy(ctx, owner.roles);
       const changes: KeyChanges = {
         ...(input.name == null ? {} : { name: input.name }),
         ...(input.scopes == null ? {} : { scopes: input.scopes }),

@@ -22,6 +22,7 @@ import '../accounts/admin-graphql.ts';
 import '../sessions/admin-graphql.ts';
 import '../apikeys/admin-graphql.ts';
 import '../apikeys/update-graphql.ts';
+import '../apikeys/scopes-graphql.ts';
 import '../apikeys/series-graphql.ts';
 import '../audit/structured-graphql.ts';
 import '../oauth/admin-graphql.ts';

@@ -10,18 +10,22 @@ export type ClientChanges = Partial<ClientSettings>;
 
 /**
  * Changes a client's settings, checked as a whole by the rules of registration (checkClientSettings);
- * undefined when unknown. New authorization and token requests follow at once.
+ * undefined when unknown. New authorization and token requests follow at once. The row is locked from
+ * the read to the write, so two admins changing different settings at once never store a combination
+ * that was not checked as a whole: the second waits, and is checked against the first's result.
  */
 export async function updateClient(database: Database, clientId: string, changes: ClientChanges): Promise<OAuthClientRecord | undefined> {
-  const current = await findClient(database, clientId);
-  if (current === undefined) return undefined;
   const given = (Object.keys(changes) as (keyof ClientSettings)[]).filter((name) => changes[name] !== undefined);
-  if (given.length === 0) return current;
-  const settings = checkClientSettings({ ...current, ...Object.fromEntries(given.map((name) => [name, changes[name]])) }, current.public);
-  // Only the columns given are written, so that two admins changing different settings keep both changes.
-  const columns = Object.fromEntries(given.map((name) => [name, settings[name]]));
-  const [row] = await database.db.update(oauthClients).set(columns).where(eq(oauthClients.clientId, clientId)).returning();
-  return row === undefined ? undefined : toClientRecord(row);
+  if (given.length === 0) return findClient(database, clientId);
+  return database.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(oauthClients).where(eq(oauthClients.clientId, clientId)).for('update');
+    if (row === undefined) return undefined;
+    const current = toClientRecord(row);
+    const settings = checkClientSettings({ ...current, ...Object.fromEntries(given.map((name) => [name, changes[name]])) }, current.public);
+    const columns = Object.fromEntries(given.map((name) => [name, settings[name]]));
+    const [updated] = await tx.update(oauthClients).set(columns).where(eq(oauthClients.clientId, clientId)).returning();
+    return toClientRecord(updated!);
+  });
 }
 
 /**

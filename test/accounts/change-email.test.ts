@@ -1,3 +1,5 @@
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation } from '../../src/db/unique-violation.ts';
@@ -6,7 +8,7 @@ import { ENGINE } from '../helpers/database.ts';
 import { REAUTHENTICATE } from '../helpers/factors.ts';
 import { linkIn, startMailbox, type Mailbox } from '../helpers/mailbox.ts';
 import { REQUEST_PASSWORD_RESET, VERIFY_EMAIL } from '../helpers/recovery.ts';
-import { LOGIN, PASSWORD, signUpUser, uniqueEmail, type SignedUp } from '../helpers/users.ts';
+import { LOGIN, PASSWORD, signUpAdmin, signUpUser, uniqueEmail, type SignedUp } from '../helpers/users.ts';
 
 // Changing the sign-in address (issue #18's step-up list): requestEmailChange mails a link to the new
 // address, confirmEmailChange (or the /confirm-email-change page) moves the account there. Mail goes
@@ -285,6 +287,35 @@ describe(`changing the sign-in address (${ENGINE})`, () => {
     const refused = await request(user, uniqueEmail('budget5'));
     expect(refused).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED' });
     expect(refused.retryAfterSeconds).toBeGreaterThan(3500);
+  });
+
+  it('answers a page of accounts\' pending addresses with one query, however long the page', async ({ onTestFinished }) => {
+    // The server reports every statement it sends as an OpenTelemetry span (src/db/client.ts); counted here in memory.
+    const statements = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(statements)] }));
+    onTestFinished(() => trace.disable());
+    const admin = await signUpAdmin(app);
+    const tag = uniqueEmail('page').split('@')[0]!;
+    const accounts = [];
+    for (let i = 0; i < 20; i += 1) accounts.push(await signUpUser(app, uniqueEmail(tag)));
+    const pending = new Map<string, string | null>(accounts.map((account) => [account.email, null]));
+    for (const account of accounts.filter((_, i) => i % 3 === 0)) {
+      const newEmail = uniqueEmail('moved');
+      expect((await request(account, newEmail)).__typename).toBe('EmailChangeRequested');
+      pending.set(account.email, newEmail);
+    }
+    const PAGE = 'query P($first: Int, $q: String) { users(first: $first, emailContains: $q) { edges { node { email pendingEmail } } } }';
+    const pendingLookups = () => statements.getFinishedSpans()
+      .filter((span) => /^\s*select\b[\s\S]*'change_email'/i.test(String(span.attributes['db.query.text'] ?? ''))).length;
+    for (const first of [5, 20]) {
+      statements.reset();
+      const { body } = await app.gql(PAGE, { first, q: tag }, { bearer: admin.accessToken, ...from });
+      const nodes = body.data.users.edges.map((edge: { node: { email: string; pendingEmail: string | null } }) => edge.node);
+      expect(nodes).toHaveLength(first);
+      for (const node of nodes) expect(node.pendingEmail).toBe(pending.get(node.email));
+      expect(pendingLookups()).toBe(1);
+    }
+    expect([...pending.values()].filter((email) => email !== null)).toHaveLength(7);
   });
 });
 

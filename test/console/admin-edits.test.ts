@@ -121,6 +121,12 @@ describeWithBrowser(`the admin console's changes in Chromium (${ENGINE})`, () =>
     const expiry = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 30 * 86_400_000).toISOString();
     await inConsole(browser, async (page) => {
       await open(page, `/keys/${key.id}`);
+      // The form offers what the API says this key may be given: a plain user's key, so no admin.
+      const { apiKey: offered } = await asAdmin('query K($id: ID!) { apiKey(id: $id) { grantableScopes { name } } }', { id: key.id });
+      const boxes = page.locator('input[name="key-scope"]');
+      expect(await boxes.evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value)))
+        .toEqual(offered.grantableScopes.map((scope: { name: string }) => scope.name));
+      expect(await boxes.evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).not.toContain('admin');
       await page.getByLabel('Rate limit (requests)').fill('2');
       await page.getByLabel('Per window of (seconds)').fill('3600');
       await page.getByLabel('Expires (UTC)').fill(expiry.slice(0, 16));

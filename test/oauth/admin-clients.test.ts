@@ -89,6 +89,26 @@ describe(`admin: OAuth clients (${ENGINE})`, () => {
     await expect(authorize(app, user.accessToken, client)).resolves.toMatchObject({ redirectTo: expect.stringContaining('code=') });
   });
 
+  it('two admins changing different settings at once never store a combination that was not checked as a whole', async () => {
+    const FIELDS = 'mutation U($input: UpdateOAuthClientInput!) { updateOAuthClient(input: $input) { __typename ... on OAuthClient { grantTypes redirectUris } ... on ValidationError { code field } } }';
+    const CLIENT = 'query C($clientId: String!) { oauthClient(clientId: $clientId) { grantTypes redirectUris } }';
+    // Each change is valid alone; together they are a code-flow client without a redirect URI.
+    for (let round = 0; round < 5; round += 1) {
+      const client = await registerClient(app, admin.accessToken, { public: true, grantTypes: ['DEVICE_CODE'] });
+      const change = async (input: Record<string, unknown>) =>
+        (await app.gql(FIELDS, { input: { clientId: client.clientId, ...input } }, { bearer: admin.accessToken })).body.data.updateOAuthClient;
+      const answers = await Promise.all([change({ redirectUris: [] }), change({ grantTypes: ['AUTHORIZATION_CODE'] })]);
+      const kinds = answers.map((answer: { __typename: string }) => answer.__typename).sort();
+      expect(kinds).toEqual(['OAuthClient', 'ValidationError']);
+      expect(answers.find((answer: { __typename: string }) => answer.__typename === 'ValidationError'))
+        .toMatchObject({ code: 'VALIDATION_FAILED', field: 'redirectUris' });
+      const stored = (await app.gql(CLIENT, { clientId: client.clientId }, { bearer: admin.accessToken })).body.data.oauthClient;
+      expect(stored).toEqual(answers[0].__typename === 'OAuthClient'
+        ? { grantTypes: ['DEVICE_CODE'], redirectUris: [] }
+        : { grantTypes: ['AUTHORIZATION_CODE'], redirectUris: [client.redirectUri] });
+    }
+  });
+
   it('lists every account\'s live grant to a client, one per account, newest first, paged; an admin ends one', async () => {
     const client = await registerClient(app, admin.accessToken, { scopes: ['openid', 'profile', 'email', 'offline_access'] });
     const as = await discover(app);

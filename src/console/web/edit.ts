@@ -7,9 +7,12 @@ export function checkbox(name: string, value: string, checked: boolean, disabled
   return h('input', { type: 'checkbox', name, value, id: `${name}-${value}`.replace(/[^\w-]/g, '-'), checked, disabled });
 }
 
-/** A checkbox with its label, in the layout of the console's forms. */
-export function checkRow(box: HTMLInputElement, label: string): HTMLElement {
-  return h('div', { class: 'check' }, box, h('label', { for: box.id }, label));
+/** A checkbox with its label (and a help text that describes it), in the layout of the console's forms. */
+export function checkRow(box: HTMLInputElement, label: string, help?: string): HTMLElement {
+  const helpId = help === undefined ? undefined : `${box.id}-help`;
+  if (helpId !== undefined) box.setAttribute('aria-describedby', helpId);
+  return h('div', { class: 'check' }, box, h('label', { for: box.id }, label),
+    help === undefined ? null : h('span', { class: 'help', id: helpId }, help));
 }
 
 /** The values of the checked boxes. */

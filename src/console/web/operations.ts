@@ -65,6 +65,7 @@ export const KEY = `query ConsoleKey($id: ID!, $from: DateTime!, $to: DateTime!,
     id name start environment scopes createdAt expiresAt lastUsedAt revokedAt
     rateLimit { limit windowSeconds }
     owner { id email }
+    grantableScopes { name description }
     usage(from: $from, to: $to, granularity: $granularity) { start requests rateLimited errors }
   }
 }`;

@@ -2,9 +2,6 @@ import { field, h } from '../dom.ts';
 import { checkbox, checkedValues, checkRow, saveChange } from '../edit.ts';
 import { UPDATE_KEY } from '../operations.ts';
 
-/** What a key can hold (src/scopes.ts); the API refuses what the owner may not hand on. */
-const KEY_SCOPES = ['apikeys:manage', 'apikeys:verify', 'sessions:manage', 'openid', 'profile', 'email', 'admin'] as const;
-
 /** What the form shows of a key (ConsoleKey). */
 export interface KeySettings {
   readonly id: string;
@@ -12,6 +9,8 @@ export interface KeySettings {
   readonly scopes: readonly string[];
   readonly rateLimit: { readonly limit: number; readonly windowSeconds: number } | null;
   readonly expiresAt: string | null;
+  /** What the API says this key may be given (ApiKey.grantableScopes). */
+  readonly grantableScopes: readonly { readonly name: string; readonly description: string }[];
 }
 
 /**
@@ -20,7 +19,9 @@ export interface KeySettings {
  */
 export function keySettingsForm(key: KeySettings, status: HTMLElement, saved: () => void): HTMLFormElement {
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: key.name });
-  const scopes = [...new Set([...KEY_SCOPES, ...key.scopes])].map((scope) => checkbox('key-scope', scope, key.scopes.includes(scope)));
+  // A scope the key holds but may no longer be given (its owner lost it) stays shown, so that it can be taken away.
+  const offered = new Map(key.grantableScopes.map((scope) => [scope.name, scope.description]));
+  const scopes = [...new Set([...offered.keys(), ...key.scopes])].map((scope) => checkbox('key-scope', scope, key.scopes.includes(scope)));
   const limit = h('input', { type: 'number', name: 'limit', min: 1, max: 1_000_000, step: 1, value: key.rateLimit?.limit ?? '' });
   const windowSeconds = h('input', { type: 'number', name: 'windowSeconds', min: 1, max: 86_400, step: 1, value: key.rateLimit?.windowSeconds ?? 60 });
   // datetime-local shows minutes; the API's ISO instant is UTC, so its first 16 characters are the same minute.
@@ -29,7 +30,7 @@ export function keySettingsForm(key: KeySettings, status: HTMLElement, saved: ()
   const form = h('form', { class: 'card', 'aria-labelledby': 'key-settings-h' },
     h('h2', { id: 'key-settings-h' }, 'Settings'),
     field('Key name', name),
-    h('fieldset', {}, h('legend', {}, 'Scopes'), scopes.map((box) => checkRow(box, box.value))),
+    h('fieldset', {}, h('legend', {}, 'Scopes'), scopes.map((box) => checkRow(box, box.value, offered.get(box.value) ?? 'Its owner may no longer grant it: clear it to take it away.'))),
     h('div', { class: 'filters' },
       field('Rate limit (requests)', limit, 'Empty: unlimited.'),
       field('Per window of (seconds)', windowSeconds, '1 to 86,400.')),

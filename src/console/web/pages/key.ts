@@ -14,6 +14,7 @@ interface Key {
   createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null;
   rateLimit: { limit: number; windowSeconds: number } | null;
   owner: { id: string; email: string };
+  grantableScopes: { name: string; description: string }[];
   usage: Bucket[];
 }
 
