@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { UserDirectory } from './accounts/directory.ts';
-import { RecoveryLimits } from './accounts/recovery-limits.ts';
-import { AddressThrottle } from './accounts/throttle.ts';
+import { MailBudgets } from './accounts/mail-budgets.ts';
+import { SignInBudget } from './accounts/sign-in-budget.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './apikeys/rate-limit.ts';
 import { RateLimitAudit } from './apikeys/rate-limit-audit.ts';
 import { UsageRecorder } from './apikeys/usage.ts';
@@ -42,9 +42,9 @@ export interface Services {
   readonly revokedSessions: RevokedSessions;
   readonly revoker: SessionRevoker;
   readonly cookieSessions: CookieSessions;
-  readonly addressThrottle: AddressThrottle;
+  readonly signInBudget: SignInBudget;
   /** Budgets for password-reset and verification mails. */
-  readonly recoveryLimits: RecoveryLimits;
+  readonly mailBudgets: MailBudgets;
   readonly mail: Mailer;
   /** Derives refresh-token successors (see sessions/refresh.ts). */
   readonly refreshKey: Buffer;
@@ -55,7 +55,7 @@ export interface Services {
   /** Samples api_key.rate_limited audit events: one per key per minute. */
   readonly rateLimitAudit: RateLimitAudit;
   /** Sign-ins through upstream providers started per client address. */
-  readonly socialLoginStarts: Budget;
+  readonly upstreamStarts: Budget;
   /** Passwordless passkey sign-ins started per client address (anyone may start one). */
   readonly passkeyStarts: Budget;
   /** Wrong device user codes per user (RFC 8628 §5.1: user codes are short, so guesses are counted). */
@@ -96,15 +96,15 @@ export async function createServices(config: Config, database: Database, logger:
     revokedSessions,
     revoker: new SessionRevoker(database, invalidations),
     cookieSessions: new CookieSessions(database, revokedSessions),
-    addressThrottle: new AddressThrottle(budgets),
-    recoveryLimits: new RecoveryLimits(budgets),
+    signInBudget: new SignInBudget(budgets),
+    mailBudgets: new MailBudgets(budgets),
     mail: await Mailer.create(config, database, logger),
     refreshKey: await loadServerSecret(database, 'refresh-successor'),
     apiKeys: new ApiKeyVerifier(database, invalidations, (hit) => metrics.cacheLookups.inc({ cache: 'api_key', result: hit ? 'hit' : 'miss' })),
     rateLimiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
     usage: new UsageRecorder(database, logger, config.usageFlushSeconds * 1000),
     rateLimitAudit: new RateLimitAudit(database),
-    socialLoginStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
+    upstreamStarts: budgets('social-starts-per-address', STARTS_PER_ADDRESS, STARTS_WINDOW_SECONDS),
     passkeyStarts: budgets('passkey-starts-per-address', PASSKEY_STARTS_PER_ADDRESS, PASSKEY_STARTS_WINDOW_SECONDS),
     deviceCodeAttempts: budgets('device-user-code-misses-per-user', DEVICE_CODE_MISSES, DEVICE_CODE_MISS_WINDOW_SECONDS),
     janitor: new Janitor(database, logger),

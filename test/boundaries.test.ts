@@ -103,7 +103,7 @@ function isEdge(path: string): boolean {
   const [folder] = path.split('/');
   return ['graphql', 'http', 'observability', 'pages', 'console'].includes(folder!)
     || ['app.ts', 'context.ts', 'main.ts'].includes(path)
-    || /(^|\/)([a-z]+-)?graphql\.ts$/.test(path)
+    || /(^|\/)([a-z]+-)*graphql\.ts$/.test(path)
     || /(^|\/)routes\.ts$|-route\.ts$/.test(path);
 }
 
@@ -139,7 +139,7 @@ describe('the edges', () => {
 
   it('recognise an edge and a use case', () => {
     expect(isEdge('accounts/graphql.ts')).toBe(true);
-    expect(isEdge('accounts/recovery-graphql.ts')).toBe(true);
+    expect(isEdge('accounts/password-reset-graphql.ts')).toBe(true);
     expect(isEdge('oauth/routes.ts')).toBe(true);
     expect(isEdge('pages/reset-password.ts')).toBe(true);
     expect(isEdge('accounts/sign-up.ts')).toBe(false);

@@ -4,7 +4,7 @@ import { InvalidCredentialsError, ValidationError } from '../errors.ts';
 import { claimAttempt } from './login.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './password.ts';
 import { users } from './tables.ts';
-import type { AddressThrottle } from './throttle.ts';
+import type { SignInBudget } from './sign-in-budget.ts';
 
 export interface ChangePasswordInput {
   readonly userId: string;
@@ -17,17 +17,17 @@ export interface ChangePasswordInput {
  * Replaces a password after checking the current one, throttled like a login. The caller ends the
  * account's other sessions.
  */
-export async function changePassword(database: Database, throttle: AddressThrottle, input: ChangePasswordInput): Promise<void> {
+export async function changePassword(database: Database, budget: SignInBudget, input: ChangePasswordInput): Promise<void> {
   const [current] = await database.db.select({ email: users.email }).from(users).where(eq(users.id, input.userId));
   if (current === undefined) throw new InvalidCredentialsError();
   const problem = passwordProblem(input.newPassword, current.email);
   if (problem !== null) throw new ValidationError(problem, 'newPassword');
-  await throttle.take(input.ip);
+  await budget.take(input.ip);
   const user = await claimAttempt(database, current.email);
   if (user?.passwordHash == null || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
     throw new InvalidCredentialsError();
   }
-  await throttle.giveBack(input.ip);
+  await budget.giveBack(input.ip);
   await database.db.update(users)
     .set({ passwordHash: await hashPassword(input.newPassword), failedLogins: 0, lastFailedLoginAt: null })
     .where(eq(users.id, input.userId));

@@ -1,11 +1,15 @@
+import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
 import { EmailTakenError, InvalidTokenError, RateLimitedError, ReauthenticationRequiredError, ValidationError } from '../errors.ts';
 import { requireRecentVerification } from '../factors/step-up.ts';
 import { hasSession } from '../viewer.ts';
 import { confirmEmailChange } from './confirm-email-change.ts';
 import { UserRef } from './graphql.ts';
+import { accepted, RequestAcceptedPayloadRef } from './request-accepted-graphql.ts';
 import { requestEmailChange } from './request-email-change.ts';
+import { requestEmailVerification } from './request-email-verification.ts';
 import type { UserRecord } from './users.ts';
+import { confirmEmail } from './verify-email.ts';
 
 builder.objectField(UserRef, 'pendingEmail', (t) =>
   t.string({
@@ -82,6 +86,45 @@ builder.mutationField('confirmEmailChange', (t) =>
       ctx.claimCredentialCheck();
       const caller = hasSession(ctx.viewer) ? { userId: ctx.viewer.userId, sessionId: ctx.viewer.sessionId } : null;
       return confirmEmailChange(ctx.services, { token: input.token, caller }, ctx.meta);
+    },
+  }),
+);
+
+const VerifyEmailInput = builder.inputType('VerifyEmailInput', {
+  description: 'The token of a verification link.',
+  fields: (t) => ({
+    token: t.string({ required: true, description: 'The `token` parameter of the link in the verification mail.' }),
+  }),
+});
+
+builder.mutationField('requestEmailVerification', (t) =>
+  t.field({
+    type: RequestAcceptedPayloadRef,
+    description: 'Mails the signed-in user a link that proves their address.',
+    authScopes: { signedIn: true },
+    errors: {
+      types: [RateLimitedError],
+      union: { name: 'RequestEmailVerificationResult', description: 'The outcome of requestEmailVerification.' },
+    },
+    resolve: async (_root, _args, ctx) => {
+      const user = await ctx.currentUser();
+      if (user === null) throw new Error('a signed-in viewer without an account');
+      await requestEmailVerification(ctx.services, user);
+      await recordRequestEvent(ctx.services.database, ctx.meta, 'email.verification_requested', user.id);
+      return accepted;
+    },
+  }),
+);
+
+builder.mutationField('verifyEmail', (t) =>
+  t.field({
+    type: UserRef,
+    description: 'Proves the address with the token of a verification link; the link works once, for 24 hours.',
+    errors: { types: [InvalidTokenError], union: { name: 'VerifyEmailResult', description: 'The outcome of verifyEmail.' } },
+    args: { input: t.arg({ type: VerifyEmailInput, required: true, description: 'The token.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      ctx.claimCredentialCheck();
+      return confirmEmail(ctx.services, input.token, ctx.meta);
     },
   }),
 );

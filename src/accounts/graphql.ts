@@ -93,7 +93,7 @@ builder.mutationField('login', (t) =>
       ctx.claimCredentialCheck();
       try {
         const { database } = ctx.services;
-        const user = await login(database, ctx.services.addressThrottle, { ...input, ip: ctx.meta.ip, secondFactorPending: secondFactorPending(database) });
+        const user = await login(database, ctx.services.signInBudget, { ...input, ip: ctx.meta.ip, secondFactorPending: secondFactorPending(database) });
         if (ctx.services.config.requireVerifiedEmail && !user.emailVerified) {
           await recordRequestEvent(ctx.services.database, ctx.meta, 'login.unverified', user.id);
           throw await refuseUnverified(ctx.services, user);
@@ -143,7 +143,7 @@ builder.mutationField('changePassword', (t) =>
       const { viewer, services } = ctx;
       if (!isSignedIn(viewer)) throw new InvalidCredentialsError();
       ctx.claimCredentialCheck();
-      await changePassword(services.database, services.addressThrottle, { ...input, userId: viewer.userId, ip: ctx.meta.ip });
+      await changePassword(services.database, services.signInBudget, { ...input, userId: viewer.userId, ip: ctx.meta.ip });
       const revokedSessions = await services.revoker.revokeAll(viewer.userId, hasSession(viewer) ? viewer.sessionId : undefined);
       await recordRequestEvent(ctx.services.database, ctx.meta, 'password.changed', viewer.userId, `${revokedSessions} other sessions ended`);
       return { revokedSessions };

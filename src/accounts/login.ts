@@ -4,7 +4,7 @@ import { AccountDisabledError, InvalidCredentialsError, RateLimitedError, Valida
 import { normalizeEmail } from './email.ts';
 import { dummyPasswordHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './password.ts';
 import { users } from './tables.ts';
-import { ACCOUNT_BASE_DELAY_SECONDS, ACCOUNT_FREE_FAILURES, ACCOUNT_MAX_DELAY_SECONDS, accountDelaySeconds, type AddressThrottle } from './throttle.ts';
+import { ACCOUNT_BASE_DELAY_SECONDS, ACCOUNT_FREE_FAILURES, ACCOUNT_MAX_DELAY_SECONDS, accountDelaySeconds, type SignInBudget } from './sign-in-budget.ts';
 import { toUserRecord, type UserRecord } from './users.ts';
 
 export interface LoginInput {
@@ -24,11 +24,11 @@ export interface LoginInput {
  * address and per account before the hash is checked; a success resets the account's count and
  * rehashes a password stored with outdated parameters.
  */
-export async function login(database: Database, throttle: AddressThrottle, input: LoginInput): Promise<UserRecord> {
+export async function login(database: Database, budget: SignInBudget, input: LoginInput): Promise<UserRecord> {
   const email = normalizeEmail(input.email);
   if (email === null) throw new ValidationError('That is not an email address.', 'email');
   if (input.password.length > PASSWORD_MAX_LENGTH * 4) throw new InvalidCredentialsError();
-  await throttle.take(input.ip);
+  await budget.take(input.ip);
   const user = await claimAttempt(database, email);
   if (user === undefined) {
     await verifyPassword(await dummyPasswordHash(), input.password);
@@ -36,7 +36,7 @@ export async function login(database: Database, throttle: AddressThrottle, input
   }
   const ok = user.passwordHash !== null && (await verifyPassword(user.passwordHash, input.password));
   if (!ok) throw new WrongPasswordError(user.id);
-  await throttle.giveBack(input.ip);
+  await budget.giveBack(input.ip);
   // Said only after the password was right: a guesser learns nothing about the account.
   if (user.disabledAt !== null) throw new AccountDisabledError();
   const pending = (await input.secondFactorPending?.(user.id)) ?? false;
@@ -72,7 +72,7 @@ export function claimAttempt(database: Database, email: string) {
   return claimAttemptWhere(database, sql`lower(${users.email}) = ${email.toLowerCase()}`);
 }
 
-/** claimAttempt by account id: second factors and re-verification count toward the same throttle as passwords. */
+/** claimAttempt by account id: second factors and re-verification count toward the same budget and delay as passwords. */
 export async function claimAttemptById(database: Database, userId: string): Promise<void> {
   if ((await claimAttemptWhere(database, sql`${users.id} = ${userId}`)) === undefined) throw new InvalidCredentialsError();
 }
@@ -83,12 +83,12 @@ export async function clearFailedLogins(database: Database, userId: string): Pro
 }
 
 /** Checks the password of an account known by id (re-verification), throttled like a login. */
-export async function verifyPasswordOf(database: Database, throttle: AddressThrottle, userId: string, password: string, ip: string): Promise<void> {
+export async function verifyPasswordOf(database: Database, budget: SignInBudget, userId: string, password: string, ip: string): Promise<void> {
   if (password.length > PASSWORD_MAX_LENGTH * 4) throw new InvalidCredentialsError();
-  await throttle.take(ip);
+  await budget.take(ip);
   const user = await claimAttemptWhere(database, sql`${users.id} = ${userId}`);
   if (user?.passwordHash == null || !(await verifyPassword(user.passwordHash, password))) throw new InvalidCredentialsError();
-  await throttle.giveBack(ip);
+  await budget.giveBack(ip);
 }
 
 async function claimAttemptWhere(database: Database, account: SQL) {

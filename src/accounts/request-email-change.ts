@@ -1,4 +1,4 @@
-import type { RecoveryLimits } from './recovery-limits.ts';
+import type { MailBudgets } from './mail-budgets.ts';
 import type { Mailer } from '../mail/send.ts';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -12,7 +12,7 @@ import { emailChangeMail } from './recovery-mails.ts';
 interface RequestEmailChangeDeps {
   readonly database: Database;
   readonly mail: Mailer;
-  readonly recoveryLimits: RecoveryLimits;
+  readonly mailBudgets: MailBudgets;
   readonly config: Config;
 }
 
@@ -40,7 +40,7 @@ export async function requestEmailChange(
   const email = normalizeEmail(input.newEmail);
   if (email === null) throw new ValidationError('That is not an email address.', 'newEmail');
   if (email.toLowerCase() === input.currentEmail.toLowerCase()) throw new ValidationError('That is the account\'s address already.', 'newEmail');
-  await deps.recoveryLimits.takeEmailChange(input.userId);
+  await deps.mailBudgets.takeEmailChange(input.userId);
   const audit = (type: string, detail: string, metadata: Record<string, unknown>) => recordAuditEvent(deps.database, {
     type, userId: input.userId, ip: meta.ip, userAgent: meta.userAgent, detail,
     actorUserId: input.userId, target: { type: 'USER', id: input.userId }, metadata,

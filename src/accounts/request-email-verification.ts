@@ -1,4 +1,4 @@
-import type { RecoveryLimits } from './recovery-limits.ts';
+import type { MailBudgets } from './mail-budgets.ts';
 import type { Mailer } from '../mail/send.ts';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -11,7 +11,7 @@ import type { UserRecord } from './users.ts';
 interface MailDeps {
   readonly database: Database;
   readonly mail: Mailer;
-  readonly recoveryLimits: RecoveryLimits;
+  readonly mailBudgets: MailBudgets;
   readonly config: Config;
 }
 
@@ -23,7 +23,7 @@ export async function requestEmailVerification(
   services: MailDeps,
   user: UserRecord,
 ): Promise<void> {
-  await services.recoveryLimits.takeVerification(user.id);
+  await services.mailBudgets.takeVerification(user.id);
   if (user.emailVerified) return;
   // The record may come from a cache: the statement checks the address is still unverified.
   const issued = await issueVerificationToken(services.database, user.id);

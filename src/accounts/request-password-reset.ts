@@ -1,4 +1,4 @@
-import type { RecoveryLimits } from './recovery-limits.ts';
+import type { MailBudgets } from './mail-budgets.ts';
 import type { Mailer } from '../mail/send.ts';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -13,7 +13,7 @@ import { passwordResetMail } from './recovery-mails.ts';
 interface MailDeps {
   readonly database: Database;
   readonly mail: Mailer;
-  readonly recoveryLimits: RecoveryLimits;
+  readonly mailBudgets: MailBudgets;
   readonly config: Config;
 }
 
@@ -29,7 +29,7 @@ export async function requestPasswordReset(
 ): Promise<string | null> {
   const email = normalizeEmail(input.email);
   if (email === null) throw new ValidationError('That is not an email address.', 'email');
-  await services.recoveryLimits.takeReset(email, input.ip);
+  await services.mailBudgets.takeReset(email, input.ip);
   const issued = await issueEmailTokenByEmail(services.database, 'reset_password', email);
   if (issued === null) return null;
   services.mail.queue(passwordResetMail(services.config.mail.linkBaseUrl, issued));

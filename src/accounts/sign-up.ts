@@ -1,4 +1,4 @@
-import type { AddressThrottle } from './throttle.ts';
+import type { SignInBudget } from './sign-in-budget.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
@@ -11,7 +11,7 @@ import { toUserRecord, type UserRecord } from './users.ts';
 /** What this use case needs of the app's long-lived parts (the edges pass their Services). */
 interface SignUpDeps {
   readonly database: Database;
-  readonly addressThrottle: AddressThrottle;
+  readonly signInBudget: SignInBudget;
 }
 
 export interface SignUpInput {
@@ -57,9 +57,9 @@ export async function createAccount(
   services: SignUpDeps, input: SignUpInput, meta: RequestMeta,
 ): Promise<UserRecord> {
   validateSignUp(input);
-  await services.addressThrottle.take(meta.ip);
+  await services.signInBudget.take(meta.ip);
   const user = await signUp(services.database, input);
-  await services.addressThrottle.giveBack(meta.ip);
+  await services.signInBudget.giveBack(meta.ip);
   await recordAuditEvent(services.database, { type: 'user.signed_up', userId: user.id, ip: meta.ip, userAgent: meta.userAgent, detail: null });
   return user;
 }

@@ -6,7 +6,7 @@ import { SecondFactorRequired, type SecondFactorMethod } from '../errors.ts';
 import { secondFactorChallenges } from './tables.ts';
 
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
-/** Wrong codes one challenge takes before it dies; the account's throttle counts them too. */
+/** Wrong codes one challenge takes before it dies; the account's failed-login delay counts them too. */
 const CHALLENGE_MAX_FAILURES = 5;
 
 export type Delivery = 'TOKENS' | 'COOKIE';

@@ -157,12 +157,12 @@ builder.mutationField('confirmTotp', (t) =>
     resolve: async (_root, { code }, ctx) => {
       const userId = signedInUserId(ctx);
       ctx.claimCredentialCheck();
-      await ctx.services.addressThrottle.take(ctx.meta.ip);
+      await ctx.services.signInBudget.take(ctx.meta.ip);
       if (!(await acceptTotpCode(ctx.services.database, ctx.services.config, userId, code.trim(), 'pending'))) {
         await recordRequestEvent(ctx.services.database, ctx.meta, 'totp.confirmation_failed', userId);
         throw new InvalidSecondFactorError();
       }
-      await ctx.services.addressThrottle.giveBack(ctx.meta.ip);
+      await ctx.services.signInBudget.giveBack(ctx.meta.ip);
       const codes = await replaceRecoveryCodes(ctx.services.database, userId);
       await recordRequestEvent(ctx.services.database, ctx.meta, 'totp.enabled', userId, 'recovery codes made');
       return { codes };
@@ -238,7 +238,7 @@ builder.mutationField('reauthenticate', (t) =>
       ctx.claimCredentialCheck();
       try {
         if (input.password != null) {
-          await verifyPasswordOf(services.database, services.addressThrottle, viewer.userId, input.password, ctx.meta.ip);
+          await verifyPasswordOf(services.database, services.signInBudget, viewer.userId, input.password, ctx.meta.ip);
         } else {
           await checkOwnCode(ctx, viewer.userId, input);
         }
@@ -262,13 +262,13 @@ builder.mutationField('reauthenticate', (t) =>
 async function checkOwnCode(ctx: Context, userId: string, proof: CodeProof): Promise<SecondFactorMethod> {
   const method = proofMethod(proof);
   const { services } = ctx;
-  await services.addressThrottle.take(ctx.meta.ip);
+  await services.signInBudget.take(ctx.meta.ip);
   await claimAttemptById(services.database, userId);
   if ((await checkCode(services.database, services.config, userId, proof, { purpose: 'REAUTHENTICATION', meta: ctx.meta })) === null) {
     await recordRequestEvent(ctx.services.database, ctx.meta, 'second_factor.failed', userId, `method: ${method}`);
     throw new InvalidSecondFactorError();
   }
-  await services.addressThrottle.giveBack(ctx.meta.ip);
+  await services.signInBudget.giveBack(ctx.meta.ip);
   await clearFailedLogins(services.database, userId);
   await recordRequestEvent(ctx.services.database, ctx.meta, 'second_factor.succeeded', userId, `method: ${method}`);
   return method;

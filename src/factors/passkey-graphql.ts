@@ -1,5 +1,5 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
-import { addressGroup } from '../accounts/throttle.ts';
+import { addressGroup } from '../accounts/sign-in-budget.ts';
 import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
 import {

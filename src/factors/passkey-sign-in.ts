@@ -1,6 +1,6 @@
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../audit/record.ts';
-import type { AddressThrottle } from '../accounts/throttle.ts';
+import type { SignInBudget } from '../accounts/sign-in-budget.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { verifyPasskeyAssertion } from './passkey-assertion.ts';
@@ -20,7 +20,7 @@ export interface PasskeySignIn {
 export interface PasskeySignInDeps {
   readonly database: Database;
   readonly config: Config;
-  readonly addressThrottle: AddressThrottle;
+  readonly signInBudget: SignInBudget;
 }
 
 /**
@@ -31,14 +31,14 @@ export interface PasskeySignInDeps {
  */
 export async function signInWithPasskey(services: PasskeySignInDeps, meta: RequestMeta, json: string): Promise<PasskeySignIn> {
   const { database } = services;
-  await services.addressThrottle.take(meta.ip);
+  await services.signInBudget.take(meta.ip);
   const outcome = await verifyPasskeyAssertion(database, services.config, 'SIGN_IN', null, json);
   const audit = (type: string, userId: string | null, detail: string) => recordAuditEvent(database, { type, userId, ...meta, detail });
   if (!outcome.ok) {
     await audit(outcome.counterWentBack ? 'passkey.counter_went_back' : 'passkey.refused', outcome.userId, `${outcome.reason} (sign_in)`);
     throw new InvalidPasskeyError();
   }
-  await services.addressThrottle.giveBack(meta.ip);
+  await services.signInBudget.giveBack(meta.ip);
   await audit('passkey.used', outcome.userId, `passkey ${outcome.passkeyId} (sign_in)`);
   return { userId: outcome.userId, amr: [outcome.method, 'mfa'] };
 }

@@ -2,7 +2,7 @@ import { claimAttemptById, clearFailedLogins } from '../accounts/login.ts';
 import { recordAuditEvent } from '../audit/record.ts';
 import type { RequestMeta } from '../audit/record.ts';
 import { InvalidSecondFactorError, InvalidTokenError } from '../errors.ts';
-import type { AddressThrottle } from '../accounts/throttle.ts';
+import type { SignInBudget } from '../accounts/sign-in-budget.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { countChallengeFailure, findChallenge, spendChallenge, type Delivery } from './challenge.ts';
@@ -12,7 +12,7 @@ import { checkCode, proofMethod, type CodeProof } from './check-code.ts';
 export interface VerifySecondFactorDeps {
   readonly database: Database;
   readonly config: Config;
-  readonly addressThrottle: AddressThrottle;
+  readonly signInBudget: SignInBudget;
 }
 
 interface PassedSignIn {
@@ -32,7 +32,7 @@ const deadChallenge = () => new InvalidTokenError('The sign-in challenge is unkn
 export async function verifySecondFactor(services: VerifySecondFactorDeps, meta: RequestMeta, challenge: string, proof: CodeProof): Promise<PassedSignIn> {
   const { database } = services;
   const method = proofMethod(proof);
-  await services.addressThrottle.take(meta.ip);
+  await services.signInBudget.take(meta.ip);
   const pending = await findChallenge(database, challenge);
   if (pending === undefined) throw deadChallenge();
   await claimAttemptById(database, pending.userId);
@@ -46,7 +46,7 @@ export async function verifySecondFactor(services: VerifySecondFactorDeps, meta:
   }
   if (!(await spendChallenge(database, pending.id))) throw deadChallenge();
   await clearFailedLogins(database, pending.userId);
-  await services.addressThrottle.giveBack(meta.ip);
+  await services.signInBudget.giveBack(meta.ip);
   await audit('second_factor.succeeded', `method: ${method}`);
   return { userId: pending.userId, delivery: pending.delivery, amr: [pending.firstFactor, factor, 'mfa'] };
 }

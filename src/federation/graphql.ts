@@ -181,6 +181,6 @@ builder.mutationField('unlinkIdentity', (t) =>
 );
 
 function startServices(ctx: Context) {
-  const { database, providers, config, socialLoginStarts } = ctx.services;
-  return { database, providers, allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, starts: socialLoginStarts };
+  const { database, providers, config, upstreamStarts } = ctx.services;
+  return { database, providers, allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, starts: upstreamStarts };
 }

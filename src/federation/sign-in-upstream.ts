@@ -1,5 +1,5 @@
 import type { UserDirectory } from '../accounts/directory.ts';
-import type { RecoveryLimits } from '../accounts/recovery-limits.ts';
+import type { MailBudgets } from '../accounts/mail-budgets.ts';
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
 import { recordRequestEvent } from '../audit/record.ts';
 import type { Config, OidcProviderConfig } from '../config.ts';
@@ -22,7 +22,7 @@ interface UpstreamSignInDeps extends UpstreamExchangeDeps {
   readonly users: UserDirectory;
   readonly config: Config;
   readonly mail: Mailer;
-  readonly recoveryLimits: RecoveryLimits;
+  readonly mailBudgets: MailBudgets;
 }
 
 /** What the provider sent back to the redirect URI, and which provider it was for. */

@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
 import * as oauth from 'oauth4webapi';
-import { addressGroup } from '../accounts/throttle.ts';
+import { addressGroup } from '../accounts/sign-in-budget.ts';
 import type { Budget } from '../budgets.ts';
 import type { Database } from '../db/client.ts';
 import { ValidationError } from '../errors.ts';

@@ -6,7 +6,7 @@ import './errors.ts';
 import './viewer.ts';
 import '../sessions/graphql.ts';
 import '../accounts/graphql.ts';
-import '../accounts/recovery-graphql.ts';
+import '../accounts/password-reset-graphql.ts';
 import '../accounts/email-graphql.ts';
 import '../mail/graphql.ts';
 import '../apikeys/graphql.ts';

@@ -71,7 +71,7 @@ export async function devicePage(services: Services, page: PageRequest): Promise
         return await signedIn(passed.userId, passed.amr);
       }
       const email = field('email');
-      const user = await login(services.database, services.addressThrottle, {
+      const user = await login(services.database, services.signInBudget, {
         email, password: field('password'), ip: page.ip, secondFactorPending: secondFactorPending(services.database),
       });
       if (services.config.requireVerifiedEmail && !user.emailVerified) return show(403, (form) => deviceSignInPage(form, { email, error: messages.signIn.confirmFirst }));

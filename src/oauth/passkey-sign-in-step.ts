@@ -1,5 +1,5 @@
 import { refuseUnverified } from '../accounts/request-email-verification.ts';
-import { addressGroup } from '../accounts/throttle.ts';
+import { addressGroup } from '../accounts/sign-in-budget.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { recordAuditEvent } from '../audit/record.ts';

@@ -1,7 +1,7 @@
 import type { UserDirectory } from '../accounts/directory.ts';
 import { attackedAccount, login } from '../accounts/login.ts';
-import type { RecoveryLimits } from '../accounts/recovery-limits.ts';
-import type { AddressThrottle } from '../accounts/throttle.ts';
+import type { MailBudgets } from '../accounts/mail-budgets.ts';
+import type { SignInBudget } from '../accounts/sign-in-budget.ts';
 import type { Budget } from '../budgets.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -36,12 +36,12 @@ export interface SignInStepDeps {
   readonly config: Config;
   readonly database: Database;
   readonly users: UserDirectory;
-  readonly addressThrottle: AddressThrottle;
+  readonly signInBudget: SignInBudget;
   readonly mail: Mailer;
-  readonly recoveryLimits: RecoveryLimits;
+  readonly mailBudgets: MailBudgets;
   readonly providers: UpstreamProviders;
   /** Upstream sign-ins started per client address. */
-  readonly socialLoginStarts: Budget;
+  readonly upstreamStarts: Budget;
   /** Passwordless passkey sign-ins started per client address. */
   readonly passkeyStarts: Budget;
 }
@@ -92,7 +92,7 @@ export async function signInWithPassword(steps: SignInSteps, email: string, pass
   const again = (status: number, error: string) => steps.signInForm(status, { providers: steps.providers, email, error });
   try {
     const { database } = services;
-    const user = await login(database, services.addressThrottle, { email, password, ip: meta.ip, secondFactorPending: secondFactorPending(database) });
+    const user = await login(database, services.signInBudget, { email, password, ip: meta.ip, secondFactorPending: secondFactorPending(database) });
     if (services.config.requireVerifiedEmail && !user.emailVerified) {
       await recordAuditEvent(services.database, { type: 'login.unverified', userId: user.id, ...meta, detail: null });
       await refuseUnverified(services, user);
@@ -163,7 +163,7 @@ export async function signInWithProvider(steps: SignInSteps, providerId: string)
   try {
     const { publicUrl, allowedOrigins } = services.config;
     const started = await startUpstreamSignIn(
-      { database: services.database, providers: services.providers, allowedOrigins, publicUrl, starts: services.socialLoginStarts },
+      { database: services.database, providers: services.providers, allowedOrigins, publicUrl, starts: services.upstreamStarts },
       { provider: providerId, redirectUri: callbackUrl(publicUrl, providerId), ip: steps.page.ip },
     );
     return seeOther(services.config.pages, started.authorizationUrl, [returnToCookie(started.state, backToRequest(steps))]);

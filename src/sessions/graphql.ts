@@ -170,7 +170,7 @@ builder.mutationField('refresh', (t) =>
         return { delivery: 'COOKIE', userId: session.userId, session };
       }
       const { services, meta } = ctx;
-      await services.addressThrottle.take(meta.ip);
+      await services.signInBudget.take(meta.ip);
       const outcome = await rotateRefreshToken(services.database, services.refreshKey, token, (id) => services.revoker.revokeById(id));
       if (!outcome.ok) {
         if (outcome.reason === 'reused') {
@@ -179,7 +179,7 @@ builder.mutationField('refresh', (t) =>
         }
         throw new InvalidTokenError();
       }
-      await services.addressThrottle.giveBack(meta.ip);
+      await services.signInBudget.giveBack(meta.ip);
       const tokens = await tokenPair(services.accessTokens, outcome.session, outcome.refreshToken, outcome.refreshTokenExpiresAt);
       ctx.state.noStore = true;
       return { delivery: 'TOKENS', userId: outcome.session.userId, session: outcome.session, tokens };

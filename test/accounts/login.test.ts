@@ -1,7 +1,7 @@
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressGroup } from '../../src/accounts/throttle.ts';
+import { addressGroup } from '../../src/accounts/sign-in-budget.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { LOGIN, PASSWORD, signUpUser, uniqueEmail } from '../helpers/users.ts';

@@ -32,7 +32,7 @@ export function addressGroup(ip: string): string {
  * Per client address: each credential check is counted before the secret is checked, and given back
  * when it succeeds, so only failures use up the budget, and concurrent guesses cannot outrun it.
  */
-export class AddressThrottle {
+export class SignInBudget {
   readonly #failures: Budget;
 
   constructor(budgets: BudgetStore) {

@@ -1,27 +1,8 @@
-import { recordRequestEvent } from '../audit/record.ts';
 import { builder } from '../graphql/builder.ts';
 import { InvalidTokenError, RateLimitedError, ValidationError } from '../errors.ts';
-import { UserRef } from './graphql.ts';
-import { requestEmailVerification } from './request-email-verification.ts';
+import { accepted, RequestAcceptedPayloadRef } from './request-accepted-graphql.ts';
 import { sendPasswordResetLink } from './request-password-reset.ts';
 import { completePasswordReset } from './reset-password.ts';
-import { confirmEmail } from './verify-email.ts';
-
-const RequestAcceptedPayloadRef = builder.objectRef<{ accepted: true }>('RequestAcceptedPayload').implement({
-  description: 'Accepted: the same answer whether or not the address has an account.',
-  fields: (t) => ({
-    accepted: t.boolean({ description: 'Always true: a mail is on its way if there is anyone to send it to.', resolve: () => true }),
-  }),
-});
-
-const accepted = { accepted: true } as const;
-
-const VerifyEmailInput = builder.inputType('VerifyEmailInput', {
-  description: 'The token of a verification link.',
-  fields: (t) => ({
-    token: t.string({ required: true, description: 'The `token` parameter of the link in the verification mail.' }),
-  }),
-});
 
 const RequestPasswordResetInput = builder.inputType('RequestPasswordResetInput', {
   description: 'Who forgot their password.',
@@ -44,38 +25,6 @@ const ResetPasswordPayloadRef = builder.objectRef<{ revokedSessions: number }>('
     revokedSessions: t.exposeInt('revokedSessions', { description: 'Every session of the account is ended.' }),
   }),
 });
-
-builder.mutationField('requestEmailVerification', (t) =>
-  t.field({
-    type: RequestAcceptedPayloadRef,
-    description: 'Mails the signed-in user a link that proves their address.',
-    authScopes: { signedIn: true },
-    errors: {
-      types: [RateLimitedError],
-      union: { name: 'RequestEmailVerificationResult', description: 'The outcome of requestEmailVerification.' },
-    },
-    resolve: async (_root, _args, ctx) => {
-      const user = await ctx.currentUser();
-      if (user === null) throw new Error('a signed-in viewer without an account');
-      await requestEmailVerification(ctx.services, user);
-      await recordRequestEvent(ctx.services.database, ctx.meta, 'email.verification_requested', user.id);
-      return accepted;
-    },
-  }),
-);
-
-builder.mutationField('verifyEmail', (t) =>
-  t.field({
-    type: UserRef,
-    description: 'Proves the address with the token of a verification link; the link works once, for 24 hours.',
-    errors: { types: [InvalidTokenError], union: { name: 'VerifyEmailResult', description: 'The outcome of verifyEmail.' } },
-    args: { input: t.arg({ type: VerifyEmailInput, required: true, description: 'The token.' }) },
-    resolve: async (_root, { input }, ctx) => {
-      ctx.claimCredentialCheck();
-      return confirmEmail(ctx.services, input.token, ctx.meta);
-    },
-  }),
-);
 
 builder.mutationField('requestPasswordReset', (t) =>
   t.field({

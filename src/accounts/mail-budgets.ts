@@ -1,5 +1,5 @@
 import type { Budget, BudgetStore } from '../budgets.ts';
-import { addressGroup } from './throttle.ts';
+import { addressGroup } from './sign-in-budget.ts';
 
 /** Password-reset mails one address may be sent per RECOVERY_WINDOW_SECONDS. */
 const RESETS_PER_EMAIL = 5;
@@ -18,7 +18,7 @@ const RECOVERY_WINDOW_SECONDS = 60 * 60;
  * Budgets for the requests that send mail, so that nobody can use Latchkey to flood an inbox. The
  * per-email budget counts addresses with and without an account alike: its answer says nothing.
  */
-export class RecoveryLimits {
+export class MailBudgets {
   readonly #resetsPerEmail: Budget;
   readonly #resetsPerIp: Budget;
   readonly #verificationsPerUser: Budget;
