@@ -1,4 +1,5 @@
 import type { UserDirectory } from '../accounts/directory.ts';
+import type { UserRecord } from '../accounts/users.ts';
 import type { Database } from '../db/client.ts';
 import { OAuthError } from '../errors.ts';
 import type { SessionRevoker } from '../sessions/revoke.ts';
@@ -52,34 +53,65 @@ export interface ApprovedGrant {
   readonly dpopJkt: string | null;
 }
 
+/** A grant's session, just started, and the account it is for. */
+export interface StartedGrant {
+  readonly user: UserRecord;
+  readonly sessionId: string;
+  readonly authTime: Date;
+  readonly amr: readonly string[];
+  readonly refreshToken: string;
+}
+
 /**
- * Starts a grant (a session of the client) for an approval that is not an authorization code (the
- * device flow) and answers its tokens: an access token, a refresh token and, with openid, an ID token.
- * invalid_grant when the account or the session that approved is gone.
+ * Starts a grant: a session of the client for the approving account. invalid_grant when the account is gone.
+ * The caller checks, once the session exists, that the session which approved is still live (parentStillLive).
  */
-export async function startGrantTokens(services: GrantTokenDeps, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<TokenResponse> {
+export async function startGrant(services: GrantTokenDeps, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<StartedGrant> {
   const [user] = await services.users.load([grant.userId]);
   if (user === undefined) throw new OAuthError('invalid_grant', 'The account no longer exists.');
-  const endsWithSessionId = endsWith(grant.scopes, grant.consentSessionId);
   const started = await startSession(services.database, {
     userId: grant.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: grant.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: grant.authTime, amr: grant.amr, endsWithSessionId, dpopJkt: refreshTokenBinding(client, grant.dpopJkt),
+    authTime: grant.authTime, amr: grant.amr, endsWithSessionId: endsWith(grant.scopes, grant.consentSessionId),
+    dpopJkt: refreshTokenBinding(client, grant.dpopJkt),
   });
   if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
-  if (!(await parentStillLive(services, started.session.id, endsWithSessionId))) {
-    throw new OAuthError('invalid_grant', 'The session that approved this has ended.');
-  }
+  return {
+    user, sessionId: started.session.id, authTime: started.session.authTime, amr: started.session.amr, refreshToken: started.refreshToken,
+  };
+}
+
+/**
+ * A started grant's token response (RFC 6749 §5.1): an access token, a refresh token when the client is
+ * registered for refresh_token, and with openid an ID token carrying `nonce` (OIDC Core §3.1.3.6).
+ */
+export async function grantTokenResponse(
+  services: GrantTokenDeps, client: OAuthClientRecord, grant: ApprovedGrant, started: StartedGrant, nonce: string | null,
+): Promise<TokenResponse> {
   const access = await services.accessTokens.issue({
-    userId: grant.userId, sessionId: started.session.id, clientId: client.clientId, scopes: grant.scopes, amr: grant.amr, jkt: grant.dpopJkt,
+    userId: grant.userId, sessionId: started.sessionId, clientId: client.clientId, scopes: grant.scopes, amr: grant.amr, jkt: grant.dpopJkt,
   });
   const idToken = grant.scopes.includes('openid')
     ? await signIdToken(services.keys, {
-      issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: grant.scopes, nonce: null,
-      sessionId: started.session.id, authTime: started.session.authTime, amr: started.session.amr, accessToken: access.token,
+      issuer: services.config.publicUrl, clientId: client.clientId, user: started.user, scopes: grant.scopes, nonce,
+      sessionId: started.sessionId, authTime: started.authTime, amr: started.amr, accessToken: access.token,
     })
     : undefined;
   return {
     access_token: access.token, token_type: tokenTypeOf(grant.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
-    ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: grant.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
+    // A client not registered for refresh_token gets none (it could not use it).
+    ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}),
+    scope: grant.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
   };
+}
+
+/**
+ * Starts a grant for an approval that is not an authorization code (the device flow) and answers its
+ * tokens. invalid_grant when the account or the session that approved is gone.
+ */
+export async function startGrantTokens(services: GrantTokenDeps, client: OAuthClientRecord, grant: ApprovedGrant, meta: RequestMeta): Promise<TokenResponse> {
+  const started = await startGrant(services, client, grant, meta);
+  if (!(await parentStillLive(services, started.sessionId, endsWith(grant.scopes, grant.consentSessionId)))) {
+    throw new OAuthError('invalid_grant', 'The session that approved this has ended.');
+  }
+  return grantTokenResponse(services, client, grant, started, null);
 }

@@ -5,11 +5,10 @@ import { OAuthError } from '../errors.ts';
 import { hashSecret, isPlausibleSecret } from '../lib/secrets.ts';
 import { findRefreshTokenSession } from '../sessions/find.ts';
 import { recordRefreshReuse, rotateRefreshToken } from '../sessions/refresh.ts';
-import { startSession } from '../sessions/start.ts';
-import { GRANT_TYPES, OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
-import { grantKeyMatches, refreshTokenBinding, tokenTypeOf } from './dpop-binding.ts';
+import { OFFLINE_ACCESS, type OAuthClientRecord } from './clients.ts';
+import { grantKeyMatches, tokenTypeOf } from './dpop-binding.ts';
 import { parentStillLive } from './grant-liveness.ts';
-import { endsWith, type GrantTokenDeps, type TokenResponse } from './grant-tokens.ts';
+import { endsWith, grantTokenResponse, startGrant, type GrantTokenDeps, type TokenResponse } from './grant-tokens.ts';
 import { signIdToken } from './id-token.ts';
 import { verifierMatches } from './pkce.ts';
 import { oauthCodes } from './tables.ts';
@@ -69,39 +68,21 @@ export async function authorizationCodeGrant(
   if (!verifierMatches(input.codeVerifier, code.codeChallenge)) throw invalidGrant('The code_verifier does not match the code_challenge.');
   // RFC 9449 §10: a code asked for with dpop_jkt is redeemed only with a proof of that key.
   if (!grantKeyMatches(code.dpopJkt, input.dpopJkt)) throw invalidGrant('The code is bound to another DPoP key (dpop_jkt).');
-  const [user] = await services.users.load([code.userId]);
-  if (user === undefined) throw invalidGrant('The account no longer exists.');
-
-  const started = await startSession(database, {
-    userId: code.userId, clientId: client.clientId, delivery: 'TOKENS', scopes: code.scopes, userAgent: meta.userAgent, ip: meta.ip,
-    authTime: code.authTime, amr: code.amr, endsWithSessionId: endsWith(code.scopes, code.consentSessionId),
-    dpopJkt: refreshTokenBinding(client, input.dpopJkt),
-  });
-  if (started.delivery !== 'TOKENS') throw new Error('a TOKENS session was expected');
-  const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.session.id })
+  const grant = {
+    userId: code.userId, scopes: code.scopes, authTime: code.authTime, amr: code.amr, consentSessionId: code.consentSessionId, dpopJkt: input.dpopJkt,
+  };
+  const started = await startGrant(services, client, grant, meta);
+  const [linked] = await database.db.update(oauthCodes).set({ sessionId: started.sessionId })
     .where(eq(oauthCodes.id, code.id))
     .returning({ replayedAt: oauthCodes.replayedAt });
-  if (!(await parentStillLive(services, started.session.id, endsWith(code.scopes, code.consentSessionId)))) {
+  if (!(await parentStillLive(services, started.sessionId, endsWith(code.scopes, code.consentSessionId)))) {
     throw invalidGrant('The session that consented has ended.');
   }
   if (linked === undefined || linked.replayedAt !== null) {
-    await services.revoker.revokeById(started.session.id);
+    await services.revoker.revokeById(started.sessionId);
     throw invalidGrant('The code was presented more than once; everything issued from it is revoked.');
   }
-  const access = await services.accessTokens.issue({
-    userId: code.userId, sessionId: started.session.id, clientId: client.clientId, scopes: code.scopes, amr: code.amr, jkt: input.dpopJkt,
-  });
-  const idToken = code.scopes.includes('openid')
-    ? await signIdToken(services.keys, {
-      issuer: services.config.publicUrl, clientId: client.clientId, user, scopes: code.scopes, nonce: code.nonce,
-      sessionId: started.session.id, authTime: started.session.authTime, amr: started.session.amr, accessToken: access.token,
-    })
-    : undefined;
-  return {
-    access_token: access.token, token_type: tokenTypeOf(input.dpopJkt), expires_in: services.accessTokens.ttlSeconds,
-    // A client not registered for refresh_token gets none (it could not use it).
-    ...(client.grantTypes.includes(GRANT_TYPES.REFRESH_TOKEN) ? { refresh_token: started.refreshToken } : {}), scope: code.scopes.join(' '), ...(idToken === undefined ? {} : { id_token: idToken }),
-  };
+  return grantTokenResponse(services, client, grant, started, code.nonce);
 }
 
 /**
