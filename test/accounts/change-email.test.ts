@@ -1,12 +1,12 @@
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation } from '../../src/db/unique-violation.ts';
-import { startTestApp, twoInstances, type TestApp } from '../helpers/app.ts';
+import { twoInstances, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { REAUTHENTICATE } from '../helpers/factors.ts';
-import { linkIn, startMailbox, type Mailbox } from '../helpers/mailbox.ts';
+import { linkIn, mailingApp, type Mailbox } from '../helpers/mailbox.ts';
 import { REQUEST_PASSWORD_RESET, VERIFY_EMAIL } from '../helpers/recovery.ts';
 import { LOGIN, PASSWORD, signUpAdmin, signUpUser, uniqueEmail, type SignedUp } from '../helpers/users.ts';
 
@@ -41,14 +41,7 @@ const REFRESH = /* GraphQL */ `
 describe(`changing the sign-in address (${ENGINE})`, () => {
   let mailbox: Mailbox;
   let app: TestApp;
-  beforeAll(async () => {
-    mailbox = await startMailbox();
-    app = await startTestApp({ env: { SMTP_URL: mailbox.url, TRUST_PROXY: 'true' } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await mailbox?.close();
-  });
+  mailingApp((started) => { ({ mailbox, app } = started); });
 
   let address = 0;
   let from: { headers: Record<string, string> };

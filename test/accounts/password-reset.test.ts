@@ -1,22 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { linkIn, startMailbox, type Mailbox } from '../helpers/mailbox.ts';
+import { linkIn, mailingApp, type Mailbox } from '../helpers/mailbox.ts';
 import { NEW_PASSWORD, REQUEST_EMAIL_VERIFICATION, REQUEST_PASSWORD_RESET, RESET_PASSWORD, VERIFY_EMAIL } from '../helpers/recovery.ts';
 import { LOGIN, PASSWORD, signUpUser, uniqueEmail } from '../helpers/users.ts';
 
 describe(`password reset by mail (${ENGINE})`, () => {
   let mailbox: Mailbox;
   let app: TestApp;
-  beforeAll(async () => {
-    mailbox = await startMailbox();
-    app = await startTestApp({ env: { SMTP_URL: mailbox.url, TRUST_PROXY: 'true' } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await mailbox?.close();
-  });
+  mailingApp((started) => { ({ mailbox, app } = started); });
 
   let address = 0;
   /** Each test asks from its own client address, so the per-address budget does not leak between tests. */

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestApp, type TestApp } from './app.ts';
 
 export interface ReceivedMail {
   /** The envelope's recipients. */
@@ -139,4 +141,23 @@ function decode(body: string, encoding: string | undefined): string {
     default:
       return body;
   }
+}
+
+/**
+ * A test app that mails through its own mailbox and trusts X-Forwarded-For (so each test can ask from its
+ * own client address and keep the per-address budgets apart): started before the suite's tests and handed
+ * to `use`, closed after them.
+ */
+export function mailingApp(use: (apps: { mailbox: Mailbox; app: TestApp }) => void | Promise<void>): void {
+  let mailbox: Mailbox | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    app = await startTestApp({ env: { SMTP_URL: mailbox.url, TRUST_PROXY: 'true' } });
+    await use({ mailbox, app });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await mailbox?.close();
+  });
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { linkIn, startMailbox, type Mailbox } from '../helpers/mailbox.ts';
+import { linkIn, mailingApp, type Mailbox } from '../helpers/mailbox.ts';
 import { registerClient, type RegisteredClient } from '../helpers/oauth.ts';
 import { NEW_PASSWORD, REQUEST_EMAIL_VERIFICATION, REQUEST_PASSWORD_RESET } from '../helpers/recovery.ts';
 import { LOGIN, PASSWORD, signUpAdmin, signUpUser } from '../helpers/users.ts';
@@ -16,14 +16,9 @@ describe(`the hosted pages over HTTP (${ENGINE})`, () => {
   let mailbox: Mailbox;
   let app: TestApp;
   let client: RegisteredClient;
-  beforeAll(async () => {
-    mailbox = await startMailbox();
-    app = await startTestApp({ env: { SMTP_URL: mailbox.url, TRUST_PROXY: 'true' } });
+  mailingApp(async (started) => {
+    ({ mailbox, app } = started);
     client = await registerClient(app, (await signUpAdmin(app)).accessToken, { name: 'Photo <Printer>' });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await mailbox?.close();
   });
 
   let address = 0;
