@@ -130,3 +130,18 @@ export async function consentOnPage(app: TestApp, cookie: string, path: string):
     body: new URLSearchParams({ ...fields, action: 'allow' }).toString(),
   });
 }
+
+/**
+ * Pushes an authorization request (RFC 9126 §2) with oauth4webapi: the code flow with PKCE and a state,
+ * plus `extra`. Rejects with the endpoint's error when it is refused.
+ */
+export async function pushRequest(as: oauth.AuthorizationServer, target: RegisteredClient, extra: Record<string, string> = {}) {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const [c, auth] = clientOf(target);
+  const response = await oauth.pushedAuthorizationRequest(as, c, auth, {
+    redirect_uri: target.redirectUri, response_type: 'code', scope: 'openid email', state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+  }, INSECURE);
+  return { verifier, state, pushed: await oauth.processPushedAuthorizationResponse(as, c, response) };
+}

@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { AUTHORIZE, clientOf, discover, INSECURE, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { AUTHORIZE, clientOf, discover, INSECURE, pushRequest, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
 import { signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
 
 // A first-party frontend runs the consent step over GraphQL (authorizeOAuthClient) for a client that
@@ -28,15 +28,9 @@ describe(`authorizeOAuthClient with a pushed request, RFC 9126 (${ENGINE})`, () 
   });
 
   async function push(target: RegisteredClient, extra: Record<string, string> = {}) {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
     const nonce = oauth.generateRandomNonce();
-    const [c, auth] = clientOf(target);
-    const response = await oauth.pushedAuthorizationRequest(as, c, auth, {
-      redirect_uri: target.redirectUri, response_type: 'code', scope: 'openid email', state, nonce,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
-    }, INSECURE);
-    return { verifier, state, nonce, requestUri: (await oauth.processPushedAuthorizationResponse(as, c, response)).request_uri };
+    const { verifier, state, pushed } = await pushRequest(as, target, { nonce, ...extra });
+    return { verifier, state, nonce, requestUri: pushed.request_uri };
   }
   const consent = async (input: Record<string, unknown>) => (await app.gql(AUTHORIZE, { input }, { bearer: user.accessToken })).body.data.authorizeOAuthClient;
 

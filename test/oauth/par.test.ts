@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { authorize, clientOf, consentOnPage, cookieSignIn, discover, INSECURE, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
+import { authorize, clientOf, consentOnPage, cookieSignIn, discover, INSECURE, pushRequest, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
 import { PASSWORD, signUpAdmin, signUpUser, uniqueEmail } from '../helpers/users.ts';
 
 // Pushed Authorization Requests (RFC 9126) with oauth4webapi; the user consents on the hosted page.
@@ -29,16 +29,7 @@ describe(`Pushed Authorization Requests, RFC 9126 (${ENGINE})`, () => {
     await app?.close();
   });
 
-  async function push(target: RegisteredClient, extra: Record<string, string> = {}) {
-    const verifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const [c, auth] = clientOf(target);
-    const response = await oauth.pushedAuthorizationRequest(as, c, auth, {
-      redirect_uri: target.redirectUri, response_type: 'code', scope: 'openid email', state,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
-    }, INSECURE);
-    return { verifier, state, pushed: await oauth.processPushedAuthorizationResponse(as, c, response) };
-  }
+  const push = (target: RegisteredClient, extra: Record<string, string> = {}) => pushRequest(as, target, extra);
   const authorizePath = (target: RegisteredClient, params: Record<string, string>) =>
     `/oauth/authorize?${new URLSearchParams({ client_id: target.clientId, ...params })}`;
   const consent = (path: string) => consentOnPage(app, cookie, path);
