@@ -57,7 +57,12 @@ async function checkDpop(services: Services, request: Request, presented: { sche
     services.logger.error({ err: error, requestId: requestIdOf(request) }, 'DPoP replay check failed');
     throw unavailable();
   }
-  if (check.ok) return;
+  if (check.ok) {
+    // With nonces required, every answer carries the current one (RFC 9449 §9): a client that keeps the
+    // latest never has its next proof refused when the period turns.
+    if (services.config.dpopRequireNonce) requestState(request).dpopNonce = services.dpop.nonces.current();
+    return;
+  }
   const wantsNonce = services.config.dpopRequireNonce || check.error === 'use_dpop_nonce';
   throw dpopUnauthenticated(check.error, check.description, dpopChallenge(check.error, check.description),
     wantsNonce ? services.dpop.nonces.current() : null);

@@ -11,6 +11,8 @@ export interface RequestState {
   readonly setCookies: string[];
   /** Set when the response carries a token or sets a session cookie. */
   noStore: boolean;
+  /** The server's current DPoP nonce, for the answer to a request whose proof passed (RFC 9449 §9). */
+  dpopNonce?: string;
   credentialCheckClaimed: boolean;
   /** The API key the request was made with, counted once the response is known. */
   apiKeyId?: string;

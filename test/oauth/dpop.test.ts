@@ -383,15 +383,20 @@ describe(`DPoP with server nonces, DPOP_REQUIRE_NONCE=true (${ENGINE})`, () => {
     }
   }
 
-  it('answers use_dpop_nonce with a DPoP-Nonce, and the retry with it succeeds, at the token endpoint and at /graphql', async () => {
-    const keys = await oauth.generateKeyPair('ES256');
+  /** A code grant redeemed with `dpop`'s key, retried once for the nonce. */
+  async function boundTokens(dpop: oauth.DPoPHandle) {
     const [c, auth] = clientOf(client);
-    const dpop = oauth.DPoP(c, keys);
     const authorization = await authorize(app, user.accessToken, client);
     const params = oauth.validateAuthResponse(as, c, new URL(authorization.redirectTo), authorization.state);
-    const { result: tokens, retried } = await withNonceRetry(async () => oauth.processAuthorizationCodeResponse(as, c,
+    return withNonceRetry(async () => oauth.processAuthorizationCodeResponse(as, c,
       await oauth.authorizationCodeGrantRequest(as, c, auth, params, client.redirectUri, authorization.verifier, { ...INSECURE, DPoP: dpop }),
       { expectedNonce: authorization.nonce }));
+  }
+
+  it('answers use_dpop_nonce with a DPoP-Nonce, and the retry with it succeeds, at the token endpoint and at /graphql', async () => {
+    const keys = await oauth.generateKeyPair('ES256');
+    const [c] = clientOf(client);
+    const { result: tokens, retried } = await boundTokens(oauth.DPoP(c, keys));
     expect(retried).toBe(true);
     expect(tokens.token_type).toBe('dpop');
 
@@ -409,6 +414,36 @@ describe(`DPoP with server nonces, DPOP_REQUIRE_NONCE=true (${ENGINE})`, () => {
     const { result: later, retried: again } = await withNonceRetry(ask);
     expect(again).toBe(true);
     expect(later.status).toBe(200);
+  });
+
+  it('hands the current nonce out with every /graphql answer to a proof, so a client keeping the latest is never refused as periods turn', async () => {
+    const dpop = oauth.DPoP(clientOf(client)[0], await oauth.generateKeyPair('ES256'));
+    const { result: tokens } = await boundTokens(dpop);
+    const graphql = new URL('/graphql', app.url);
+    const ask = () => oauth.protectedResourceRequest(tokens.access_token, 'POST', graphql, JSON_HEADERS, ME, { ...INSECURE, DPoP: dpop });
+    const answered = await ask();
+    expect(answered.status).toBe(200);
+    const first = answered.headers.get('dpop-nonce');
+    expect(first).toMatch(/^[\w-]{43}$/);
+
+    // Into the next period and then the one after (a nonce is good in its own period and the next): each
+    // answer hands out that period's nonce, which oauth4webapi keeps and puts in the next proof.
+    const period = 300_000;
+    const start = Math.floor(Date.now() / period) * period;
+    vi.useFakeTimers({ toFake: ['Date'], now: start + period + 1_000 });
+    const next = await ask();
+    expect(next.status).toBe(200);
+    expect(next.headers.get('dpop-nonce')).not.toBe(first);
+    vi.setSystemTime(start + 2 * period + 1_000);
+    const { result: after, retried } = await withNonceRetry(ask);
+    expect(retried).toBe(false);
+    expect(after.status).toBe(200);
+  });
+
+  it('sends no nonce with an answer to a request that made no DPoP proof', async () => {
+    const answered = await app.gql('{ viewer { credential } }', {}, { bearer: user.accessToken });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('dpop-nonce')).toBeNull();
   });
 });
 
