@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { TestApp } from './app.ts';
+import { signUpAdmin } from './users.ts';
 
 export const REGISTER_CLIENT = /* GraphQL */ `
   mutation Register($input: RegisterOAuthClientInput!) {
@@ -52,6 +53,16 @@ export async function registerClient(
 export async function discover(app: TestApp): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(app.config.publicUrl);
   return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...INSECURE, algorithm: 'oidc' }));
+}
+
+/** The PAR suites' set-up: the app discovered, a client that may push its requests, and one that must (requirePar). */
+export async function parClients(app: TestApp): Promise<{ as: oauth.AuthorizationServer; client: RegisteredClient; strict: RegisteredClient }> {
+  const admin = await signUpAdmin(app);
+  return {
+    as: await discover(app),
+    client: await registerClient(app, admin.accessToken),
+    strict: await registerClient(app, admin.accessToken, { requirePar: true, name: 'Strict App' }),
+  };
 }
 
 export interface Authorization {

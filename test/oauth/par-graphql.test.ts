@@ -3,8 +3,8 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { AUTHORIZE, clientOf, discover, INSECURE, pushRequest, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
-import { signUpAdmin, signUpUser, type SignedUp } from '../helpers/users.ts';
+import { AUTHORIZE, clientOf, INSECURE, parClients, pushRequest, type RegisteredClient } from '../helpers/oauth.ts';
+import { signUpUser, type SignedUp } from '../helpers/users.ts';
 
 // A first-party frontend runs the consent step over GraphQL (authorizeOAuthClient) for a client that
 // pushed its request with oauth4webapi (RFC 9126 §4): the pushed parameters are the request.
@@ -17,10 +17,7 @@ describe(`authorizeOAuthClient with a pushed request, RFC 9126 (${ENGINE})`, () 
 
   beforeAll(async () => {
     app = await startTestApp();
-    const admin = await signUpAdmin(app);
-    as = await discover(app);
-    client = await registerClient(app, admin.accessToken);
-    strict = await registerClient(app, admin.accessToken, { requirePar: true, name: 'Strict App' });
+    ({ as, client, strict } = await parClients(app));
     user = await signUpUser(app);
   });
   afterAll(async () => {

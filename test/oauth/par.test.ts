@@ -3,8 +3,8 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { ENGINE } from '../helpers/database.ts';
-import { authorize, clientOf, consentOnPage, cookieSignIn, discover, INSECURE, pushRequest, registerClient, type RegisteredClient } from '../helpers/oauth.ts';
-import { PASSWORD, signUpAdmin, signUpUser, uniqueEmail } from '../helpers/users.ts';
+import { authorize, clientOf, consentOnPage, cookieSignIn, INSECURE, parClients, pushRequest, type RegisteredClient } from '../helpers/oauth.ts';
+import { PASSWORD, signUpUser, uniqueEmail } from '../helpers/users.ts';
 
 // Pushed Authorization Requests (RFC 9126) with oauth4webapi; the user consents on the hosted page.
 describe(`Pushed Authorization Requests, RFC 9126 (${ENGINE})`, () => {
@@ -17,10 +17,7 @@ describe(`Pushed Authorization Requests, RFC 9126 (${ENGINE})`, () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    const admin = await signUpAdmin(app);
-    as = await discover(app);
-    client = await registerClient(app, admin.accessToken);
-    strict = await registerClient(app, admin.accessToken, { requirePar: true, name: 'Strict App' });
+    ({ as, client, strict } = await parClients(app));
     const user = await signUpUser(app, uniqueEmail());
     userId = user.userId;
     cookie = await cookieSignIn(app, user, PASSWORD);
