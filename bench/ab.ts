@@ -113,9 +113,10 @@ async function main(): Promise<number> {
     // Each slice's CPU/req over bare Yoga's in the same round; the median of those ratios.
     const bareRuns = runs.get('bare')!;
     const ratio = (ms: Measurement[]) => median(ms.map((m, i) => m.serverCpuUs / bareRuns[i]!.serverCpuUs));
+    const rpsRatio = (ms: Measurement[]) => median(ms.map((m, i) => m.requestsPerSecond / bareRuns[i]!.requestsPerSecond));
     process.stdout.write(`${name.padEnd(12)}${sides.map((s) => {
       const ms = runs.get(s.label)!;
-      return `${cpu(ms).toFixed(0)}${s.label === 'bare' ? '' : ` (${ratio(ms).toFixed(2)})`}${bad(ms) > 0 ? '!' : ''}`.padStart(16);
+      return `${cpu(ms).toFixed(0)}${s.label === 'bare' ? '' : ` (${ratio(ms).toFixed(2)}, ×${rpsRatio(ms).toFixed(2)} req/s)`}${bad(ms) > 0 ? '!' : ''}`.padStart(s.label === 'bare' ? 16 : 30);
     }).join('')}\n`);
   }
   return 0;

@@ -11,6 +11,7 @@ import { useNoSuggestions } from './no-suggestions.ts';
 import { useNoNulCharacters } from './nul-characters.ts';
 import { OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import { useRequestId } from './request-id.ts';
+import { useRequestRelease } from './request-release.ts';
 import { useResponseEffects } from './response-effects.ts';
 import { useRoutes } from './routes.ts';
 import { useTrustedDocuments } from './trusted-documents.ts';
@@ -22,6 +23,7 @@ import { useOperationMetrics } from '../observability/graphql-metrics.ts';
 import { useMetricsRoute } from '../observability/metrics-route.ts';
 import { useRequestObservation } from '../observability/request-log.ts';
 import { useTracing } from '../observability/tracing-plugin.ts';
+import { useScopeCacheRelease } from '../graphql/scope-cache.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
@@ -51,7 +53,9 @@ export function plugins(services: Services, trustedDocuments: ReadonlyMap<string
     useOperationMetrics(services.metrics),
     useApiKeyUsage(services.usage),
     useResponseEffects(),
+    useScopeCacheRelease(),
     useMaskedErrors(services.logger),
+    useRequestRelease(),
   ];
 }
 

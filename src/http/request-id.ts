@@ -20,6 +20,11 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
+/** Called once the response is complete (useRequestRelease): see there for why. */
+export function forgetRequestId(request: Request): void {
+  ids.delete(request);
+}
+
 /** Every response, refusals and routes included, carries `X-Request-Id`. */
 export function useRequestId(): Plugin {
   return {

@@ -38,3 +38,8 @@ export function requestState(request: Request): RequestState {
 export function peekRequestState(request: Request): RequestState | undefined {
   return states.get(request);
 }
+
+/** Called once the response is complete (useRequestRelease): see there for why. */
+export function forgetRequestState(request: Request): void {
+  states.delete(request);
+}

@@ -98,6 +98,9 @@ export function useTrustedDocuments(documents: ReadonlyMap<string, DocumentNode>
         if (withId.documentId !== undefined && params.query !== undefined) throw new GraphQLError(BOTH.message, BOTH);
         if (params.query !== undefined) adHoc.add(request);
       },
+      onResponse({ request }) {
+        adHoc.delete(request);
+      },
     },
     usePersistedOperations({
       getPersistedOperation: (id) => documents.get(id) ?? null,

@@ -29,6 +29,7 @@ export function useRequestObservation(metrics: Metrics, logger: Logger | null): 
     onResponse({ request, response }) {
       const seen = observed.get(request);
       if (seen === undefined) return;
+      observed.delete(request);
       const seconds = (performance.now() - seen.startedAt) / 1000;
       const path = new URL(request.url, 'http://localhost').pathname;
       const route = routeOf(path);
