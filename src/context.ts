@@ -50,11 +50,13 @@ export async function buildContext(services: Services, initial: ServerContext): 
     meta,
     state,
     loaders: { users, pendingEmails: new DataLoader((ids: readonly string[]) => findPendingEmails(services.database, ids)) },
-    currentUser: () => {
+    // Methods, not arrow properties: tsx (esbuild's keepNames) names each arrow with a defineProperty
+    // call, on every request. Neither uses `this`.
+    currentUser() {
       user ??= viewer.credential === 'ANONYMOUS' ? Promise.resolve(null) : users.load(viewer.userId).then((u) => u ?? null);
       return user;
     },
-    claimCredentialCheck: () => {
+    claimCredentialCheck() {
       if (state.credentialCheckClaimed) {
         throw new GraphQLError('A request may check one credential (password, token or code) at most.', {
           extensions: { code: 'TOO_MANY_CREDENTIAL_CHECKS' },

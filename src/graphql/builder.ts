@@ -26,10 +26,15 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, ErrorsPlugin],
   scopeAuth: {
+    // Loaders as methods (see Context.currentUser for why); scope-auth calls them unbound, and they use no `this`.
     authScopes: (ctx) => ({
       signedIn: ctx.viewer.credential !== 'ANONYMOUS',
-      admin: () => isAdmin(ctx),
-      scope: (scope: Scope) => (ctx.viewer.scopes as readonly string[]).includes(scope),
+      admin() {
+        return isAdmin(ctx);
+      },
+      scope(scope: Scope) {
+        return (ctx.viewer.scopes as readonly string[]).includes(scope);
+      },
     }),
     unauthorizedError: (_parent, ctx) =>
       new GraphQLError(
