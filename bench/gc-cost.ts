@@ -6,7 +6,7 @@
  * still alive when it runs, so a request that keeps its objects reachable for longer than its own
  * life shows here first.
  *
- *   tsx bench/gc-cost.ts [anonymous,apikey,introspect,malformed,unknown]
+ *   tsx bench/gc-cost.ts [anonymous,apikey,introspect,verify,malformed,unknown]
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -63,11 +63,13 @@ async function main(): Promise<number> {
   const keyOf = async (input: object) => (await call(CREATE_KEY, bearer, { input })).data.createApiKey.secret as string;
   const own = { 'x-api-key': await keyOf({ name: 'own', scopes: [] }) };
   const verifier = { 'x-api-key': await keyOf({ name: 'verifier', scopes: ['apikeys:verify'] }) };
+  const limited = await keyOf({ name: 'limited', scopes: [], rateLimit: { limit: 1_000_000, windowSeconds: 60 } });
   const verify = (key: string) => JSON.stringify({ query: VERIFY, variables: { key } });
   const cases: Record<string, { headers: Record<string, string>; body: string }> = {
     anonymous: { headers: {}, body: JSON.stringify({ query: CREDENTIAL_QUERY }) },
     apikey: { headers: own, body: JSON.stringify({ query: CREDENTIAL_QUERY }) },
     introspect: { headers: own, body: JSON.stringify({ query: INTROSPECT_QUERY }) },
+    verify: { headers: verifier, body: verify(limited) },
     malformed: { headers: verifier, body: verify('sk_live_not-a-key') },
     unknown: { headers: verifier, body: verify(generateKey('live')) },
   };
