@@ -24,6 +24,7 @@ describe(`the hourly purge of expired rows (${ENGINE})`, () => {
   /** Asks for a reset link of `email` and returns the token in the outbox mail. */
   async function resetLink(email: string): Promise<string> {
     await app.gql(REQUEST_PASSWORD_RESET, { email });
+    await app.app.services.mail.settled(); // queued, not awaited by the mutation
     const { body } = await app.gql(MAIL_OUTBOX, { first: 100 }, { bearer: admin.accessToken });
     const mails = (body.data.mailOutbox.edges as { node: { to: string; text: string; createdAt: string } }[])
       .map((edge) => edge.node).filter((m) => m.to === email);

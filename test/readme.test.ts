@@ -299,6 +299,8 @@ describe(`the README's examples, run against the server (${ENGINE})`, () => {
       as: (c) => bearer(c.accessToken),
       then: async (data, c) => {
         expect(data.requestEmailChange).toMatchObject({ __typename: 'EmailChangeRequested', pendingEmail: `moved-${c.email}` });
+        // The mail is queued, not awaited by the mutation: wait until it is in the outbox.
+        await app.app.services.mail.settled();
         const [mail] = await app.database.rows<{ text: string }>(sql`select text from mail_outbox where "to" = ${`moved-${c.email}`}`);
         c.emailChangeToken = /confirm-email-change\?token=([\w-]+)/.exec(mail!.text)![1]!;
       },

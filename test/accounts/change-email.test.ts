@@ -325,6 +325,7 @@ if (ENGINE === 'postgres') {
       const seen = async (app: TestApp) => (await app.gql(ME, {}, { bearer: user.accessToken })).body.data.me;
       expect(await seen(two)).toMatchObject({ email: user.email, emailVerified: false });
       expect((await one.gql(REQUEST, { newEmail }, { bearer: user.accessToken })).body.data.requestEmailChange.__typename).toBe('EmailChangeRequested');
+      await one.app.services.mail.settled(); // queued, not awaited by the mutation
       const [mail] = await one.database.rows<{ text: string }>(sql`select text from mail_outbox where "to" = ${newEmail}`);
       const done = (await one.gql(CONFIRM, { token: linkIn(mail!.text).token }, { bearer: user.accessToken })).body.data.confirmEmailChange;
       expect(done.__typename).toBe('EmailChanged');
