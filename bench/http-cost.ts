@@ -6,24 +6,15 @@
  *
  *   tsx bench/http-cost.ts [malformed|introspect|anonymous]   (BENCH_SECONDS per HTTP run, default 5; 3 rounds)
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { applyMigrations } from '../src/db/migrate.ts';
-import { createHttpServer } from '../src/http/server.ts';
 import { INTROSPECT_QUERY, VERIFY } from './key-cases.ts';
-import { createBenchDatabase, runMain } from './lib.ts';
-import { CREATE_KEY, CREDENTIAL_QUERY, PASSWORD, SIGN_UP } from './queries.ts';
+import { runMain } from './lib.ts';
+import { autocannonInChild, startInProcessApp } from './lib/in-process.ts';
+import { CREDENTIAL_QUERY } from './queries.ts';
 
 const CASES = ['malformed', 'introspect', 'anonymous'] as const;
 type Case = (typeof CASES)[number];
 const seconds = Number(process.env.BENCH_SECONDS || 5);
-const AUTOCANNON = fileURLToPath(new URL('../node_modules/.bin/autocannon', import.meta.url));
 
 /** This process's main thread's CPU time so far, µs (utime + stime of its task, in clock ticks of 10 ms). */
 function mainThreadCpuUs(): number {
@@ -35,47 +26,23 @@ function mainThreadCpuUs(): number {
 async function main(): Promise<number> {
   const which = (process.argv[2] ?? 'malformed') as Case;
   if (!CASES.includes(which)) throw new Error(`unknown case ${which}; one of ${CASES.join(', ')}`);
-  const database = await createBenchDatabase();
-  const loaded = loadConfig({ DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '4000' });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const db = await openDatabase(loaded.config.database);
-  await applyMigrations(loaded.config.database, db);
-  const app = await createApp(loaded.config, db, pino({ level: 'warn' }));
-  const call = async (query: string, headers: Record<string, string>, variables?: object) => {
-    const response = await app.yoga.fetch('http://127.0.0.1/graphql', {
-      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }),
-    });
-    return JSON.parse(await response.text());
-  };
-  const signedUp = await call(SIGN_UP, {}, { input: { email: `http-cost-${Date.now()}@bench.example.com`, password: PASSWORD } });
-  const bearer = { authorization: `Bearer ${signedUp.data.signUp.tokens.accessToken}` };
-  const keyOf = async (input: object) => (await call(CREATE_KEY, bearer, { input })).data.createApiKey.secret as string;
+  const served = await startInProcessApp();
+  const { app } = served;
   const request: { headers: Record<string, string>; body: string } = which === 'anonymous'
     ? { headers: {}, body: JSON.stringify({ query: CREDENTIAL_QUERY }) }
     : which === 'introspect'
-      ? { headers: { 'x-api-key': await keyOf({ name: 'own', scopes: [] }) }, body: JSON.stringify({ query: INTROSPECT_QUERY }) }
-      : { headers: { 'x-api-key': await keyOf({ name: 'verifier', scopes: ['apikeys:verify'] }) }, body: JSON.stringify({ query: VERIFY, variables: { key: 'sk_live_not-a-key' } }) };
+      ? { headers: { 'x-api-key': await served.createKey({ name: 'own', scopes: [] }) }, body: JSON.stringify({ query: INTROSPECT_QUERY }) }
+      : { headers: { 'x-api-key': await served.createKey({ name: 'verifier', scopes: ['apikeys:verify'] }) }, body: JSON.stringify({ query: VERIFY, variables: { key: 'sk_live_not-a-key' } }) };
   // Copied into each fetch: a Request given a plain object adds Content-Length to it.
   const headers: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', ...request.headers });
   const expected = await (await app.yoga.fetch('http://127.0.0.1/graphql', { method: 'POST', headers: { ...headers }, body: request.body })).text();
 
-  const server = createHttpServer(app.yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const url = await served.listen();
 
   const overHttp = async (duration: number) => {
     const before = mainThreadCpuUs();
-    const args = ['-j', '-c', '50', '-d', String(duration), '-m', 'POST', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]), '-b', request.body, url];
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(AUTOCANNON, args);
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(out));
-    });
-    const result = JSON.parse(output) as { requests: { total: number }; non2xx: number; errors: number };
-    if (result.requests.total === 0 || result.non2xx + result.errors > 0) throw new Error(`over HTTP: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-    return (mainThreadCpuUs() - before) / result.requests.total;
+    const total = await autocannonInChild(url, request.headers, request.body, duration);
+    return (mainThreadCpuUs() - before) / total;
   };
   const inProcess = async (requests: number) => {
     const before = mainThreadCpuUs();
@@ -100,10 +67,7 @@ async function main(): Promise<number> {
     const fetched = await inProcess(15_000);
     process.stdout.write(`  round ${round}: over HTTP ${http.toFixed(0)}, yoga.fetch ${fetched.toFixed(0)}, the HTTP path ${(http - fetched).toFixed(0)}\n`);
   }
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await app.close();
-  await db.close();
+  await served.close();
   return 0;
 }
 
