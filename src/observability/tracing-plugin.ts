@@ -45,6 +45,7 @@ export function useTracing(): Plugin {
     onResponse({ request, response }) {
       const span = spans.get(request);
       if (span === undefined) return;
+      spans.delete(request); // as src/http/request-release.ts explains
       span.setAttribute('http.response.status_code', response.status);
       if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
