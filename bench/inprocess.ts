@@ -9,13 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pino from 'pino';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { applyMigrations } from '../src/db/migrate.ts';
 import { createBareYoga } from './bare-schema.ts';
-import { createBenchDatabase, runMain } from './lib.ts';
+import { runMain } from './lib.ts';
+import { startInProcessApp } from './lib/in-process.ts';
 import { BARE_USER, CREATE_KEY, CREDENTIAL_QUERY, LOGIN, PASSWORD, SIGN_UP, USER_QUERY } from './queries.ts';
 import { INTROSPECT_QUERY, VERIFY } from './key-cases.ts';
 import { generateKey } from '../src/apikeys/format.ts';
@@ -75,14 +71,8 @@ const median = (values: number[]) => {
 
 async function main(): Promise<number> {
   const only = process.argv[2];
-  const database = await createBenchDatabase();
-  const loaded = loadConfig({ DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '4000' });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const { config } = loaded;
-  const logger = pino({ level: 'warn' });
-  const db = await openDatabase(config.database);
-  await applyMigrations(config.database, db);
-  const app = await createApp(config, db, logger);
+  const served = await startInProcessApp();
+  const { app } = served;
 
   const email = `inprocess-${randomUUID().slice(0, 8)}@bench.example.com`;
   const signedUp = await call(app.yoga, SIGN_UP, {}, { input: { email, password: PASSWORD } });
@@ -162,8 +152,7 @@ async function main(): Promise<number> {
     const vs = base === undefined ? '' : `${(cpu - median(base.cpu) >= 0 ? '+' : '')}${(cpu - median(base.cpu)).toFixed(1)} µs (${(cpu / median(base.cpu)).toFixed(2)}×) vs ${v.baseline}`;
     process.stdout.write(`${v.name.padEnd(46)} ${cpu.toFixed(1).padStart(10)} ${median(r.wall).toFixed(1).padStart(11)}  ${vs.padEnd(17)}  ${r.wrong}\n`);
   }
-  await app.close();
-  await db.close();
+  await served.close();
   const wrong = [...results.values()].reduce((sum, r) => sum + r.wrong, 0);
   return wrong === 0 ? 0 : 1;
 }
